@@ -1,0 +1,2 @@
+export * from './join-token.ts';
+export * from './errors.ts';

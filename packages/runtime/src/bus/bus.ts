@@ -1,0 +1,19 @@
+/**
+ * Events that cross service boundaries. They name rooms and groups by their opaque IDs only,
+ * never by meeting ID, so a service that hears them cannot link them to a meeting.
+ */
+export type BusEvent =
+  /** The host ended the meeting (or it expired): close the SFU room and the MLS group. */
+  | { type: 'room.ended'; room: string; grp: string }
+  /** A session was removed by the host: refuse its token from now on and drop its connections. */
+  | { type: 'session.removed'; room: string; grp: string; sid: string };
+
+export type BusHandler = (event: BusEvent) => void;
+export type Unsubscribe = () => void;
+
+/** Fire-and-forget fan-out to every instance of every service. */
+export interface EventBus {
+  publish(event: BusEvent): Promise<void>;
+  subscribe(handler: BusHandler): Unsubscribe;
+  close(): Promise<void>;
+}
