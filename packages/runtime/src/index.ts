@@ -5,3 +5,5 @@ export * from './bus/redis-bus.ts';
 export * from './jobs/scheduler.ts';
 export * from './jobs/local-scheduler.ts';
 export * from './jobs/bullmq-scheduler.ts';
+export * from './log/logger.ts';
+export * from './config/env.ts';
