@@ -1,0 +1,6 @@
+export * from './bytes.ts';
+export * from './derive.ts';
+export * from './errors.ts';
+export * from './link.ts';
+export * from './name-seal.ts';
+export * from './sframe/index.ts';

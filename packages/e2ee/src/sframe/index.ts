@@ -1,0 +1,32 @@
+export { type AeadKey, importAeadKey, importCtrHmacAeadKey } from './aead.ts';
+export {
+  type DecodedHeader,
+  decodeHeader,
+  encodeHeader,
+  headerLength,
+  MAX_HEADER_LENGTH,
+  type SFrameHeader,
+} from './header.ts';
+export {
+  deriveSFrameKey,
+  deriveSFrameKeyMaterial,
+  importSFrameKey,
+  type SFrameKey,
+  type SFrameKeyMaterial,
+  sframeKeyLabel,
+  sframeSaltLabel,
+} from './key-derivation.ts';
+export {
+  type SFrameDecryptResult,
+  type SFrameKeyLookup,
+  sframeDecrypt,
+  sframeEncrypt,
+  sframeNonce,
+} from './sframe.ts';
+export {
+  CipherSuite,
+  type CipherSuiteId,
+  DEFAULT_CIPHER_SUITE,
+  type SuiteParams,
+  suiteParams,
+} from './suites.ts';
