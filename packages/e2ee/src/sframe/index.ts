@@ -30,3 +30,21 @@ export {
   type SuiteParams,
   suiteParams,
 } from './suites.ts';
+export {
+  type DecryptedFrame,
+  type EpochKeys,
+  SFrameKeyStore,
+  type SFrameKeyStoreOptions,
+} from './key-store.ts';
+export {
+  EPOCH_BITS,
+  isMediaContext,
+  MediaContext,
+  type MediaContextId,
+  type MediaContextName,
+  type MlsKidParts,
+  mlsKid,
+  parseMlsKid,
+  senderIndexBits,
+} from './mls-kid.ts';
+export { ReplayWindow } from './replay-window.ts';
