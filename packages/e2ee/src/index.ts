@@ -4,3 +4,4 @@ export * from './errors.ts';
 export * from './link.ts';
 export * from './name-seal.ts';
 export * from './sframe/index.ts';
+export * from './srp-client.ts';
