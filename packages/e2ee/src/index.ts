@@ -5,3 +5,4 @@ export * from './link.ts';
 export * from './name-seal.ts';
 export * from './sframe/index.ts';
 export * from './srp-client.ts';
+export * from './frame-transform/index.ts';

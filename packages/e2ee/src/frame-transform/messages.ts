@@ -1,0 +1,32 @@
+import type { EpochKeys } from '../sframe/key-store.ts';
+import type { MediaContextName } from '../sframe/mls-kid.ts';
+import type { FrameCryptorStats } from './frame-cryptor.ts';
+
+/** Per-transform options, given to RTCRtpScriptTransform or with legacy streams. */
+export interface FrameTransformOptions {
+  operation: 'encrypt' | 'decrypt';
+  /**
+   * Codec name or MIME type ("vp8", "video/VP8", "opus"). The frame's own metadata mimeType
+   * wins when the browser provides it; this is the fallback.
+   */
+  codec?: string;
+  /** Which media source of this member the sender carries (encrypt only). Default "camera". */
+  context?: MediaContextName;
+}
+
+/** Messages from the page to the frame-encryption worker. */
+export type WorkerRequest =
+  | ({ type: 'install-epoch' } & EpochKeys)
+  | { type: 'clear-keys' }
+  | { type: 'get-stats'; requestId?: number }
+  | {
+      type: 'attach-streams';
+      readable: ReadableStream;
+      writable: WritableStream;
+      options: FrameTransformOptions;
+    };
+
+/** Messages from the worker to the page. */
+export type WorkerResponse =
+  | { type: 'stats'; requestId?: number; stats: FrameCryptorStats }
+  | { type: 'error'; code: string; message: string };

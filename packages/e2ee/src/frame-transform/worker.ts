@@ -1,0 +1,145 @@
+import { E2eeError, isE2eeError } from '../errors.ts';
+import { SFrameKeyStore, type SFrameKeyStoreOptions } from '../sframe/key-store.ts';
+import { frameCodec } from './codec.ts';
+import { FrameCryptor } from './frame-cryptor.ts';
+import type { FrameTransformOptions, WorkerRequest, WorkerResponse } from './messages.ts';
+
+/**
+ * Worker side of media encryption: the `rtctransform` event of RTCRtpScriptTransform, legacy
+ * streams from createEncodedStreams, and key updates, all by message.
+ */
+
+/** The parts of RTCEncodedVideoFrame / RTCEncodedAudioFrame used here. */
+export interface EncodedFrameLike {
+  data: ArrayBuffer;
+  getMetadata?: () => { mimeType?: string };
+}
+
+/** Builds the TransformStream that encrypts or decrypts every frame passing through. */
+export function createFrameTransformStream<F extends EncodedFrameLike>(
+  cryptor: FrameCryptor,
+  options: FrameTransformOptions,
+): TransformStream<F, F> {
+  const fallbackCodec = options.codec;
+  const context = options.context ?? 'camera';
+  return new TransformStream<F, F>({
+    async transform(frame, controller) {
+      let mimeType: string | undefined;
+      try {
+        mimeType = frame.getMetadata?.().mimeType;
+      } catch {
+        mimeType = undefined;
+      }
+      const codec = frameCodec(mimeType || fallbackCodec);
+      const data = new Uint8Array(frame.data);
+      const out =
+        options.operation === 'encrypt'
+          ? await cryptor.encryptFrame(data, codec, context)
+          : await cryptor.decryptFrame(data, codec);
+      if (out === undefined) return; // dropped and counted
+      frame.data = out.buffer;
+      controller.enqueue(frame);
+    },
+  });
+}
+
+/** The parts of a worker global scope used here (a fake one works in tests). */
+export interface WorkerScopeLike {
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  postMessage(message: unknown): void;
+}
+
+interface TransformerLike {
+  readable: ReadableStream;
+  writable: WritableStream;
+  options?: unknown;
+}
+
+function isTransformOptions(value: unknown): value is FrameTransformOptions {
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as Record<string, unknown>;
+  return (
+    (o['operation'] === 'encrypt' || o['operation'] === 'decrypt') &&
+    (o['codec'] === undefined || typeof o['codec'] === 'string') &&
+    (o['context'] === undefined ||
+      o['context'] === 'mic' ||
+      o['context'] === 'camera' ||
+      o['context'] === 'screen')
+  );
+}
+
+function pipe(
+  cryptor: FrameCryptor,
+  readable: ReadableStream,
+  writable: WritableStream,
+  options: unknown,
+): void {
+  if (!isTransformOptions(options)) throw new E2eeError('INVALID_ARGUMENT', 'bad frame transform options');
+  // A failed pipe (peer connection closed) ends this transform only.
+  readable
+    .pipeThrough(createFrameTransformStream(cryptor, options))
+    .pipeTo(writable)
+    .catch(() => {});
+}
+
+export interface FrameCryptoWorker {
+  keys: SFrameKeyStore;
+  cryptor: FrameCryptor;
+  /** Handles one request as if it came by message (exposed for tests). */
+  handle(request: WorkerRequest): void;
+}
+
+/** Installs the message and rtctransform handlers on a worker scope. */
+export function installFrameCryptoWorker(
+  scope: WorkerScopeLike,
+  storeOptions: SFrameKeyStoreOptions = {},
+): FrameCryptoWorker {
+  const keys = new SFrameKeyStore(storeOptions);
+  const cryptor = new FrameCryptor(keys);
+  const reply = (message: WorkerResponse) => scope.postMessage(message);
+
+  const handle = (request: WorkerRequest): void => {
+    switch (request.type) {
+      case 'install-epoch':
+        keys.installEpoch(request);
+        return;
+      case 'clear-keys':
+        keys.clear();
+        return;
+      case 'get-stats':
+        reply({ type: 'stats', requestId: request.requestId, stats: cryptor.stats() });
+        return;
+      case 'attach-streams':
+        pipe(cryptor, request.readable, request.writable, request.options);
+        return;
+      default:
+        throw new E2eeError('INVALID_ARGUMENT', 'unknown worker request');
+    }
+  };
+
+  scope.addEventListener('message', (event) => {
+    const data = (event as MessageEvent).data as WorkerRequest;
+    try {
+      if (typeof data !== 'object' || data === null)
+        throw new E2eeError('INVALID_ARGUMENT', 'bad worker request');
+      handle(data);
+    } catch (error) {
+      reply({
+        type: 'error',
+        code: isE2eeError(error) ? error.code : 'INTERNAL',
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  });
+
+  scope.addEventListener('rtctransform', (event) => {
+    const transformer = (event as Event & { transformer: TransformerLike }).transformer;
+    try {
+      pipe(cryptor, transformer.readable, transformer.writable, transformer.options);
+    } catch (error) {
+      reply({ type: 'error', code: isE2eeError(error) ? error.code : 'INTERNAL', message: String(error) });
+    }
+  });
+
+  return { keys, cryptor, handle };
+}
