@@ -6,3 +6,4 @@ export * from './name-seal.ts';
 export * from './sframe/index.ts';
 export * from './srp-client.ts';
 export * from './frame-transform/index.ts';
+export * from './mls/index.ts';
