@@ -10,7 +10,7 @@ export interface FrameTransformOptions {
    * wins when the browser provides it; this is the fallback.
    */
   codec?: string;
-  /** Which media source of this member the sender carries (encrypt only). Default "camera". */
+  /** Which media source of this member the sender carries; required to encrypt. */
   context?: MediaContextName;
 }
 

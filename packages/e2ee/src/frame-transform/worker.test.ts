@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { randomBytes } from '../bytes.ts';
+import { isE2eeError } from '../errors.ts';
 import { SFrameKeyStore } from '../sframe/key-store.ts';
 import { FrameCryptor } from './frame-cryptor.ts';
 import type { WorkerResponse } from './messages.ts';
@@ -69,9 +70,10 @@ describe('frame transform stream', () => {
     const store = new SFrameKeyStore();
     store.installEpoch({ epoch: 1n, baseKey: randomBytes(16), groupSize: 2, selfLeafIndex: 0 });
     const cryptor = new FrameCryptor(store);
-    const [good] = await run(createFrameTransformStream(cryptor, { operation: 'encrypt', codec: 'opus' }), [
-      new FakeFrame(Uint8Array.of(0xfc, 1, 2, 3)),
-    ]);
+    const [good] = await run(
+      createFrameTransformStream(cryptor, { operation: 'encrypt', codec: 'opus', context: 'mic' }),
+      [new FakeFrame(Uint8Array.of(0xfc, 1, 2, 3))],
+    );
     const forged = new Uint8Array(good!.data.slice(0));
     forged[forged.length - 1]! ^= 1;
     const out = await run(createFrameTransformStream(cryptor, { operation: 'decrypt', codec: 'opus' }), [
@@ -104,6 +106,14 @@ describe('frame encryption worker', () => {
     assert.equal(worker.keys.currentEpoch, undefined);
   });
 
+  it('refuses an encrypting transform without a media context', () => {
+    const cryptor = new FrameCryptor(new SFrameKeyStore());
+    assert.throws(
+      () => createFrameTransformStream(cryptor, { operation: 'encrypt', codec: 'vp8' }),
+      (e) => isE2eeError(e, 'INVALID_ARGUMENT'),
+    );
+  });
+
   it('answers malformed requests with a typed error message instead of throwing', () => {
     const { scope, posted } = fakeScope();
     installFrameCryptoWorker(scope);
@@ -111,9 +121,14 @@ describe('frame encryption worker', () => {
       new MessageEvent('message', { data: { type: 'install-epoch', epoch: 1, baseKey: 'x' } }),
     );
     scope.dispatchEvent(new MessageEvent('message', { data: null }));
+    scope.dispatchEvent(
+      new MessageEvent('message', {
+        data: { type: 'install-epoch', epoch: 1n, baseKey: randomBytes(16), groupSize: 2, sendAfterMs: '10' },
+      }),
+    );
     assert.deepEqual(
       posted.map((m) => m.type === 'error' && m.code),
-      ['INVALID_ARGUMENT', 'INVALID_ARGUMENT'],
+      ['INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT'],
     );
   });
 

@@ -21,7 +21,10 @@ export function createFrameTransformStream<F extends EncodedFrameLike>(
   options: FrameTransformOptions,
 ): TransformStream<F, F> {
   const fallbackCodec = options.codec;
-  const context = options.context ?? 'camera';
+  const context = options.context;
+  if (options.operation === 'encrypt' && context === undefined) {
+    throw new E2eeError('INVALID_ARGUMENT', 'an encrypting transform needs a media context');
+  }
   return new TransformStream<F, F>({
     async transform(frame, controller) {
       let mimeType: string | undefined;
@@ -34,7 +37,7 @@ export function createFrameTransformStream<F extends EncodedFrameLike>(
       const data = new Uint8Array(frame.data);
       const out =
         options.operation === 'encrypt'
-          ? await cryptor.encryptFrame(data, codec, context)
+          ? await cryptor.encryptFrame(data, codec, context!)
           : await cryptor.decryptFrame(data, codec);
       if (out === undefined) return; // dropped and counted
       frame.data = out.buffer;

@@ -136,6 +136,18 @@ describe('SFrame key store', () => {
     );
   });
 
+  it('refuses to reinstall an epoch after clear, which would restart its counters', () => {
+    const store = new SFrameKeyStore();
+    store.installEpoch({ epoch: 5n, baseKey: randomBytes(16), groupSize: 2, selfLeafIndex: 0 });
+    store.clear();
+    assert.throws(
+      () => store.installEpoch({ epoch: 5n, baseKey: randomBytes(16), groupSize: 2, selfLeafIndex: 0 }),
+      (e) => isE2eeError(e, 'INVALID_ARGUMENT'),
+    );
+    store.installEpoch({ epoch: 6n, baseKey: randomBytes(16), groupSize: 2, selfLeafIndex: 0 });
+    assert.equal(store.currentEpoch, 6n);
+  });
+
   it('refuses epochs that do not increase and malformed keys', () => {
     const store = new SFrameKeyStore();
     store.installEpoch({ epoch: 5n, baseKey: randomBytes(16), groupSize: 2, selfLeafIndex: 0 });

@@ -69,13 +69,19 @@ export class SFrameKeyStore {
   /** Receive side, keyed by epoch mod 2^E (what the KID carries). */
   readonly #epochs = new Map<number, EpochEntry>();
   #current: EpochEntry | undefined;
+  /** Survives clear(): installing an epoch twice would restart its counters and reuse nonces. */
+  #highestEpoch: bigint | undefined;
   #send: EpochEntry | undefined;
   #pendingSend: { entry: EpochEntry; at: number } | undefined;
 
   constructor(options: SFrameKeyStoreOptions = {}) {
     this.suite = suiteParams(options.suite ?? DEFAULT_CIPHER_SUITE).id;
     this.gracePeriodMs = options.gracePeriodMs ?? 5000;
+    if (!Number.isFinite(this.gracePeriodMs) || this.gracePeriodMs < 0) {
+      throw new E2eeError('INVALID_ARGUMENT', 'gracePeriodMs must be a non-negative number');
+    }
     this.replayWindowSize = options.replayWindow ?? 1024;
+    new ReplayWindow(this.replayWindowSize); // validates the size
     this.#now = options.now ?? (() => Date.now());
   }
 
@@ -101,8 +107,12 @@ export class SFrameKeyStore {
     if (!(keys.baseKey instanceof Uint8Array) || keys.baseKey.length === 0) {
       throw new E2eeError('SFRAME_BAD_KEY', 'base key must be a non-empty Uint8Array');
     }
-    if (this.#current && keys.epoch <= this.#current.epoch) {
-      throw new E2eeError('INVALID_ARGUMENT', `epoch ${keys.epoch} is not newer than ${this.#current.epoch}`);
+    if (this.#highestEpoch !== undefined && keys.epoch <= this.#highestEpoch) {
+      throw new E2eeError('INVALID_ARGUMENT', `epoch ${keys.epoch} is not newer than ${this.#highestEpoch}`);
+    }
+    const sendAfter = keys.sendAfterMs ?? 0;
+    if (typeof sendAfter !== 'number' || !Number.isFinite(sendAfter) || sendAfter < 0) {
+      throw new E2eeError('INVALID_ARGUMENT', 'sendAfterMs must be a non-negative number');
     }
     // validates the group size and that the own leaf fits the KID layout
     mlsKid({ context: 0, leafIndex: keys.selfLeafIndex ?? 0, epoch: keys.epoch, groupSize: keys.groupSize });
@@ -122,12 +132,12 @@ export class SFrameKeyStore {
     for (const [bits, other] of this.#epochs) {
       if (other !== previous) this.#epochs.delete(bits);
     }
-    if (previous) previous.expiresAt = now + this.gracePeriodMs + (keys.sendAfterMs ?? 0);
+    if (previous) previous.expiresAt = now + this.gracePeriodMs + sendAfter;
     this.#epochs.set(Number(keys.epoch & EPOCH_MASK), entry);
     this.#current = entry;
+    this.#highestEpoch = keys.epoch;
 
     // Receivers keep only the previous epoch, so while the switch is delayed we send with it.
-    const sendAfter = keys.sendAfterMs ?? 0;
     if (keys.selfLeafIndex === undefined) {
       this.#send = undefined;
       this.#pendingSend = undefined;
@@ -140,7 +150,11 @@ export class SFrameKeyStore {
     }
   }
 
-  /** Forgets all keys (leaving the meeting). */
+  /**
+   * Forgets all keys (leaving the meeting). Epochs up to the highest installed one stay refused:
+   * a sender's counters restart with a fresh store, so one store must live as long as the
+   * membership, and a member must never send from two stores in the same epoch.
+   */
   clear(): void {
     this.#epochs.clear();
     this.#current = undefined;
