@@ -27,7 +27,8 @@ export function decodeMeetingGroup(bytes: Uint8Array, meetingKeys: MeetingKeys):
   }
   let decoded: ReturnType<typeof decodeGroupState>;
   try {
-    decoded = decodeGroupState(bytes, 1);
+    // Decoded secrets are views into the buffer and get zeroed once consumed: never the caller's.
+    decoded = decodeGroupState(bytes.slice(), 1);
   } catch (e) {
     throw new MlsGroupError('malformed', 'MLS state does not decode', { cause: e });
   }

@@ -6,7 +6,7 @@
  * native handle), which ts-mls only ever passes back to this module.
  */
 import type { Hpke, PrivateKey, PublicKey } from 'ts-mls';
-import { concatBytes, utf8 } from './bytes.ts';
+import { concatBytes, publicBytesEqual, utf8 } from './bytes.ts';
 import { aesGcmDecrypt, aesGcmEncrypt, expand, extract } from './symmetric.ts';
 import {
   privateFromSecret,
@@ -51,8 +51,21 @@ interface Context {
   exporterSecret: Uint8Array;
 }
 
+// MLS uses the encrypted GroupInfo (the whole ratchet tree, ~200 KB at 1000 members) as the
+// HPKE info of every joiner's group secrets; hash it once per Welcome, not once per joiner.
+const LARGE_INFO = 1024;
+let lastLargeInfo: { info: Uint8Array; hash: Uint8Array } | undefined;
+
+function hashInfo(info: Uint8Array): Uint8Array {
+  if (info.length < LARGE_INFO) return labeledExtract(HPKE_SUITE, EMPTY, 'info_hash', info);
+  if (lastLargeInfo !== undefined && publicBytesEqual(lastLargeInfo.info, info)) return lastLargeInfo.hash;
+  const hash = labeledExtract(HPKE_SUITE, EMPTY, 'info_hash', info);
+  lastLargeInfo = { info: info.slice(), hash };
+  return hash;
+}
+
 function keySchedule(shared: Uint8Array, info: Uint8Array): Context {
-  const infoHash = labeledExtract(HPKE_SUITE, EMPTY, 'info_hash', info);
+  const infoHash = hashInfo(info);
   const ctx = concatBytes(new Uint8Array([0x00]), PSK_ID_HASH, infoHash);
   const secret = labeledExtract(HPKE_SUITE, shared, 'secret', EMPTY);
   return {

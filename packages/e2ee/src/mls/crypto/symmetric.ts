@@ -7,11 +7,11 @@
  * tree is ~200 KB) go to WebCrypto, where native code wins over the per-call overhead.
  */
 import { gcm } from '@noble/ciphers/aes.js';
-import { expand as hkdfExpand, extract as hkdfExtract } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import type { Hash, Kdf } from 'ts-mls';
 import { buf, bytesEqual } from './bytes.ts';
+import { hkdfExpand, hkdfExtract, hmacSha256, sha256 } from './sha256.ts';
+
+export { hmacSha256 };
 
 const LARGE_HASH_INPUT = 16 * 1024;
 const LARGE_AEAD_INPUT = 4 * 1024;
@@ -25,10 +25,6 @@ export async function digestSha256(data: Uint8Array): Promise<Uint8Array> {
   return sha256(data);
 }
 
-export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return hmac(sha256, key, data);
-}
-
 export const sha256Hash: Hash = {
   digest: digestSha256,
   async mac(key, data) {
@@ -39,13 +35,8 @@ export const sha256Hash: Hash = {
   },
 };
 
-export function extract(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
-  return hkdfExtract(sha256, ikm, salt);
-}
-
-export function expand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  return hkdfExpand(sha256, prk, info, length);
-}
+export const extract = hkdfExtract;
+export const expand = hkdfExpand;
 
 export const hkdfSha256: Kdf = {
   async extract(salt, ikm) {

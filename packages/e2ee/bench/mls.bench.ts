@@ -1,0 +1,241 @@
+/**
+ * MLS batched joins: k joiners added in one commit to an N-member group (suite 0x0001).
+ * For each (N, k): committer time, per-member commit-processing time, join-from-Welcome time
+ * and Welcome size, and the ratio of the batch to k one-Add commits (k × the k = 1 row of the
+ * same N, measured in the same run). A last section runs the same burst on stock ts-mls
+ * (its default WebCrypto provider) for reference.
+ *
+ *   node packages/e2ee/bench/mls.bench.ts              N = 10, 100, 500, 1000; k = 1, 10, 50
+ *   BENCH_QUICK=1 node packages/e2ee/bench/mls.bench.ts   N = 10, 100; k = 1, 10
+ *
+ * Groups are grown with one large batched Add from the first member, so all other leaves are
+ * fresh KeyPackage leaves and parent nodes are blank (the cheapest tree to validate). Each
+ * measurement starts from copies of the same two member states (the committer and one other
+ * member), so rows are independent of each other.
+ */
+import {
+  bytesToBase64,
+  createCommit,
+  defaultCryptoProvider,
+  defaultCapabilities,
+  defaultLifetime,
+  encodeMlsMessage,
+  generateKeyPackage,
+  getCiphersuiteFromName,
+  getCiphersuiteImpl,
+  joinGroup,
+  makePskIndex,
+  processPrivateMessage,
+  createGroup,
+  type ClientState,
+  type CiphersuiteImpl,
+} from 'ts-mls';
+import {
+  acceptCommit,
+  commitAdd,
+  createJoiner,
+  createMeetingGroup,
+  decodeMeetingGroup,
+  encodeMeetingGroup,
+  getSuite,
+  type Joiner,
+  joinFromWelcome,
+  type MeetingGroup,
+  type MeetingKeys,
+  receiveMessage,
+  SUITE_NAME,
+} from '../src/mls/index.ts';
+
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const SIZES = QUICK ? [10, 100] : [10, 100, 500, 1000];
+const BATCHES = QUICK ? [1, 10] : [1, 10, 50];
+const STOCK = !QUICK && process.env['BENCH_STOCK'] !== '0';
+
+const keys: MeetingKeys = {
+  mlsPsk: crypto.getRandomValues(new Uint8Array(32)),
+  pskId: 'conclave/v1/psk/BENCHMARK0',
+  credKey: crypto.getRandomValues(new Uint8Array(32)),
+};
+
+const ms = (t: number) => t.toFixed(1).padStart(8);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const repeatsFor = (n: number) => (n <= 10 ? 7 : n <= 100 ? 5 : n <= 500 ? 3 : 2);
+
+async function makeJoiners(count: number): Promise<Joiner[]> {
+  const out: Joiner[] = [];
+  for (let i = 0; i < count; i += 64) {
+    out.push(
+      ...(await Promise.all(Array.from({ length: Math.min(64, count - i) }, () => createJoiner(keys)))),
+    );
+  }
+  return out;
+}
+
+async function time<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await f();
+  return [r, performance.now() - t];
+}
+
+interface Row {
+  n: number;
+  k: number;
+  commit: number;
+  process: number;
+  join: number;
+  welcomeKB: number;
+}
+
+/** Grows the committer's group to `n` members with one batched Add; returns it and member 1. */
+async function grow(committer: MeetingGroup, other: MeetingGroup | undefined, n: number) {
+  const size = committer.state.ratchetTree.filter((x) => x?.nodeType === 'leaf').length;
+  const joiners = await makeJoiners(n - size);
+  const pending = await commitAdd(
+    committer,
+    joiners.map((j) => j.keyPackageBytes),
+  );
+  let member = other;
+  if (member === undefined) member = await joinFromWelcome(joiners[0]!, pending.welcome!);
+  else {
+    const r = await receiveMessage(member, pending.commit);
+    member = r.group;
+  }
+  return { committer: acceptCommit(pending), member };
+}
+
+async function measure(committer: MeetingGroup, member: MeetingGroup, n: number, k: number): Promise<Row> {
+  const samples: Row[] = [];
+  const memberBytes = encodeMeetingGroup(member);
+  for (let r = 0; r < repeatsFor(n); r++) {
+    const joiners = await makeJoiners(k);
+    // commitAdd leaves the committer's state untouched until acceptCommit: reuse it.
+    const [pending, commit] = await time(() =>
+      commitAdd(
+        committer,
+        joiners.map((j) => j.keyPackageBytes),
+      ),
+    );
+    const receiver = decodeMeetingGroup(memberBytes, keys);
+    const [, process] = await time(() => receiveMessage(receiver, pending.commit));
+    const [, join] = await time(() => joinFromWelcome(joiners[0]!, pending.welcome!));
+    samples.push({ n, k, commit, process, join, welcomeKB: pending.welcome!.length / 1024 });
+  }
+  return {
+    n,
+    k,
+    commit: median(samples.map((s) => s.commit)),
+    process: median(samples.map((s) => s.process)),
+    join: median(samples.map((s) => s.join)),
+    welcomeKB: median(samples.map((s) => s.welcomeKB)),
+  };
+}
+
+function report(rows: Row[]): void {
+  console.log(
+    '\n   N    k   commit ms  process ms   join ms  Welcome KB   batch / (k × one-Add): commit  process',
+  );
+  for (const row of rows) {
+    const single = rows.find((r) => r.n === row.n && r.k === 1)!;
+    const ratio = (x: number, one: number) =>
+      row.k === 1 ? '     -' : (x / (row.k * one)).toFixed(3).padStart(6);
+    console.log(
+      `${String(row.n).padStart(4)} ${String(row.k).padStart(4)} ${ms(row.commit)}    ${ms(row.process)}  ${ms(row.join)}  ${row.welcomeKB.toFixed(1).padStart(9)}` +
+        `                          ${ratio(row.commit, single.commit)}   ${ratio(row.process, single.process)}`,
+    );
+  }
+}
+
+async function stockReference(n: number, k: number): Promise<Row> {
+  const cs: CiphersuiteImpl = await getCiphersuiteImpl(
+    getCiphersuiteFromName(SUITE_NAME),
+    defaultCryptoProvider,
+  );
+  const pskId = new TextEncoder().encode('bench');
+  const psk = crypto.getRandomValues(new Uint8Array(32));
+  const index = (s: ClientState | undefined) => makePskIndex(s, { [bytesToBase64(pskId)]: psk });
+  const pskProposal = () => ({
+    proposalType: 'psk' as const,
+    psk: {
+      preSharedKeyId: {
+        psktype: 'external' as const,
+        pskId,
+        pskNonce: crypto.getRandomValues(new Uint8Array(32)),
+      },
+    },
+  });
+  const kp = (i: number) =>
+    generateKeyPackage(
+      { credentialType: 'basic', identity: new TextEncoder().encode(`member ${i} ${Math.random()}`) },
+      defaultCapabilities(),
+      defaultLifetime,
+      [],
+      cs,
+    );
+  const first = await kp(0);
+  let a = await createGroup(
+    crypto.getRandomValues(new Uint8Array(16)),
+    first.publicPackage,
+    first.privatePackage,
+    [],
+    cs,
+  );
+  const others = await Promise.all(Array.from({ length: n - 1 }, (_, i) => kp(i + 1)));
+  const addAll = (list: typeof others) => [
+    ...list.map((x) => ({ proposalType: 'add' as const, add: { keyPackage: x.publicPackage } })),
+    pskProposal(),
+  ];
+  const built = await createCommit(
+    { state: a, cipherSuite: cs, pskIndex: index(a) },
+    { extraProposals: addAll(others), ratchetTreeExtension: true },
+  );
+  a = built.newState;
+  const b = await joinGroup(
+    built.welcome!,
+    others[0]!.publicPackage,
+    others[0]!.privatePackage,
+    index(undefined),
+    cs,
+  );
+  const joiners = await Promise.all(Array.from({ length: k }, (_, i) => kp(10000 + i)));
+  const [res, commit] = await time(() =>
+    createCommit(
+      { state: a, cipherSuite: cs, pskIndex: index(a) },
+      { extraProposals: addAll(joiners), ratchetTreeExtension: true },
+    ),
+  );
+  if (res.commit.wireformat !== 'mls_private_message') throw new Error('expected a PrivateMessage');
+  const pm = res.commit.privateMessage;
+  const [, process] = await time(() => processPrivateMessage(b, pm, index(b), cs));
+  const [, join] = await time(() =>
+    joinGroup(res.welcome!, joiners[0]!.publicPackage, joiners[0]!.privatePackage, index(undefined), cs),
+  );
+  const welcome = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: res.welcome! });
+  return { n, k, commit, process, join, welcomeKB: welcome.length / 1024 };
+}
+
+const started = performance.now();
+const suite = await getSuite();
+console.log(
+  `MLS batched joins, ${SUITE_NAME}, Node ${process.versions.node}, signatures: ${suite.signature.backend}` +
+    `${QUICK ? ' (quick)' : ''}`,
+);
+
+const creator = await createJoiner(keys);
+let committer = await createMeetingGroup(creator, crypto.getRandomValues(new Uint8Array(16)));
+let member: MeetingGroup | undefined;
+const rows: Row[] = [];
+for (const n of SIZES) {
+  const [grown, growMs] = await time(() => grow(committer, member, n));
+  committer = grown.committer;
+  member = grown.member;
+  console.log(`built N=${n} in ${(growMs / 1000).toFixed(1)} s`);
+  for (const k of BATCHES) rows.push(await measure(committer, member, n, k));
+}
+report(rows);
+
+if (STOCK) {
+  console.log('\nStock ts-mls 1.6.4 (default provider, default capabilities), same burst, one sample each:');
+  const stock = [await stockReference(500, 1), await stockReference(500, 50)];
+  report(stock);
+}
+console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
