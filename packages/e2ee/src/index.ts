@@ -1,4 +1,15 @@
-export * from './bytes.ts';
+export {
+  base64urlToBytes,
+  type Bytes,
+  bytesToBase64url,
+  bytesToHex,
+  concatBytes,
+  hexToBytes,
+  randomBytes,
+  timingSafeEqual,
+  utf8Decode,
+  utf8Encode,
+} from './bytes.ts';
 export * from './derive.ts';
 export * from './errors.ts';
 export * from './link.ts';
