@@ -1,2 +1,3 @@
 export * from './join-token.ts';
 export * from './errors.ts';
+export * from './ds/index.ts';

@@ -1,0 +1,38 @@
+import { loadConfig } from '@conclave/runtime';
+import { type Static, Type } from 'typebox';
+
+/** Environment variables of the DS; see docs/mls-ds.md. */
+export const DsConfigSchema = Type.Object({
+  DS_HOST: Type.String({ default: '0.0.0.0' }),
+  DS_PORT: Type.Integer({ default: 4100, minimum: 0, maximum: 65535 }),
+  /** Ed25519 public key(s) of the API, PEM; several keys (concatenated) allow rotation. */
+  JOIN_TOKEN_PUBLIC_KEYS: Type.String({ minLength: 1 }),
+  /** Redis for the distributed mode; without it the DS keeps state in process (embedded mode). */
+  REDIS_URL: Type.Optional(Type.String()),
+  DS_MAX_MESSAGE_BYTES: Type.Integer({ default: 1024 * 1024, minimum: 4096 }),
+  DS_MAX_PENDING_KEY_PACKAGES: Type.Integer({ default: 256, minimum: 1 }),
+  DS_MAX_GROUP_MEMBERS: Type.Integer({ default: 1000, minimum: 2 }),
+  DS_MAX_COMMIT_BATCH: Type.Integer({ default: 100, minimum: 1 }),
+  DS_RATE_MESSAGES_PER_SECOND: Type.Number({ default: 50, minimum: 1 }),
+  DS_RATE_MESSAGE_BURST: Type.Integer({ default: 200, minimum: 1 }),
+  DS_RATE_BYTES_PER_SECOND: Type.Integer({ default: 4 * 1024 * 1024, minimum: 1024 }),
+  DS_SLOW_CONSUMER_BYTES: Type.Integer({ default: 8 * 1024 * 1024, minimum: 1024 }),
+  DS_AUTH_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  DS_RESUME_GRACE_MS: Type.Integer({ default: 15_000, minimum: 100 }),
+  DS_COMMIT_DEADLINE_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  DS_REPLAY_EVENTS: Type.Integer({ default: 512, minimum: 16 }),
+  DS_STATE_TTL_SECONDS: Type.Integer({ default: 600, minimum: 10 }),
+  DS_MAINTAIN_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 20 }),
+  DS_PING_INTERVAL_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  LOG_LEVEL: Type.String({ default: 'info' }),
+});
+export type DsConfig = Static<typeof DsConfigSchema>;
+
+export function loadDsConfig(env: Record<string, string | undefined> = process.env): DsConfig {
+  return loadConfig(DsConfigSchema, env);
+}
+
+/** Splits concatenated PEM blocks. */
+export function splitPemKeys(pem: string): string[] {
+  return pem.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
+}

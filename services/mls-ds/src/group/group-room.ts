@@ -1,0 +1,154 @@
+import { DsCloseCode } from '@conclave/protocol';
+import type { EntryFrames, MemberConnection } from '../edge/member-connection.ts';
+import type { FeedMessage, GroupKey, GroupStateStore, LogEntry } from '../state/group-state-store.ts';
+
+export interface RoomHost {
+  readonly store: GroupStateStore;
+  maintainIntervalMs: number;
+  /** Schedules the group's purge job; called on start, periodically, and on close. */
+  armPurge(key: GroupKey): void;
+  cancelPurge(key: GroupKey): Promise<void>;
+  roomClosed(room: GroupRoom): void;
+  onError(error: unknown): void;
+}
+
+/** How often a room re-arms the purge job while it serves members. */
+const REARM_EVERY_MS = 10_000;
+
+/**
+ * The part of one group served by this instance: its local connections, its feed
+ * subscription, in-order delivery with gap filling from the replay buffer, and the
+ * periodic heartbeat that keeps the group's sessions alive in the store.
+ */
+export class GroupRoom {
+  readonly key: GroupKey;
+  readonly #host: RoomHost;
+  readonly #connections = new Map<string, MemberConnection>();
+  #unsubscribe: (() => Promise<void>) | undefined;
+  #started: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #lastRearm = 0;
+  /** Highest sequence number dispatched, undefined until the first event. */
+  #seq: number | undefined;
+  #feed: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(key: GroupKey, host: RoomHost) {
+    this.key = key;
+    this.#host = host;
+  }
+
+  get size(): number {
+    return this.#connections.size;
+  }
+
+  /** Subscribes to the feed; resolves once no later event can be missed. */
+  start(): Promise<void> {
+    this.#started ??= (async () => {
+      this.#unsubscribe = await this.#host.store.subscribe(this.key, (m) => this.#onFeed(m));
+      this.#timer = setInterval(() => this.#maintain(), this.#host.maintainIntervalMs);
+      this.#timer.unref();
+      this.#lastRearm = Date.now();
+      this.#host.armPurge(this.key);
+    })();
+    return this.#started;
+  }
+
+  attach(connection: MemberConnection): void {
+    const previous = this.#connections.get(connection.member);
+    if (previous && previous !== connection) previous.closeFor('replaced');
+    this.#connections.set(connection.member, connection);
+  }
+
+  detach(connection: MemberConnection): void {
+    if (this.#connections.get(connection.member) === connection) this.#connections.delete(connection.member);
+    if (this.#connections.size === 0) this.close();
+  }
+
+  /** The group was deleted: the purge job is no longer needed. */
+  async purged(): Promise<void> {
+    await this.#host.cancelPurge(this.key);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const c of [...this.#connections.values()]) c.close(DsCloseCode.goingAway, 'shutdown');
+    this.#connections.clear();
+    this.#host.roomClosed(this);
+    // Sessions that dropped here may still resume elsewhere; the purge job checks later.
+    this.#host.armPurge(this.key);
+    void this.#started?.then(() => this.#unsubscribe?.()).catch((e) => this.#host.onError(e));
+  }
+
+  #maintain(): void {
+    const connected = [...this.#connections.values()].filter((c) => c.isOpen).map((c) => c.member);
+    const now = Date.now();
+    if (now - this.#lastRearm >= REARM_EVERY_MS) {
+      this.#lastRearm = now;
+      this.#host.armPurge(this.key);
+    }
+    this.#host.store
+      .maintain(this.key, connected, now)
+      .then((r) => (r.purged ? this.purged() : undefined))
+      .catch((e) => this.#host.onError(e));
+  }
+
+  #onFeed(message: FeedMessage): void {
+    switch (message.k) {
+      case 'commit':
+      case 'app':
+        this.#feed = this.#feed.then(() => this.#sequence(message)).catch((e) => this.#host.onError(e));
+        return;
+      case 'req':
+        this.#connections
+          .get(message.to)
+          ?.onFeed(() => this.#connections.get(message.to)?.commitRequest(message));
+        return;
+      case 'create': {
+        const c = this.#connections.get(message.to);
+        c?.onFeed(() => c.becomeCreator(message.epoch, message.seq));
+        return;
+      }
+      case 'close': {
+        const c = this.#connections.get(message.to);
+        if (c && c.id !== message.keep) c.closeFor(message.code);
+        return;
+      }
+      case 'end':
+        for (const c of [...this.#connections.values()]) {
+          c.departed = true;
+          c.close(DsCloseCode.meetingEnded, 'meeting_ended');
+        }
+        void this.purged().catch((e) => this.#host.onError(e));
+        return;
+      case 'purged':
+        // Sessions still connected here were expired by the store: they must join again.
+        for (const c of [...this.#connections.values()]) {
+          if (!c.isOpen) continue;
+          c.departed = true;
+          c.close(DsCloseCode.resumeUnavailable, 'session_expired');
+        }
+        void this.purged().catch((e) => this.#host.onError(e));
+        return;
+    }
+  }
+
+  /** Dispatches events in sequence order, fetching any the feed skipped from the replay buffer. */
+  async #sequence(entry: LogEntry): Promise<void> {
+    if (this.#seq === undefined) this.#seq = entry.seq - 1;
+    if (entry.seq <= this.#seq) return;
+    if (entry.seq > this.#seq + 1) {
+      const missed = await this.#host.store.readLog(this.key, this.#seq);
+      for (const e of missed ?? []) if (e.seq > this.#seq && e.seq < entry.seq) this.#dispatch(e);
+    }
+    this.#dispatch(entry);
+  }
+
+  #dispatch(entry: LogEntry): void {
+    this.#seq = entry.seq;
+    const frames: EntryFrames = { entry };
+    for (const c of this.#connections.values()) c.onFeed(() => c.deliver(frames));
+  }
+}

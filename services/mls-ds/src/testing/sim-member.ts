@@ -1,0 +1,195 @@
+import type { DsServerMessage, ReadyMessage } from '@conclave/protocol';
+import { DsTestClient } from './ds-client.ts';
+import type { MlsEngine } from './engines.ts';
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+
+export interface SimOptions {
+  /** Never answers commit requests (a hung committer). */
+  silent?: boolean;
+}
+
+/**
+ * A meeting participant in Node: drives the DS protocol like the web client does and keeps
+ * its MLS state with an engine. Every event is handled in arrival order.
+ */
+export class SimMember {
+  readonly engine: MlsEngine;
+  readonly options: SimOptions;
+  client: DsTestClient;
+  member = '';
+  secret = '';
+  lastSeq = 0;
+  removed = false;
+  readonly texts: string[] = [];
+  readonly errors: unknown[] = [];
+  readonly dsErrors: string[] = [];
+  /** Time the KeyPackage was sent and the Welcome processed, for latency measurements. */
+  keyPackageSentAt = 0;
+  joinedAt = 0;
+  #chain: Promise<void> = Promise.resolve();
+  readonly #epochWaiters: { epoch: number; resolve: () => void }[] = [];
+
+  private constructor(client: DsTestClient, engine: MlsEngine, options: SimOptions) {
+    this.client = client;
+    this.engine = engine;
+    this.options = options;
+  }
+
+  static async join(
+    url: string,
+    token: string,
+    engine: MlsEngine,
+    options: SimOptions = {},
+  ): Promise<SimMember> {
+    const client = await DsTestClient.connect(url);
+    const sim = new SimMember(client, engine, options);
+    sim.#listen();
+    client.send({ t: 'hello', v: 1, token });
+    const ready = await client.next('ready');
+    await sim.#onReady(ready);
+    return sim;
+  }
+
+  get epoch(): number {
+    return this.engine.epoch;
+  }
+
+  /** Reconnects after a dropped connection and resumes after the last event seen. */
+  async resume(url: string): Promise<void> {
+    await this.#chain;
+    const client = await DsTestClient.connect(url);
+    this.client = client;
+    this.#listen();
+    client.send({ t: 'resume', v: 1, member: this.member, secret: this.secret, seq: this.lastSeq });
+    await client.next('resumed');
+  }
+
+  waitForEpoch(epoch: number, timeoutMs = 20_000): Promise<void> {
+    if (this.engine.epoch >= epoch) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`member stuck at epoch ${this.engine.epoch}, expected ${epoch}`)),
+        timeoutMs,
+      );
+      this.#epochWaiters.push({
+        epoch,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  async sendText(text: string): Promise<void> {
+    await this.#chain;
+    const data = await this.engine.encrypt(text);
+    this.client.send({ t: 'app', epoch: this.engine.epoch, data: b64(data) });
+  }
+
+  /** Processes everything received so far. */
+  settled(): Promise<void> {
+    return this.#chain;
+  }
+
+  leave(): void {
+    this.client.send({ t: 'leave' });
+  }
+
+  /** Drops the connection without a word, like a crashed tab. */
+  crash(): void {
+    this.client.terminate();
+  }
+
+  async #onReady(ready: ReadyMessage): Promise<void> {
+    this.member = ready.member;
+    this.secret = ready.secret;
+    this.lastSeq = ready.seq;
+    if (ready.create) {
+      await this.engine.create();
+      this.#epochReached();
+      return;
+    }
+    const kp = await this.engine.keyPackage();
+    this.keyPackageSentAt = performance.now();
+    this.client.send({ t: 'key_package', kp: b64(kp) });
+  }
+
+  #listen(): void {
+    const client = this.client;
+    client.onMessage = (m) => {
+      this.#chain = this.#chain
+        .then(() => this.#handle(m))
+        .catch((e) => {
+          this.errors.push(e);
+        });
+    };
+  }
+
+  async #handle(m: DsServerMessage): Promise<void> {
+    switch (m.t) {
+      case 'commit_request':
+        return this.#commitRequest(m);
+      case 'commit':
+        if (m.from === this.member) this.engine.acceptPending();
+        else {
+          this.engine.discardPending();
+          if ((await this.engine.receiveCommit(unb64(m.commit))) === 'removed') this.removed = true;
+        }
+        this.lastSeq = m.seq;
+        this.#epochReached();
+        return;
+      case 'welcome':
+        await this.engine.join(unb64(m.welcome));
+        this.joinedAt = performance.now();
+        this.lastSeq = m.seq;
+        this.#epochReached();
+        return;
+      case 'create':
+        await this.engine.create();
+        this.#epochReached();
+        return;
+      case 'app': {
+        const text = await this.engine.decrypt(unb64(m.data));
+        if (text !== undefined) this.texts.push(text);
+        this.lastSeq = m.seq;
+        return;
+      }
+      case 'error':
+        this.dsErrors.push(m.code);
+        if (m.code === 'stale_epoch') this.engine.discardPending();
+        return;
+      default:
+        return;
+    }
+  }
+
+  async #commitRequest(m: Extract<DsServerMessage, { t: 'commit_request' }>): Promise<void> {
+    if (this.options.silent || m.epoch !== this.engine.epoch) return;
+    const built = await this.engine.commit(
+      m.adds.map((a) => unb64(a.kp)),
+      m.removes.map((r) => r.leaf),
+    );
+    this.client.send({
+      t: 'commit',
+      epoch: m.epoch,
+      commit: b64(built.commit),
+      ...(built.welcome ? { welcome: b64(built.welcome) } : {}),
+      adds: built.added.map((a) => ({ member: m.adds[a.index]!.member, leaf: a.leaf })),
+      removes: m.removes.map((r) => r.member),
+      rejected: built.refused.map((i) => m.adds[i]!.member),
+    });
+  }
+
+  #epochReached(): void {
+    for (let i = this.#epochWaiters.length - 1; i >= 0; i--) {
+      const w = this.#epochWaiters[i]!;
+      if (this.engine.epoch >= w.epoch) {
+        this.#epochWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+}
