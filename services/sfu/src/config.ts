@@ -1,0 +1,113 @@
+import { availableParallelism } from 'node:os';
+import { loadConfig } from '@conclave/runtime';
+import { type Static, Type } from 'typebox';
+
+/** Environment variables the SFU reads (names are the variable names). */
+export const SfuEnv = Type.Object({
+  SFU_HOST: Type.String({ default: '0.0.0.0', description: 'HTTP/WebSocket listen address' }),
+  SFU_PORT: Type.Integer({ default: 4443, minimum: 0, maximum: 65535 }),
+  SFU_PUBLIC_URL: Type.String({
+    default: 'ws://127.0.0.1:4443/v1/sfu',
+    description: 'WebSocket URL clients use for this node; published in the node registry',
+  }),
+  SFU_NODE_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  SFU_WORKERS: Type.Integer({ default: 0, minimum: 0, maximum: 256, description: '0 = one per core' }),
+  SFU_RTC_LISTEN_IP: Type.String({ default: '0.0.0.0', description: 'IP the media ports bind to' }),
+  SFU_RTC_ANNOUNCED_IP: Type.Optional(
+    Type.String({ description: 'Public IP put in ICE candidates (when behind NAT or bound to 0.0.0.0)' }),
+  ),
+  SFU_RTC_PORT_BASE: Type.Integer({
+    default: 40000,
+    minimum: 1,
+    maximum: 65000,
+    description: 'Worker i listens on UDP and TCP port BASE + i',
+  }),
+  SFU_RTC_MIN_PORT: Type.Integer({ default: 41000, minimum: 1, maximum: 65535 }),
+  SFU_RTC_MAX_PORT: Type.Integer({ default: 41999, minimum: 1, maximum: 65535 }),
+  SFU_ROUTER_MAX_PEERS: Type.Integer({
+    default: 40,
+    minimum: 1,
+    description: 'Peers per router before a room spreads to another worker',
+  }),
+  SFU_ROOM_MAX_PEERS: Type.Integer({ default: 500, minimum: 1 }),
+  SFU_MAX_MESSAGE_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
+  SFU_HELLO_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
+  SFU_DRAIN_TIMEOUT_MS: Type.Integer({ default: 3600000, minimum: 0 }),
+  SFU_INITIAL_OUTGOING_BITRATE: Type.Integer({ default: 1500000, minimum: 100000 }),
+  SFU_JOIN_TOKEN_PUBLIC_KEYS: Type.String({
+    minLength: 1,
+    description: 'PEM Ed25519 public key(s) of the API, concatenated; or a path to a file holding them',
+  }),
+  SFU_REDIS_URL: Type.Optional(
+    Type.String({ description: 'Distributed mode: Redis for the bus and node registry' }),
+  ),
+  SFU_LOG_LEVEL: Type.String({ default: 'info' }),
+  MEDIASOUP_WORKER_BIN: Type.Optional(Type.String({ description: 'Path of the mediasoup-worker binary' })),
+});
+export type SfuEnv = Static<typeof SfuEnv>;
+
+/** Resolved configuration of one SFU node. */
+export interface SfuConfig {
+  host: string;
+  port: number;
+  publicUrl: string;
+  nodeId: string;
+  workers: number;
+  rtc: {
+    listenIp: string;
+    announcedIp?: string;
+    portBase: number;
+    minPort: number;
+    maxPort: number;
+    initialOutgoingBitrate: number;
+  };
+  routerMaxPeers: number;
+  roomMaxPeers: number;
+  maxMessageBytes: number;
+  helloTimeoutMs: number;
+  drainTimeoutMs: number;
+  joinTokenPublicKeys: string[];
+  logLevel: string;
+  workerBin?: string;
+  /** Distributed mode: Redis for the event bus and the node registry. */
+  redisUrl?: string;
+}
+
+/** Splits concatenated PEM blocks. */
+export function splitPem(text: string): string[] {
+  return text.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
+}
+
+export function configFromEnv(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+): SfuConfig {
+  const e = loadConfig(SfuEnv, env);
+  const keysText = e.SFU_JOIN_TOKEN_PUBLIC_KEYS.includes('-----BEGIN')
+    ? e.SFU_JOIN_TOKEN_PUBLIC_KEYS
+    : readFile(e.SFU_JOIN_TOKEN_PUBLIC_KEYS);
+  return {
+    host: e.SFU_HOST,
+    port: e.SFU_PORT,
+    publicUrl: e.SFU_PUBLIC_URL,
+    nodeId: e.SFU_NODE_ID ?? `sfu-${crypto.randomUUID()}`,
+    workers: e.SFU_WORKERS || availableParallelism(),
+    rtc: {
+      listenIp: e.SFU_RTC_LISTEN_IP,
+      announcedIp: e.SFU_RTC_ANNOUNCED_IP,
+      portBase: e.SFU_RTC_PORT_BASE,
+      minPort: e.SFU_RTC_MIN_PORT,
+      maxPort: e.SFU_RTC_MAX_PORT,
+      initialOutgoingBitrate: e.SFU_INITIAL_OUTGOING_BITRATE,
+    },
+    routerMaxPeers: e.SFU_ROUTER_MAX_PEERS,
+    roomMaxPeers: e.SFU_ROOM_MAX_PEERS,
+    maxMessageBytes: e.SFU_MAX_MESSAGE_BYTES,
+    helloTimeoutMs: e.SFU_HELLO_TIMEOUT_MS,
+    drainTimeoutMs: e.SFU_DRAIN_TIMEOUT_MS,
+    joinTokenPublicKeys: splitPem(keysText),
+    logLevel: e.SFU_LOG_LEVEL,
+    workerBin: e.MEDIASOUP_WORKER_BIN,
+    redisUrl: e.SFU_REDIS_URL,
+  };
+}
