@@ -13,8 +13,8 @@ const SIZES = [
   { label: 'video 1 KB', bytes: 1024 },
   { label: 'video 30 KB', bytes: 30 * 1024 },
 ];
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 0.5);
-const ROUNDS = 3;
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 0.15);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 8);
 
 async function measureOnce(run: () => Promise<void>): Promise<number> {
   let frames = 0;
