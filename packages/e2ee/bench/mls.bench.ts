@@ -33,6 +33,7 @@ import {
 import {
   acceptCommit,
   commitAdd,
+  commitRemove,
   createJoiner,
   createMeetingGroup,
   decodeMeetingGroup,
@@ -130,6 +131,44 @@ async function measure(committer: MeetingGroup, member: MeetingGroup, n: number,
   };
 }
 
+interface PathRow {
+  n: number;
+  commit: number;
+  process: number;
+  commitKB: number;
+}
+
+/** A Remove commit carries an UpdatePath: encrypted to the resolution of every copath node. */
+async function measureRemove(committer: MeetingGroup, member: MeetingGroup, n: number): Promise<PathRow> {
+  const memberBytes = encodeMeetingGroup(member);
+  const leaves = committer.state.ratchetTree.flatMap((node, i) => (node?.nodeType === 'leaf' ? [i / 2] : []));
+  const victim = leaves.at(-1)!;
+  const samples: PathRow[] = [];
+  for (let r = 0; r < Math.max(1, repeatsFor(n) - 1); r++) {
+    const [pending, commit] = await time(() => commitRemove(committer, [victim]));
+    const [, process] = await time(() =>
+      receiveMessage(decodeMeetingGroup(memberBytes, keys), pending.commit),
+    );
+    samples.push({ n, commit, process, commitKB: pending.commit.length / 1024 });
+  }
+  return {
+    n,
+    commit: median(samples.map((s) => s.commit)),
+    process: median(samples.map((s) => s.process)),
+    commitKB: median(samples.map((s) => s.commitKB)),
+  };
+}
+
+function reportRemoves(rows: PathRow[]): void {
+  console.log('\nRemove one member (UpdatePath to the rest; parent nodes blank after batched adds):');
+  console.log('   N   commit ms  process ms  commit KB');
+  for (const r of rows) {
+    console.log(
+      `${String(r.n).padStart(4)} ${ms(r.commit)}    ${ms(r.process)}  ${r.commitKB.toFixed(1).padStart(9)}`,
+    );
+  }
+}
+
 function report(rows: Row[]): void {
   console.log(
     '\n   N    k   commit ms  process ms   join ms  Welcome KB   batch / (k × one-Add): commit  process',
@@ -224,14 +263,17 @@ const creator = await createJoiner(keys);
 let committer = await createMeetingGroup(creator, crypto.getRandomValues(new Uint8Array(16)));
 let member: MeetingGroup | undefined;
 const rows: Row[] = [];
+const removes: PathRow[] = [];
 for (const n of SIZES) {
   const [grown, growMs] = await time(() => grow(committer, member, n));
   committer = grown.committer;
   member = grown.member;
   console.log(`built N=${n} in ${(growMs / 1000).toFixed(1)} s`);
   for (const k of BATCHES) rows.push(await measure(committer, member, n, k));
+  removes.push(await measureRemove(committer, member, n));
 }
 report(rows);
+reportRemoves(removes);
 
 if (STOCK) {
   console.log('\nStock ts-mls 1.6.4 (default provider, default capabilities), same burst, one sample each:');

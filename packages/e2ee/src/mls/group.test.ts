@@ -225,6 +225,21 @@ describe('MLS meeting group', () => {
     await meeting.assertInSync();
   });
 
+  it('never writes into the bytes a state was decoded from', async () => {
+    const keys = meetingKeys(8);
+    const meeting = await TestMeeting.start(keys);
+    const j = await joiners(meeting, ['a', 'b']);
+    await meeting.deliver('m0', await commitAdd(meeting.get('m0'), j.map(([, x]) => x.keyPackageBytes)), j);
+    const bytes = encodeMeetingGroup(meeting.get('b'));
+    const copy = bytes.slice();
+    const pending = await commitUpdate(meeting.get('a'));
+    // Processing zeroes consumed secrets of the decoded state, which must not alias `bytes`.
+    await receiveMessage(decodeMeetingGroup(bytes, keys), pending.commit);
+    assert.deepEqual(bytes, copy);
+    const again = await receiveMessage(decodeMeetingGroup(bytes, keys), pending.commit);
+    assert.equal(again.kind, 'commit');
+  });
+
   it('refuses invalid requests with invalid-operation', async () => {
     const meeting = await TestMeeting.start(meetingKeys(7));
     const j = await joiners(meeting, ['a']);
