@@ -229,7 +229,14 @@ describe('MLS meeting group', () => {
     const keys = meetingKeys(8);
     const meeting = await TestMeeting.start(keys);
     const j = await joiners(meeting, ['a', 'b']);
-    await meeting.deliver('m0', await commitAdd(meeting.get('m0'), j.map(([, x]) => x.keyPackageBytes)), j);
+    await meeting.deliver(
+      'm0',
+      await commitAdd(
+        meeting.get('m0'),
+        j.map(([, x]) => x.keyPackageBytes),
+      ),
+      j,
+    );
     const bytes = encodeMeetingGroup(meeting.get('b'));
     const copy = bytes.slice();
     const pending = await commitUpdate(meeting.get('a'));

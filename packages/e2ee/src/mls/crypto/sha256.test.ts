@@ -45,6 +45,21 @@ describe('SHA-256 / HMAC / HKDF', () => {
     assert.notEqual(hex(first), hex(hmacSha256(key, bytes(10, 1))));
   });
 
+  it('stays correct when more keys are used than its schedule cache holds', () => {
+    const keys = Array.from({ length: 9000 }, (_, i) => bytes(32, i));
+    const data = bytes(20, 1);
+    const firstPass = keys.map((k) => hex(hmacSha256(k, data)));
+    for (const i of [0, 1, 4000, 8191, 8192, 8999]) {
+      assert.equal(firstPass[i], hex(hmac(nobleSha256, keys[i]!, data)));
+      assert.equal(hex(hmacSha256(keys[i]!, data)), firstPass[i]);
+    }
+    keys[8999]!.fill(7);
+    assert.equal(
+      hex(hmacSha256(keys[8999]!, data)),
+      hex(hmac(nobleSha256, new Uint8Array(32).fill(7), data)),
+    );
+  });
+
   it('matches @noble/hashes HKDF extract and expand (RFC 5869 test case 1 included)', () => {
     const ikm = new Uint8Array(22).fill(0x0b);
     const salt = Uint8Array.from({ length: 13 }, (_, i) => i);

@@ -1,6 +1,6 @@
 /**
  * SHA-256 and HMAC-SHA256 tuned for MLS's many tiny inputs: no per-call objects beyond the
- * output, and HMAC key schedules (the two padded-key compressions) cached per key. A secret-tree
+ * output, and HMAC key schedules (the two padded-key compressions) of recent keys reused. A secret-tree
  * rebuild at 1000 members is ~12k HMACs; this halves the compressions and removes most garbage.
  * Verified against @noble/hashes in the tests.
  */
@@ -107,6 +107,7 @@ export function sha256(data: Uint8Array): Uint8Array {
 }
 
 interface HmacKey {
+  ref: Uint8Array | undefined;
   key: Uint8Array;
   inner: Int32Array;
   outer: Int32Array;
@@ -114,21 +115,21 @@ interface HmacKey {
 
 const PAD = new Uint8Array(64);
 
-function schedule(key: Uint8Array): HmacKey {
+function schedule(key: Uint8Array, into: HmacKey): void {
   const k = key.length > 64 ? sha256(key) : key;
-  const inner = IV.slice();
-  const outer = IV.slice();
+  into.inner.set(IV);
+  into.outer.set(IV);
   PAD.fill(0x36);
   for (let i = 0; i < k.length; i++) PAD[i] = k[i]! ^ 0x36;
-  compress(inner, PAD, 0);
+  compress(into.inner, PAD, 0);
   PAD.fill(0x5c);
   for (let i = 0; i < k.length; i++) PAD[i] = k[i]! ^ 0x5c;
-  compress(outer, PAD, 0);
-  return { key: key.slice(), inner, outer };
+  compress(into.outer, PAD, 0);
+  PAD.fill(0);
+  into.key.fill(0);
+  into.key = key.slice();
+  into.ref = key;
 }
-
-// Keyed by the key array itself; the copy check guards against arrays zeroed or reused in place.
-const schedules = new WeakMap<Uint8Array, HmacKey>();
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -136,21 +137,49 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+// MLS derives from each secret a few times (left/right child, then handshake/application
+// ratchet roots after a whole pass over the secret tree), so recent key schedules are kept.
+// Bounded, not a WeakMap: cached schedules are key-equivalent, so they are wiped once 8192 newer
+// keys have been scheduled (about one secret-tree rebuild at 2000 members) rather than living
+// as long as ts-mls keeps a zeroed array around. Hits need the same array with the same bytes.
+const CAPACITY = 8192;
+const cache = new Map<Uint8Array, HmacKey>();
+const order: HmacKey[] = [];
+let next = 0;
+
 function scheduleFor(key: Uint8Array): HmacKey {
-  const cached = schedules.get(key);
-  if (cached !== undefined && sameBytes(cached.key, key)) return cached;
-  const fresh = schedule(key);
-  schedules.set(key, fresh);
-  return fresh;
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    // Same array, new bytes (zeroed or refilled in place): reschedule in the same slot.
+    if (!sameBytes(hit.key, key)) schedule(key, hit);
+    return hit;
+  }
+  let entry = order[next];
+  if (entry === undefined) {
+    entry = { ref: undefined, key: new Uint8Array(0), inner: new Int32Array(8), outer: new Int32Array(8) };
+    order.push(entry);
+  } else if (entry.ref !== undefined) {
+    cache.delete(entry.ref);
+  }
+  next = (next + 1) % CAPACITY;
+  schedule(key, entry);
+  cache.set(key, entry);
+  return entry;
 }
 
 const INNER = new Uint8Array(32);
 
+const STATE = new Int32Array(8);
+
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   const ks = scheduleFor(key);
-  finish(ks.inner.slice(), data, 64, INNER, 0);
+  STATE.set(ks.inner);
+  finish(STATE, data, 64, INNER, 0);
   const out = new Uint8Array(32);
-  finish(ks.outer.slice(), INNER, 64, out, 0);
+  STATE.set(ks.outer);
+  finish(STATE, INNER, 64, out, 0);
+  INNER.fill(0);
+  STATE.fill(0);
   return out;
 }
 
