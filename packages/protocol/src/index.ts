@@ -1,4 +1,4 @@
 export * from './join-token.ts';
 export * from './errors.ts';
-export * from './ds/index.ts';
 export * from './sfu/index.ts';
+export * from './ds/index.ts';

@@ -191,7 +191,7 @@ export class DeliveryService implements RoomHost {
     if (dropped && !this.#closing) {
       this.store.disconnect(room.key, c.member, c.id, Date.now()).catch((e) => this.onError(e));
     }
-    room.detach(c);
+    room.detach(c, dropped);
   }
 
   roomClosed(room: GroupRoom): void {
@@ -200,7 +200,6 @@ export class DeliveryService implements RoomHost {
   }
 
   armPurge(key: GroupKey): void {
-    if (this.#closing) return;
     const runAt = new Date(Date.now() + this.config.DS_RESUME_GRACE_MS + 5000);
     this.#scheduler.schedule(PURGE_JOB, `g:${key}`, runAt, { g: key }).catch((e) => this.onError(e));
   }

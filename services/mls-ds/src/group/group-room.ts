@@ -32,6 +32,9 @@ export class GroupRoom {
   #seq: number | undefined;
   #feed: Promise<void> = Promise.resolve();
   #closed = false;
+  #purged = false;
+  /** A connection dropped without leaving: its session may resume elsewhere or must expire. */
+  #dropped = false;
 
   constructor(key: GroupKey, host: RoomHost) {
     this.key = key;
@@ -60,25 +63,28 @@ export class GroupRoom {
     this.#connections.set(connection.member, connection);
   }
 
-  detach(connection: MemberConnection): void {
+  detach(connection: MemberConnection, dropped: boolean): void {
+    if (dropped) this.#dropped = true;
     if (this.#connections.get(connection.member) === connection) this.#connections.delete(connection.member);
     if (this.#connections.size === 0) this.close();
   }
 
   /** The group was deleted: the purge job is no longer needed. */
   async purged(): Promise<void> {
+    this.#purged = true;
     await this.#host.cancelPurge(this.key);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if ([...this.#connections.values()].some((c) => !c.departed)) this.#dropped = true;
     clearInterval(this.#timer);
     for (const c of [...this.#connections.values()]) c.close(DsCloseCode.goingAway, 'shutdown');
     this.#connections.clear();
     this.#host.roomClosed(this);
     // Sessions that dropped here may still resume elsewhere; the purge job checks later.
-    this.#host.armPurge(this.key);
+    if (this.#dropped && !this.#purged) this.#host.armPurge(this.key);
     void this.#started?.then(() => this.#unsubscribe?.()).catch((e) => this.#host.onError(e));
   }
 

@@ -8,6 +8,8 @@ const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 export interface SimOptions {
   /** Never answers commit requests (a hung committer). */
   silent?: boolean;
+  /** Drops its connection on the next commit request (a committer that crashes mid-commit). */
+  crashOnCommitRequest?: boolean;
 }
 
 /**
@@ -167,6 +169,7 @@ export class SimMember {
   }
 
   async #commitRequest(m: Extract<DsServerMessage, { t: 'commit_request' }>): Promise<void> {
+    if (this.options.crashOnCommitRequest) return this.crash();
     if (this.options.silent || m.epoch !== this.engine.epoch) return;
     const built = await this.engine.commit(
       m.adds.map((a) => unb64(a.kp)),
