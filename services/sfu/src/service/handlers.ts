@@ -113,9 +113,11 @@ export const handlers: Handlers = {
   hostEndMeeting(ctx) {
     const room = ctx.peer.room.id;
     const { grp } = ctx.peer.identity;
-    void ctx.bus?.publish({ type: 'room.ended', room, grp }).catch(() => undefined);
     // After the response is on its way: ending the room hangs up on the host too.
-    setImmediate(() => ctx.rooms.endRoom(room));
+    setImmediate(() => {
+      ctx.rooms.endRoom(room);
+      void ctx.bus?.publish({ type: 'room.ended', room, grp }).catch(() => undefined);
+    });
     return EMPTY;
   },
 };
