@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SfuCloseCode } from '@conclave/protocol';
 import { type BusEvent, JoinTokenSigner, LocalEventBus } from '@conclave/runtime';
 import { after, before, describe, test } from 'node:test';
+import { LocalNodeRegistry } from '../registry/local-registry.ts';
 import type { SfuServer } from '../server.ts';
 import { randomId, requireWorkerBin, SignalingClient, startTestSfu, TestTokens } from '../testing/harness.ts';
 
@@ -417,7 +418,8 @@ describe('operations', () => {
   });
 
   test('draining refuses new rooms (1013) and /readyz turns 503 while existing rooms continue', async () => {
-    const node = await startTestSfu(tokens, { workers: 1, drainTimeoutMs: 60_000 });
+    const registry = new LocalNodeRegistry();
+    const node = await startTestSfu(tokens, { workers: 1, drainTimeoutMs: 60_000 }, { registry });
     try {
       const room = randomId();
       const token = tokens.sign(tokens.claims({ room }));
@@ -425,8 +427,11 @@ describe('operations', () => {
       clients.push(member);
       assert.equal((await member.hello(token)).type, 'welcome');
       assert.equal((await fetch(`http://127.0.0.1:${node.port}/readyz`)).status, 200);
+      assert.equal((await registry.pickLeastLoaded())?.id, node.config.nodeId, 'the node announced itself');
       const drained = node.drain(60_000);
       await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await registry.pickLeastLoaded(), undefined, 'a draining node takes no new rooms');
+      assert.equal((await registry.list())[0]?.draining, true);
       assert.equal((await fetch(`http://127.0.0.1:${node.port}/readyz`)).status, 503);
       const newcomer = new SignalingClient(node.port);
       clients.push(newcomer);

@@ -15,6 +15,7 @@ import {
 import { createLogger, type EventBus, JoinTokenSigner } from '@conclave/runtime';
 import WebSocket from 'ws';
 import type { SfuConfig } from '../config.ts';
+import type { NodeRegistry } from '../registry/node-registry.ts';
 import type { PeerConnection } from '../rtc/connection.ts';
 import { startSfu, type SfuServer } from '../server.ts';
 
@@ -96,7 +97,7 @@ export class TestTokens {
 export async function startTestSfu(
   tokens: TestTokens,
   overrides: Partial<SfuConfig> = {},
-  deps: { bus?: EventBus } = {},
+  deps: { bus?: EventBus; registry?: NodeRegistry } = {},
 ): Promise<SfuServer & { port: number }> {
   const workers = overrides.workers ?? 2;
   const portBase = await freePortBase(workers);
