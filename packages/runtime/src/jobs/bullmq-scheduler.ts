@@ -12,6 +12,7 @@ export class BullMqJobScheduler implements JobScheduler {
   readonly #handlers = new Map<string, JobHandler>();
   readonly #onError: (kind: string, error: unknown) => void;
   #worker: Worker | undefined;
+  #workerConnection: Redis | undefined;
 
   constructor(
     redisUrl: string,
@@ -20,7 +21,8 @@ export class BullMqJobScheduler implements JobScheduler {
   ) {
     // BullMQ workers block on Redis, so they require maxRetriesPerRequest: null.
     this.#connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    this.#queue = new Queue(queueName, { connection: this.#connection });
+    // No event history: the events stream would otherwise keep a log of every job.
+    this.#queue = new Queue(queueName, { connection: this.#connection, streams: { events: { maxLen: 0 } } });
     this.#onError = onError;
   }
 
@@ -29,7 +31,7 @@ export class BullMqJobScheduler implements JobScheduler {
   }
 
   async schedule(kind: string, jobId: string, runAt: Date, data: Record<string, string>): Promise<void> {
-    const id = `${kind}:${jobId}`;
+    const id = `${kind}|${jobId}`;
     await this.#queue.remove(id);
     await this.#queue.add(kind, data, {
       jobId: id,
@@ -39,13 +41,16 @@ export class BullMqJobScheduler implements JobScheduler {
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
     });
+    await this.#queue.trimEvents(0);
   }
 
   async cancel(kind: string, jobId: string): Promise<void> {
-    await this.#queue.remove(`${kind}:${jobId}`);
+    await this.#queue.remove(`${kind}|${jobId}`);
+    await this.#queue.trimEvents(0);
   }
 
   async start(): Promise<void> {
+    this.#workerConnection = this.#connection.duplicate({ maxRetriesPerRequest: null });
     this.#worker = new Worker(
       this.#queue.name,
       async (job) => {
@@ -53,9 +58,10 @@ export class BullMqJobScheduler implements JobScheduler {
         if (!handler) throw new Error(`no handler for job kind ${job.name}`);
         await handler(job.data as Record<string, string>);
       },
-      { connection: this.#connection.duplicate({ maxRetriesPerRequest: null }), concurrency: 4 },
+      { connection: this.#workerConnection, concurrency: 4 },
     );
     this.#worker.on('failed', (job, error) => this.#onError(job?.name ?? 'unknown', error));
+    this.#worker.on('completed', () => void this.#queue.trimEvents(0).catch(() => {}));
     this.#worker.on('error', (error) => this.#onError('worker', error));
     await this.#worker.waitUntilReady();
   }
@@ -63,6 +69,9 @@ export class BullMqJobScheduler implements JobScheduler {
   async close(): Promise<void> {
     await this.#worker?.close();
     await this.#queue.close();
-    await this.#connection.quit().catch(() => {});
+    // BullMQ leaves connections it was given open; they are ours to close.
+    await Promise.all(
+      [this.#workerConnection?.quit(), this.#connection.quit()].map((p) => p?.catch(() => {})),
+    );
   }
 }

@@ -1,0 +1,3 @@
+export * from './meetings.ts';
+export * from './join.ts';
+export * from './errors.ts';

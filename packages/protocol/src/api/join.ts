@@ -1,0 +1,50 @@
+import { type Static, Type } from 'typebox';
+import { HexInteger, Secret128 } from './meetings.ts';
+
+/** SRP-6a step 1 answer: the salt, the server's public value B and the sealed server state. */
+export const JoinChallenge = Type.Object(
+  {
+    salt: HexInteger(256),
+    B: HexInteger(256),
+    /** Opaque, single-use, valid for 60 seconds; return it unchanged with the proof. */
+    state: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type JoinChallenge = Static<typeof JoinChallenge>;
+
+export const JoinProofBody = Type.Object(
+  {
+    state: Type.String({ minLength: 1, maxLength: 1024 }),
+    A: HexInteger(256),
+    M1: HexInteger(64),
+    /** Present only when the host joins: proves the host role. */
+    hostSecret: Type.Optional(Secret128),
+  },
+  { additionalProperties: false },
+);
+export type JoinProofBody = Static<typeof JoinProofBody>;
+
+export const JoinGranted = Type.Object(
+  {
+    /** Server evidence: the client must check it before trusting anything else here. */
+    M2: HexInteger(64),
+    /** Join token for the SFU and the MLS delivery service; valid for 60 seconds. */
+    token: Type.String(),
+    role: Type.Union([Type.Literal('participant'), Type.Literal('host')]),
+    sfuUrl: Type.String(),
+    dsUrl: Type.String(),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+export type JoinGranted = Static<typeof JoinGranted>;
+
+export const JoinTokenPublicKeys = Type.Object(
+  {
+    /** Ed25519 public keys (SPKI PEM), newest first; any of them may have signed a valid token. */
+    keys: Type.Array(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type JoinTokenPublicKeys = Static<typeof JoinTokenPublicKeys>;

@@ -1,0 +1,14 @@
+/**
+ * Short-lived keys shared by all instances of a service: single-use markers, rate-limit
+ * windows, sticky assignments. Every key expires; nothing here outlives its window.
+ */
+export interface ExpiringStore {
+  /** Sets the key if absent; true when this call set it (first use), false when it existed. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Counts a hit in a fixed window starting at the first hit; returns the count so far. */
+  hit(key: string, windowMs: number): Promise<number>;
+  /** Returns the stored value, or stores `value` when absent and returns it. Refreshes the TTL. */
+  getOrSet(key: string, value: string, ttlMs: number): Promise<string>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { API_ERRORS } from '@conclave/protocol';
+import type { Logger } from '@conclave/runtime';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { ApiConfig } from './config.ts';
+import { ApiError } from './http/api-error.ts';
+import { RateLimiter } from './http/rate-limiter.ts';
+import { MeetingLifecycle } from './meetings/meeting-lifecycle.ts';
+import { type ApiMetrics, createMetrics } from './observability/metrics.ts';
+import { joinRoutes } from './routes/join.ts';
+import { meetingRoutes } from './routes/meetings.ts';
+import { operationsRoutes } from './routes/operations.ts';
+import { JoinStateSealer } from './srp/sealed-state.ts';
+import { SrpServer } from './srp/srp-server.ts';
+import type { ApiDeps } from './wiring.ts';
+
+export interface ApiApp {
+  app: FastifyInstance;
+  lifecycle: MeetingLifecycle;
+  metrics: ApiMetrics;
+  /** Stops taking new work (readiness fails), then closes the server and its dependencies. */
+  shutdown(): Promise<void>;
+}
+
+const BODY_LIMIT_BYTES = 16 * 1024;
+const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): Promise<ApiApp> {
+  const metrics = createMetrics();
+  const lifecycle = new MeetingLifecycle(deps.meetings, deps.bus, deps.jobs, log);
+  const limiter = new RateLimiter(
+    deps.ephemeral,
+    deps.stateKey,
+    config.CONCLAVE_JOIN_RATE_PER_MEETING,
+    config.CONCLAVE_RATE_PER_SOURCE,
+  );
+  let draining = false;
+
+  const app = Fastify({
+    loggerInstance: log,
+    // Request logs are written by the onResponse hook below with an explicit field list.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.CONCLAVE_TRUST_PROXY,
+    genReqId: () => randomBytes(8).toString('hex'),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Conclave meeting API',
+        version: '1.0.0',
+        description: 'Meetings, the SRP-6a join and join tokens. The server never sees meeting passwords.',
+      },
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-content-type-options', 'nosniff');
+    if (!OPERATIONS_ROUTES.has(request.url.split('?')[0] ?? '')) await limiter.checkSource(request.ip);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.requests.observe({ route, method: request.method, status: String(reply.statusCode) }, seconds);
+    if (!OPERATIONS_ROUTES.has(route)) {
+      log.info(
+        {
+          event: 'request',
+          route,
+          method: request.method,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
+    }
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    const err = error as { validation?: unknown; statusCode?: number; code?: string; message: string };
+    if (err.validation) return reply.code(400).send({ error: 'bad_request', message: err.message });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ error: 'payload_too_large', message: 'request body too large' });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: 'bad_request', message: err.message });
+    }
+    log.error({ event: 'unhandled_error', err: error }, 'unhandled error');
+    return reply.code(API_ERRORS.internal).send({ error: 'internal', message: 'internal error' });
+  });
+
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: 'no such route' }),
+  );
+
+  await app.register(operationsRoutes, { metrics, db: deps.db, isDraining: () => draining });
+  await app.register(meetingRoutes, {
+    meetings: deps.meetings,
+    creationKeys: deps.creationKeys,
+    lifecycle,
+    creation: config.CONCLAVE_CREATION,
+    defaultMeetingHours: config.CONCLAVE_DEFAULT_MEETING_HOURS,
+  });
+  await app.register(joinRoutes, {
+    meetings: deps.meetings,
+    srp: new SrpServer(),
+    sealer: new JoinStateSealer(deps.stateKey),
+    ephemeral: deps.ephemeral,
+    limiter,
+    signer: deps.signer,
+    publicKeys: deps.publicKeys,
+    sfu: deps.sfu,
+    dsUrl: config.CONCLAVE_DS_URL,
+    metrics,
+  });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await deps.jobs.start();
+  await lifecycle.reconcile();
+
+  return {
+    app: app as unknown as FastifyInstance,
+    lifecycle,
+    metrics,
+    async shutdown() {
+      draining = true;
+      await app.close();
+      await deps.close();
+    },
+  };
+}

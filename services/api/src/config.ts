@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig } from '@conclave/runtime';
+import { type Static, Type } from 'typebox';
+
+/** Environment variables the API reads. Names are the variables; see docs/configuration.md. */
+export const ApiConfigSchema = Type.Object({
+  CONCLAVE_MODE: Type.Union([Type.Literal('embedded'), Type.Literal('distributed')], { default: 'embedded' }),
+  API_HOST: Type.String({ default: '127.0.0.1' }),
+  API_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  /** PostgreSQL URL; required in distributed mode. */
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** Redis URL; required in distributed mode. */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Embedded mode: where PGlite keeps its data; in memory when unset. */
+  CONCLAVE_DATA_DIR: Type.Optional(Type.String()),
+  /** Ed25519 private key (PKCS#8 PEM) that signs join tokens; required in distributed mode. */
+  CONCLAVE_JOIN_TOKEN_PRIVATE_KEY: Type.Optional(Type.String({ pattern: 'BEGIN PRIVATE KEY' })),
+  /** Previous public keys (SPKI PEM, concatenated) still published while tokens they signed may live. */
+  CONCLAVE_JOIN_TOKEN_PREVIOUS_PUBLIC_KEYS: Type.Optional(Type.String()),
+  /** 32 bytes, base64: seals SRP state and keys rate-limit buckets; shared by all API instances. */
+  CONCLAVE_STATE_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
+  /** Who may create meetings: anyone (`open`) or holders of an operator-issued key (`key`). */
+  CONCLAVE_CREATION: Type.Union([Type.Literal('open'), Type.Literal('key')], { default: 'open' }),
+  /** Public WebSocket URL of the SFU handed to clients when no node registry is used. */
+  CONCLAVE_SFU_URL: Type.String({ default: 'ws://127.0.0.1:8443/v1/sfu' }),
+  /** Public WebSocket URL of the MLS delivery service. */
+  CONCLAVE_DS_URL: Type.String({ default: 'ws://127.0.0.1:8090/v1/ds' }),
+  /** Join attempts allowed per meeting per minute. */
+  CONCLAVE_JOIN_RATE_PER_MEETING: Type.Integer({ minimum: 1, default: 30 }),
+  /** Requests allowed per source address per minute (the address is kept only as a keyed hash). */
+  CONCLAVE_RATE_PER_SOURCE: Type.Integer({ minimum: 1, default: 120 }),
+  /** Trust X-Forwarded-For from the reverse proxy in front of the API. */
+  CONCLAVE_TRUST_PROXY: Type.Boolean({ default: false }),
+  /** Lifetime of a one-off meeting without an explicit expiry, in hours. */
+  CONCLAVE_DEFAULT_MEETING_HOURS: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+});
+export type ApiConfig = Static<typeof ApiConfigSchema>;
+
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  const config = loadConfig(ApiConfigSchema, env);
+  if (config.CONCLAVE_MODE === 'distributed') {
+    const missing = [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'CONCLAVE_JOIN_TOKEN_PRIVATE_KEY',
+      'CONCLAVE_STATE_KEY',
+    ].filter((name) => !config[name as keyof ApiConfig]);
+    if (missing.length) {
+      throw new ConfigError(missing.map((name) => `${name}: required in distributed mode`));
+    }
+  }
+  return config;
+}

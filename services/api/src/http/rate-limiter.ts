@@ -1,0 +1,40 @@
+import { createHmac } from 'node:crypto';
+import type { ExpiringStore } from '@conclave/runtime';
+import { ApiError } from './api-error.ts';
+
+const WINDOW_MS = 60_000;
+
+/**
+ * Fixed one-minute windows per meeting and per source. A source address is never stored: its
+ * bucket is a keyed hash that changes every window, and the bucket expires with the window.
+ */
+export class RateLimiter {
+  readonly #store: ExpiringStore;
+  readonly #key: Buffer;
+  readonly #perMeeting: number;
+  readonly #perSource: number;
+
+  constructor(store: ExpiringStore, key: Buffer, perMeeting: number, perSource: number) {
+    this.#store = store;
+    this.#key = key;
+    this.#perMeeting = perMeeting;
+    this.#perSource = perSource;
+  }
+
+  async checkSource(address: string): Promise<void> {
+    const window = Math.floor(Date.now() / WINDOW_MS);
+    const bucket = createHmac('sha256', this.#key)
+      .update(`source\n${window}\n${address}`)
+      .digest('base64url');
+    if ((await this.#store.hit(`rl:s:${bucket}`, WINDOW_MS)) > this.#perSource) {
+      throw new ApiError('rate_limited', 'too many requests from this address; try again in a minute');
+    }
+  }
+
+  async checkMeetingJoin(meetingId: string): Promise<void> {
+    const window = Math.floor(Date.now() / WINDOW_MS);
+    if ((await this.#store.hit(`rl:m:${meetingId}:${window}`, WINDOW_MS)) > this.#perMeeting) {
+      throw new ApiError('rate_limited', 'too many join attempts for this meeting; try again in a minute');
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { ConfigError, createLogger } from '@conclave/runtime';
+import { buildApi } from './app.ts';
+import { loadApiConfig } from './config.ts';
+import { createDeps } from './wiring.ts';
+
+/** Stand-alone API process: `node services/api/src/main.ts`. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadApiConfig>;
+  try {
+    config = loadApiConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const log = createLogger({ service: 'api', level: config.LOG_LEVEL });
+  const deps = await createDeps(config, log);
+  const api = await buildApi(config, deps, log);
+  await api.app.listen({ host: config.API_HOST, port: config.API_PORT });
+  log.info({ event: 'started', mode: config.CONCLAVE_MODE, port: config.API_PORT }, 'api started');
+
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ event: 'stopping', signal }, 'api stopping');
+      const force = setTimeout(() => process.exit(1), 15_000);
+      force.unref();
+      api.shutdown().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+await main();

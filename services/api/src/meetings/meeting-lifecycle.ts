@@ -1,0 +1,71 @@
+import type { EventBus, JobScheduler, Logger } from '@conclave/runtime';
+import type { Meeting, MeetingStore } from './meeting-store.ts';
+
+const EXPIRE = 'meeting.expire';
+const VERIFIER_DEADLINE = 'meeting.verifier-deadline';
+
+/**
+ * Ends meetings: on the host's request, at their expiry, or when the host never registered a
+ * verifier. Ending always tells the SFU and the delivery service (by opaque room and group ID)
+ * to close the call. Jobs are re-armed from the database at start-up, so nothing depends on a
+ * queue surviving a restart.
+ */
+export class MeetingLifecycle {
+  readonly #meetings: MeetingStore;
+  readonly #bus: EventBus;
+  readonly #jobs: JobScheduler;
+  readonly #log: Logger;
+
+  constructor(meetings: MeetingStore, bus: EventBus, jobs: JobScheduler, log: Logger) {
+    this.#meetings = meetings;
+    this.#bus = bus;
+    this.#jobs = jobs;
+    this.#log = log;
+    jobs.handle(EXPIRE, async ({ meetingId }) => {
+      const meeting = meetingId ? await meetings.get(meetingId) : null;
+      if (meeting?.expiresAt && meeting.expiresAt.getTime() <= Date.now() + 1000)
+        await this.remove(meeting, 'expired');
+    });
+    jobs.handle(VERIFIER_DEADLINE, async ({ meetingId }) => {
+      const meeting = meetingId ? await meetings.get(meetingId) : null;
+      if (meeting && meeting.srpVerifier === null) await this.remove(meeting, 'unfinished');
+    });
+  }
+
+  /** Schedules the jobs a meeting needs (expiry, verifier deadline). */
+  async arm(meeting: Pick<Meeting, 'id' | 'expiresAt' | 'verifierDeadline'>): Promise<void> {
+    if (meeting.verifierDeadline) {
+      await this.#jobs.schedule(VERIFIER_DEADLINE, meeting.id, meeting.verifierDeadline, {
+        meetingId: meeting.id,
+      });
+    }
+    if (meeting.expiresAt)
+      await this.#jobs.schedule(EXPIRE, meeting.id, meeting.expiresAt, { meetingId: meeting.id });
+  }
+
+  /** Ends the call in every service; a one-off meeting is deleted, a permanent room gets new rooms. */
+  async end(meeting: Meeting): Promise<void> {
+    await this.#bus.publish({ type: 'room.ended', room: meeting.sfuRoomId, grp: meeting.mlsGroupId });
+    if (meeting.permanent) await this.#meetings.renewRooms(meeting.id);
+    else await this.remove(meeting, 'ended', false);
+  }
+
+  /** Deletes a meeting and ends its call. */
+  async remove(meeting: Meeting, reason: string, announce = true): Promise<void> {
+    if (announce)
+      await this.#bus.publish({ type: 'room.ended', room: meeting.sfuRoomId, grp: meeting.mlsGroupId });
+    await this.#meetings.delete(meeting.id);
+    await Promise.all([
+      this.#jobs.cancel(EXPIRE, meeting.id),
+      this.#jobs.cancel(VERIFIER_DEADLINE, meeting.id),
+    ]);
+    this.#log.info({ event: 'meeting_removed', reason }, 'meeting removed');
+  }
+
+  /** Re-arms every pending job from the database; overdue ones run at once. */
+  async reconcile(): Promise<number> {
+    const pending = await this.#meetings.withDeadlines();
+    for (const meeting of pending) await this.arm(meeting);
+    return pending.length;
+  }
+}

@@ -1,0 +1,99 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  BullMqJobScheduler,
+  type EventBus,
+  type ExpiringStore,
+  type JobScheduler,
+  JoinTokenSigner,
+  LocalEventBus,
+  LocalExpiringStore,
+  LocalJobScheduler,
+  type Logger,
+  RedisEventBus,
+  RedisExpiringStore,
+} from '@conclave/runtime';
+import { CreationKeyStore } from './auth/creation-keys.ts';
+import type { ApiConfig } from './config.ts';
+import { type Database, openEmbedded, openPostgres } from './db/database.ts';
+import { MeetingStore } from './meetings/meeting-store.ts';
+import { type SfuSelector, StaticSfuSelector } from './sfu/sfu-selector.ts';
+
+/** Everything the API's routes depend on. Embedded or distributed is decided here, once. */
+export interface ApiDeps {
+  db: Database;
+  meetings: MeetingStore;
+  creationKeys: CreationKeyStore;
+  ephemeral: ExpiringStore;
+  bus: EventBus;
+  jobs: JobScheduler;
+  signer: JoinTokenSigner;
+  /** Public keys published for token verification, newest first. */
+  publicKeys: string[];
+  stateKey: Buffer;
+  sfu: SfuSelector;
+  close(): Promise<void>;
+}
+
+function signerFrom(config: ApiConfig): { signer: JoinTokenSigner; publicKeys: string[] } {
+  const pem =
+    config.CONCLAVE_JOIN_TOKEN_PRIVATE_KEY ??
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const signer = new JoinTokenSigner(pem);
+  const previous = (config.CONCLAVE_JOIN_TOKEN_PREVIOUS_PUBLIC_KEYS ?? '').match(
+    /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\s*/g,
+  );
+  return { signer, publicKeys: [signer.publicKeyPem, ...(previous ?? []).map((k) => `${k.trim()}\n`)] };
+}
+
+export async function createDeps(
+  config: ApiConfig,
+  log: Logger,
+  overrides: Partial<ApiDeps> = {},
+): Promise<ApiDeps> {
+  const onJobError = (kind: string, err: unknown) =>
+    log.error({ event: 'job_failed', kind, err }, 'job failed');
+  const { signer, publicKeys } = signerFrom(config);
+  const stateKey = config.CONCLAVE_STATE_KEY
+    ? Buffer.from(config.CONCLAVE_STATE_KEY, 'base64')
+    : randomBytes(32);
+  const sfu = new StaticSfuSelector(config.CONCLAVE_SFU_URL);
+
+  if (config.CONCLAVE_MODE === 'distributed') {
+    const db = await openPostgres(config.DATABASE_URL!);
+    const redisUrl = config.REDIS_URL!;
+    const bus = new RedisEventBus(redisUrl);
+    await bus.ready();
+    return finish({
+      db,
+      bus,
+      ephemeral: new RedisExpiringStore(redisUrl, 'conclave:api:'),
+      jobs: new BullMqJobScheduler(redisUrl, 'conclave-api', onJobError),
+    });
+  }
+  const db = await openEmbedded(config.CONCLAVE_DATA_DIR);
+  return finish({
+    db,
+    bus: new LocalEventBus(),
+    ephemeral: new LocalExpiringStore(),
+    jobs: new LocalJobScheduler(onJobError),
+  });
+
+  function finish(parts: Pick<ApiDeps, 'db' | 'bus' | 'ephemeral' | 'jobs'>): ApiDeps {
+    const deps: ApiDeps = {
+      ...parts,
+      meetings: new MeetingStore(parts.db.prisma),
+      creationKeys: new CreationKeyStore(parts.db.prisma),
+      signer,
+      publicKeys,
+      stateKey,
+      sfu,
+      async close() {
+        await deps.jobs.close();
+        await Promise.allSettled([deps.bus.close(), deps.ephemeral.close()]);
+        await deps.db.close();
+      },
+      ...overrides,
+    };
+    return deps;
+  }
+}

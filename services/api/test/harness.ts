@@ -1,0 +1,140 @@
+import { Writable } from 'node:stream';
+import { createLogger, type BusEvent } from '@conclave/runtime';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createVerifierAndSalt, SRPClientSession, SRPParameters, SRPRoutines } from 'tssrp6a';
+import { type ApiApp, buildApi } from '../src/app.ts';
+import { type ApiConfig, loadApiConfig } from '../src/config.ts';
+import { type ApiDeps, createDeps } from '../src/wiring.ts';
+
+/** Every API test runs against both store sets: embedded (PGlite, in-process) and PostgreSQL + Redis. */
+export const MODES = ['embedded', 'distributed'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Log lines of every API built by this process, for the privacy assertions. */
+export const capturedLogLines: string[] = [];
+
+export interface TestApi {
+  api: ApiApp;
+  deps: ApiDeps;
+  config: ApiConfig;
+  busEvents: BusEvent[];
+  request(options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+const TEST_STATE_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export async function startApi(mode: Mode, env: Record<string, string> = {}): Promise<TestApi> {
+  const base: Record<string, string> = {
+    CONCLAVE_MODE: mode,
+    CONCLAVE_STATE_KEY: TEST_STATE_KEY,
+    LOG_LEVEL: 'debug',
+    // Test processes share 127.0.0.1 and, in distributed mode, one Redis; the rate-limit test sets its own.
+    CONCLAVE_RATE_PER_SOURCE: '100000',
+  };
+  if (mode === 'distributed') {
+    const { DATABASE_URL, REDIS_URL } = process.env;
+    if (!DATABASE_URL || !REDIS_URL) {
+      throw new Error(
+        'DATABASE_URL and REDIS_URL must be set: run `make test` (it starts PostgreSQL and Redis)',
+      );
+    }
+    const { generateKeyPairSync } = await import('node:crypto');
+    Object.assign(base, {
+      DATABASE_URL,
+      REDIS_URL,
+      CONCLAVE_JOIN_TOKEN_PRIVATE_KEY: generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    });
+  }
+  const config = loadApiConfig({ ...base, ...env });
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      capturedLogLines.push(...chunk.toString().trim().split('\n'));
+      done();
+    },
+  });
+  const log = createLogger({ service: 'api', level: 'debug', destination });
+  const deps = await createDeps(config, log);
+  const busEvents: BusEvent[] = [];
+  deps.bus.subscribe((event) => busEvents.push(event));
+  const api = await buildApi(config, deps, log);
+  return {
+    api,
+    deps,
+    config,
+    busEvents,
+    request: (options) =>
+      api.app.inject({
+        ...options,
+        headers: { 'user-agent': 'ProbeAgent/9.9 (privacy-canary)', ...(options.headers ?? {}) },
+      }),
+    close: () => api.shutdown(),
+  };
+}
+
+export const srpRoutines = new SRPRoutines(new SRPParameters());
+
+export function randomSecret(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+}
+
+export interface CreatedMeeting {
+  meetingId: string;
+  hostSecret: string;
+  password: string;
+}
+
+/** Creates a meeting and registers its verifier, as the host's browser does. */
+export async function createMeeting(
+  t: TestApi,
+  body: Record<string, unknown> = {},
+  headers = {},
+): Promise<CreatedMeeting> {
+  const hostSecret = randomSecret();
+  const created = await t.request({
+    method: 'POST',
+    url: '/v1/meetings',
+    payload: { hostSecret, ...body },
+    headers,
+  });
+  if (created.statusCode !== 201) throw new Error(`create failed: ${created.statusCode} ${created.body}`);
+  const { meetingId } = created.json();
+  const password = randomSecret();
+  const { s, v } = await createVerifierAndSalt(srpRoutines, meetingId, password);
+  const registered = await t.request({
+    method: 'PUT',
+    url: `/v1/meetings/${meetingId}/verifier`,
+    headers: { authorization: `Bearer ${hostSecret}` },
+    payload: { salt: s.toString(16), verifier: v.toString(16) },
+  });
+  if (registered.statusCode !== 204)
+    throw new Error(`verifier failed: ${registered.statusCode} ${registered.body}`);
+  return { meetingId, hostSecret, password };
+}
+
+/** Runs the SRP join as the browser does; returns the verify response and the client's M2 check. */
+export async function join(
+  t: TestApi,
+  meetingId: string,
+  password: string,
+  extra: Record<string, unknown> = {},
+) {
+  const init = await t.request({ method: 'POST', url: `/v1/meetings/${meetingId}/join/init` });
+  if (init.statusCode !== 200) return { init, verify: undefined, clientAcceptedServer: false };
+  const { salt, B, state } = init.json();
+  const step1 = await new SRPClientSession(srpRoutines).step1(meetingId, password);
+  const step2 = await step1.step2(BigInt(`0x${salt}`), BigInt(`0x${B}`));
+  const verify = await t.request({
+    method: 'POST',
+    url: `/v1/meetings/${meetingId}/join/verify`,
+    payload: { state, A: step2.A.toString(16), M1: step2.M1.toString(16), ...extra },
+  });
+  let clientAcceptedServer = false;
+  if (verify.statusCode === 200) {
+    await step2.step3(BigInt(`0x${verify.json().M2}`));
+    clientAcceptedServer = true;
+  }
+  return { init, verify, clientAcceptedServer, state, step2 };
+}

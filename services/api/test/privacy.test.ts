@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  capturedLogLines,
+  createMeeting,
+  join,
+  MODES,
+  randomSecret,
+  startApi,
+  type TestApi,
+} from './harness.ts';
+
+/** Columns the API's schema may have; anything else must be reviewed for participant data first. */
+const ALLOWED_COLUMNS: Record<string, string[]> = {
+  meetings: [
+    'id',
+    'srp_salt',
+    'srp_verifier',
+    'verifier_deadline',
+    'host_secret_hash',
+    'locked',
+    'permanent',
+    'starts_at',
+    'expires_at',
+    'sfu_room_id',
+    'mls_group_id',
+  ],
+  creation_keys: ['id', 'key_hash', 'label', 'created_at', 'revoked_at'],
+  _prisma_migrations: [
+    'id',
+    'checksum',
+    'finished_at',
+    'migration_name',
+    'logs',
+    'rolled_back_at',
+    'started_at',
+    'applied_steps_count',
+  ],
+};
+const PARTICIPANT_WORDS = /name|ip|addr|agent|participant|session|user|member|join|email|device|peer|sid/i;
+
+for (const mode of MODES) {
+  describe(`privacy (${mode} stores)`, () => {
+    let t: TestApi;
+    const secrets: string[] = [];
+    before(async () => {
+      t = await startApi(mode, { CONCLAVE_TRUST_PROXY: 'true' });
+    });
+    after(() => t?.close());
+
+    it('the schema has no table or column that could hold participant data', async () => {
+      const { rows } = await t.deps.db.sql.query<{ table_name: string; column_name: string }>(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2",
+      );
+      const tables = new Map<string, string[]>();
+      for (const row of rows)
+        tables.set(row.table_name, [...(tables.get(row.table_name) ?? []), row.column_name]);
+      assert.deepEqual([...tables.keys()].sort(), Object.keys(ALLOWED_COLUMNS).sort());
+      for (const [table, columns] of tables) {
+        assert.deepEqual(columns.sort(), [...ALLOWED_COLUMNS[table]!].sort(), `columns of ${table}`);
+        if (table === '_prisma_migrations') continue;
+        for (const column of columns) assert.doesNotMatch(column, PARTICIPANT_WORDS, `${table}.${column}`);
+      }
+    });
+
+    it('a full meeting life leaves nothing about participants in the database', async () => {
+      const m = await createMeeting(t);
+      secrets.push(m.password, m.hostSecret, m.meetingId);
+      const joined = await join(t, m.meetingId, m.password);
+      const token = joined.verify!.json().token as string;
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+      secrets.push(
+        token,
+        claims.sid,
+        claims.room,
+        claims.grp,
+        joined.step2!.A.toString(16),
+        joined.step2!.M1.toString(16),
+      );
+      await join(t, m.meetingId, randomSecret());
+      const dump = JSON.stringify((await t.deps.db.sql.query('SELECT * FROM meetings')).rows);
+      assert.equal(dump.includes(claims.sid), false, 'no session ID stored');
+      assert.equal(dump.includes('198.51.100.23'), false);
+      assert.equal(dump.includes('ProbeAgent'), false);
+    });
+
+    it('log lines carry none of the forbidden fields or values', async () => {
+      const headers = { 'x-forwarded-for': '198.51.100.23', 'user-agent': 'ProbeAgent/9.9 (privacy-canary)' };
+      const m = await createMeeting(t, {}, headers);
+      secrets.push(m.password, m.hostSecret, m.meetingId);
+      await t.request({ method: 'POST', url: `/v1/meetings/${m.meetingId}/join/init`, headers });
+      await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/join/verify`,
+        headers,
+        payload: { state: 'x', A: 'zz', M1: 1 },
+      });
+      await t.request({ method: 'GET', url: `/v1/meetings/${m.meetingId}#${m.password}`, headers });
+      await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/end`,
+        headers: { ...headers, authorization: `Bearer ${m.hostSecret}` },
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(capturedLogLines.length > 10, 'the API must have logged requests');
+      const allowedKeys = new Set([
+        'level',
+        'time',
+        'service',
+        'msg',
+        'event',
+        'route',
+        'method',
+        'status',
+        'ms',
+        'reason',
+        'kind',
+        'err',
+        'code',
+        'count',
+        'mode',
+        'port',
+      ]);
+      for (const line of capturedLogLines) {
+        const parsed = JSON.parse(line);
+        for (const key of Object.keys(parsed))
+          assert.ok(allowedKeys.has(key), `unexpected log field ${key}: ${line}`);
+        for (const forbidden of [
+          '198.51.100.23',
+          '127.0.0.1',
+          'ProbeAgent',
+          'authorization',
+          'Bearer',
+          ...secrets,
+        ]) {
+          assert.equal(line.includes(forbidden), false, `log line contains ${forbidden}: ${line}`);
+        }
+      }
+    });
+
+    it('metrics have no per-meeting labels', async () => {
+      const metrics = (await t.request({ method: 'GET', url: '/metrics' })).body;
+      assert.match(metrics, /conclave_api_http_request_duration_seconds/);
+      for (const value of secrets) assert.equal(metrics.includes(value), false);
+      assert.doesNotMatch(
+        metrics,
+        /\/v1\/meetings\/[0-9A-Z]{10}/,
+        'routes are labelled by pattern, not by URL',
+      );
+    });
+  });
+}
