@@ -1,0 +1,71 @@
+# Conclave developer entry points. Every target runs on Node.js 24 (bootstrapped from the npm
+# registry into the cache when the system Node is older).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_BIN := $(shell scripts/ensure-node.sh)
+export PATH := $(NODE_BIN):$(PATH)
+export TURBO_TELEMETRY_DISABLED := 1
+export CHECKPOINT_DISABLE := 1
+export PRISMA_HIDE_UPDATE_MESSAGE := 1
+# `prisma generate` needs no schema engine, but the CLI insists on finding one; migrations are
+# applied by services/api/src/db/migrate.ts instead.
+export PRISMA_SCHEMA_ENGINE_BINARY ?= $(shell command -v true)
+MEDIASOUP_WORKER_BIN ?= $(shell ls "$${CONCLAVE_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/conclave}"/mediasoup-worker-3.12.16/mediasoup-worker 2>/dev/null)
+export MEDIASOUP_WORKER_BIN
+export CHROMIUM_PATH ?= /usr/bin/chromium
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: install
+install: node_modules/.package-lock.json generate ## Install npm dependencies and generate the Prisma client
+
+.PHONY: generate
+generate: node_modules/.package-lock.json
+	cd services/api && npx prisma generate >/dev/null
+
+.PHONY: system-deps
+system-deps: ## Install the Debian packages tests need (PostgreSQL, Redis, Chromium, worker build deps)
+	scripts/install-system-deps.sh
+
+.PHONY: worker
+worker: system-deps ## Build the mediasoup worker from source (cached outside the clone)
+	scripts/build-mediasoup-worker.sh >/dev/null
+
+.PHONY: dev
+dev: install ## Run the whole stack on this machine with embedded storage (no PostgreSQL or Redis)
+	node services/api/src/main.ts
+
+.PHONY: test
+test: system-deps install worker ## Run every test suite against real PostgreSQL, Redis, mediasoup and Chromium
+	@env_file=$$(scripts/test-infra.sh start); \
+	source "$$env_file"; \
+	export MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh); \
+	trap 'scripts/test-infra.sh stop' EXIT; \
+	scripts/run-tests.sh
+
+.PHONY: bench
+bench: system-deps install worker ## Run the benchmarks and print numbers with ratios to in-run baselines
+	@env_file=$$(scripts/test-infra.sh start); \
+	source "$$env_file"; \
+	export MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh); \
+	trap 'scripts/test-infra.sh stop' EXIT; \
+	npx turbo run bench --concurrency=1 --env-mode=loose --log-prefix=none
+
+.PHONY: typecheck
+typecheck: install ## Type-check every workspace
+	npx turbo run typecheck --env-mode=loose
+
+.PHONY: lint
+lint: install ## Lint and check formatting
+	npx biome check .
+
+.PHONY: check
+check: lint typecheck test ## Everything CI runs

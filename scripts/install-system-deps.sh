@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that tests and the embedded stack need: PostgreSQL and Redis
+# servers (for the distributed-mode tests), Chromium (browser tests) and the mediasoup worker's
+# build dependencies. Installs only what is missing; needs root (or prints the apt command).
+set -euo pipefail
+packages=(postgresql redis-server chromium meson ninja-build pkg-config g++ make python3 libssl-dev
+  nlohmann-json3-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev ca-certificates)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "missing system packages: ${missing[*]}" >&2
+  echo "install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing ${missing[*]}" >&2
+apt-get update -qq >&2
+# Keep the distribution's own PostgreSQL/Redis services from starting: tests run their own.
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
