@@ -26,6 +26,7 @@ export interface ProducerEntry {
 interface TransportEntry {
   readonly transport: types.Transport;
   readonly direction: TransportDirection;
+  readonly webRtc: boolean;
 }
 
 interface ConsumerEntry {
@@ -123,7 +124,7 @@ export class Peer {
     } catch (error) {
       throw mediaFailure(error, 'internal');
     }
-    this.#adoptTransport(transport, direction);
+    this.#adoptTransport(transport, direction, true);
     return {
       transportId: transport.id,
       iceParameters: transport.iceParameters,
@@ -156,7 +157,7 @@ export class Peer {
       comedia: options.comedia ?? direction === 'send',
       appData: { direction },
     });
-    this.#adoptTransport(transport, direction);
+    this.#adoptTransport(transport, direction, false);
     return transport;
   }
 
@@ -167,12 +168,12 @@ export class Peer {
     }
   }
 
-  #adoptTransport(transport: types.Transport, direction: TransportDirection): void {
+  #adoptTransport(transport: types.Transport, direction: TransportDirection, webRtc: boolean): void {
     if (this.#closed) {
       transport.close();
       throw new SfuFailure('not_joined', 'peer closed');
     }
-    this.#transports.set(transport.id, { transport, direction });
+    this.#transports.set(transport.id, { transport, direction, webRtc });
     transport.observer.once('close', () => this.#transports.delete(transport.id));
   }
 
@@ -185,11 +186,14 @@ export class Peer {
     return entry.transport;
   }
 
+  #webRtcTransport(transportId: string): types.WebRtcTransport {
+    const entry = this.#transports.get(transportId);
+    if (!entry?.webRtc) throw new SfuFailure('transport_not_found', 'no such WebRTC transport');
+    return entry.transport as types.WebRtcTransport;
+  }
+
   async connectWebRtcTransport(data: SfuRequestData<'connectWebRtcTransport'>): Promise<void> {
-    const transport = this.#transport(data.transportId) as types.WebRtcTransport;
-    if (transport.constructor.name !== 'WebRtcTransport') {
-      throw new SfuFailure('transport_not_found', 'not a WebRTC transport');
-    }
+    const transport = this.#webRtcTransport(data.transportId);
     try {
       await transport.connect({ dtlsParameters: data.dtlsParameters as types.DtlsParameters });
     } catch (error) {
@@ -198,10 +202,7 @@ export class Peer {
   }
 
   async restartIce(transportId: string): Promise<SfuResponseData<'restartIce'>> {
-    const transport = this.#transport(transportId) as types.WebRtcTransport;
-    if (typeof transport.restartIce !== 'function') {
-      throw new SfuFailure('transport_not_found', 'not a WebRTC transport');
-    }
+    const transport = this.#webRtcTransport(transportId);
     try {
       return { iceParameters: await transport.restartIce() };
     } catch (error) {

@@ -81,6 +81,22 @@ describe('joining', () => {
     assert.deepEqual(new Set(transport.iceCandidates.map((c) => c.protocol)), new Set(['udp', 'tcp']));
   });
 
+  test('requests sent right behind hello are answered after the welcome, in order', async () => {
+    const client = new SignalingClient(sfu.port);
+    clients.push(client);
+    await client.open();
+    client.ws.send(
+      JSON.stringify({ type: 'hello', v: 1, token: tokens.sign(tokens.claims({ room: randomId() })) }),
+    );
+    const [transport, producers] = await Promise.all([
+      client.rawAwait('createWebRtcTransport', { direction: 'send' }),
+      client.rawAwait('listProducers', {}),
+    ]);
+    assert.equal(client.welcome?.type, 'welcome');
+    assert.equal(transport.ok, true);
+    assert.deepEqual(producers.data, { producers: [] });
+  });
+
   test('a client sees producers that existed before it joined and hears about new ones', async () => {
     const room = randomId();
     const alice = await connect(room);

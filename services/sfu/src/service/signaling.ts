@@ -141,13 +141,10 @@ class SignalingSession implements PeerConnection {
     }
     if (this.#state === 'hello') {
       this.#state = 'joining';
-      void this.#hello(message);
+      this.#queue = this.#hello(message);
       return;
     }
-    if (this.#state === 'joining') {
-      this.#error({ code: 'not_joined', message: 'wait for welcome' });
-      return;
-    }
+    // Requests sent right after hello wait for the welcome.
     this.#queue = this.#queue.then(() => this.#request(message));
   }
 

@@ -82,9 +82,12 @@ export function vp8EncryptedPayload(options: {
   tl0PicIdx: number;
   tid: number;
   size: number;
+  /** False for the second and later packets of a frame: no VP8 header, only ciphertext. */
+  start?: boolean;
 }): Buffer {
+  const start = options.start ?? true;
   const descriptor = Buffer.from([
-    0x90, // X=1, S=1, PID=0
+    start ? 0x90 : 0x80, // X=1, S=start of frame, PID=0
     0xe0, // I=1, L=1, T=1
     0x80 | ((options.pictureId >> 8) & 0x7f),
     options.pictureId & 0xff,
@@ -93,9 +96,11 @@ export function vp8EncryptedPayload(options: {
   ]);
   // VP8 frame tag: bit 0 is the inverse key-frame flag (0 = key frame); key frames then carry
   // the start code 9d 01 2a and 14-bit width/height.
-  const clear = options.keyFrame
-    ? Buffer.from([0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01])
-    : Buffer.from([0x31, 0x10, 0x00]);
+  const clear = !start
+    ? Buffer.alloc(0)
+    : options.keyFrame
+      ? Buffer.from([0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01])
+      : Buffer.from([0x31, 0x10, 0x00]);
   const cipherLength = Math.max(16, options.size - descriptor.length - clear.length);
   return Buffer.concat([descriptor, clear, randomBytes(cipherLength)]);
 }
