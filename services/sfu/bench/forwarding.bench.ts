@@ -13,7 +13,8 @@
  * WebRtcTransport is not measured: that needs an ICE + DTLS + SRTP client, which Node has no
  * built-in for. SRTP adds one AES-128-CM + HMAC-SHA1 per packet sent on top of these numbers.
  *
- * Env: MEDIASOUP_WORKER_BIN (required), BENCH_STEP_MS (default 2500), BENCH_MAX_SECONDS (default 200).
+ * Env: MEDIASOUP_WORKER_BIN (required), CONCLAVE_BENCH_STEP_MS (default 2500),
+ * CONCLAVE_BENCH_MAX_SECONDS (default 200).
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,8 +34,8 @@ import {
 import { OPUS_PT, opusParameters, plainReceiverCapabilities, VP8_PT } from '../src/testing/media.ts';
 import { opusEncryptedPayload, RtpSender, vp8EncryptedPayload, writeRtp } from '../src/testing/rtp.ts';
 
-const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 2500);
-const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 200);
+const STEP_MS = Number(process.env.CONCLAVE_BENCH_STEP_MS ?? 2500);
+const MAX_SECONDS = Number(process.env.CONCLAVE_BENCH_MAX_SECONDS ?? 200);
 const STEPS = [10, 50, 100, 200, 400, 700, 1000, 1400, 1800, 2400];
 const RECEIVER_SOCKETS = 16;
 const VIDEO_PPS = 120; // 1 Mbps: 30 fps × 4 packets × ~1040 bytes
@@ -311,16 +312,17 @@ async function step(
   publisher.start();
   await sleep(STEP_MS);
   publisher.stop();
+  const sending = (performance.now() - t0) / 1000;
   const cpu1 = await forwarder.cpuMs();
-  const elapsed = (performance.now() - t0) / 1000;
+  const sampled = (performance.now() - t0) / 1000;
   await sleep(300);
   const received = (await receivers.packets()) - received0;
   const expected = (publisher.sent - sent0) * subscribers;
   return {
     subscribers,
     loss: Math.max(0, 1 - received / expected),
-    forwardedPps: received / elapsed,
-    cpu: (cpu1 - cpu0) / 1000 / elapsed,
+    forwardedPps: received / sending,
+    cpu: (cpu1 - cpu0) / 1000 / sampled,
   };
 }
 
