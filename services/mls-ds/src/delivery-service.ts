@@ -50,6 +50,8 @@ export class DeliveryService implements RoomHost {
   #pinger: NodeJS.Timeout | undefined;
   #unsubscribeBus: (() => void) | undefined;
   #closing = false;
+  /** Purge jobs being scheduled; shutdown waits for them so a dying instance still leaves one. */
+  readonly #arming = new Set<Promise<void>>();
 
   constructor(deps: DeliveryServiceDeps) {
     this.config = deps.config;
@@ -201,11 +203,15 @@ export class DeliveryService implements RoomHost {
 
   armPurge(key: GroupKey): void {
     const runAt = new Date(Date.now() + this.config.DS_RESUME_GRACE_MS + 5000);
-    this.#scheduler.schedule(PURGE_JOB, `g:${key}`, runAt, { g: key }).catch((e) => this.onError(e));
+    const armed = this.#scheduler
+      .schedule(PURGE_JOB, key, runAt, { g: key })
+      .catch((e) => this.onError(e))
+      .finally(() => this.#arming.delete(armed));
+    this.#arming.add(armed);
   }
 
   async cancelPurge(key: GroupKey): Promise<void> {
-    await this.#scheduler.cancel(PURGE_JOB, `g:${key}`);
+    await this.#scheduler.cancel(PURGE_JOB, key);
   }
 
   onError(error: unknown): void {
@@ -231,5 +237,6 @@ export class DeliveryService implements RoomHost {
     this.#unsubscribeBus?.();
     for (const room of [...this.#rooms.values()]) room.close();
     for (const c of [...this.#connections]) c.close(DsCloseCode.goingAway, 'shutdown');
+    await Promise.allSettled([...this.#arming]);
   }
 }

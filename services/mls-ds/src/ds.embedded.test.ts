@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Cluster, newSigner, startCluster } from './testing/fixtures.ts';
+import { eventually, TestMeeting } from './testing/meeting.ts';
+import type { MemoryGroupStateStore } from './state/memory-store.ts';
+import { TokenBucket } from './edge/rate-limiter.ts';
+import { parseClientFrame } from './edge/frames.ts';
+
+describe('embedded DS: in-process state, no Redis', () => {
+  const signer = newSigner();
+  let cluster: Cluster;
+  const http = (path: string) =>
+    cluster.instances[0]!.url.replace('ws://', 'http://').replace('/v1/ds', path);
+
+  before(async () => {
+    cluster = await startCluster(signer, { count: 1 });
+  });
+  after(() => cluster?.close());
+
+  it('members on real MLS join, chat and agree on the security code', async () => {
+    const meeting = new TestMeeting(signer);
+    for (let i = 0; i < 5; i++) await meeting.join(cluster.instances[0]!.url);
+    await meeting.converged(5);
+    assert.equal(new Set(await meeting.exporters()).size, 1);
+    await meeting.members[4]!.sendText('hi');
+    await eventually(() => meeting.members.slice(0, 4).every((m) => m.texts.includes('hi')), 5000, 'chat');
+    for (const m of meeting.members) {
+      m.leave();
+      await m.client.closed;
+    }
+    await eventually(
+      () => (cluster.stores[0] as MemoryGroupStateStore).size === 0,
+      5000,
+      'group state deleted',
+    );
+  });
+
+  it('health, readiness and metrics answer without naming any group', async () => {
+    assert.equal((await fetch(http('/healthz'))).status, 200);
+    assert.equal((await fetch(http('/readyz'))).status, 200);
+    const metrics = await (await fetch(http('/metrics'))).text();
+    assert.match(metrics, /ds_commits_total\{outcome="accepted"\} [1-9]/);
+    assert.match(metrics, /ds_join_seconds_count [1-9]/);
+    const labels = new Set([...metrics.matchAll(/\{([a-z_]+)=/g)].map((m) => m[1]));
+    for (const label of labels)
+      assert.ok(['type', 'outcome', 'code', 'le'].includes(label!), `label ${label}`);
+  });
+});
+
+describe('edge helpers', () => {
+  it('a token bucket allows its burst, then only its rate', () => {
+    const bucket = new TokenBucket(10, 5, 0);
+    const first = Array.from({ length: 7 }, () => bucket.take(1, 0));
+    assert.deepEqual(first, [true, true, true, true, true, false, false]);
+    assert.equal(bucket.take(1, 100), true);
+    assert.equal(bucket.take(1, 100), false);
+  });
+
+  it('frames are checked against the schema of their type', () => {
+    assert.equal(parseClientFrame('{"t":"leave"}').ok, true);
+    assert.deepEqual(parseClientFrame('{"t":"leave","x":1}'), { ok: false });
+    assert.deepEqual(parseClientFrame('{"t":"app","id":"r1","epoch":-1,"data":""}'), {
+      ok: false,
+      ref: 'r1',
+    });
+    assert.deepEqual(parseClientFrame('[1]'), { ok: false });
+  });
+});
