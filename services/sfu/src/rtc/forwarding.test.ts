@@ -232,8 +232,7 @@ describe('forwarding over plain RTP', () => {
       const speaker = small.rooms.join(tokens.claims({ room }), new RecordingConnection());
       const pub = await publishPlain(speaker, 'audio');
       const source = new OpusSource(pub.ip, pub.port);
-      // Opus payloads here are random, so levels come from the RFC 6464 extension, which this
-      // writer does not add: the observers still report the producer as the dominant speaker.
+      // The payload is opaque; levels come from the RFC 6464 header extension (here −20 dBov).
       const stop = pump(() => source.sendPacket(), 20);
       try {
         const active = await eventually(
@@ -243,6 +242,17 @@ describe('forwarding over plain RTP', () => {
         );
         assert.equal(active.data.producerId, pub.producerId);
         assert.equal(active.data.peerId, speaker.id);
+        const levels = await eventually(
+          () =>
+            listener.notifications.find(
+              (n) => n.method === 'audioLevels' && (n.data.levels as unknown[]).length > 0,
+            ),
+          'audioLevels notification',
+          8000,
+        );
+        const [level] = levels.data.levels as { producerId: string; peerId: string; volume: number }[];
+        assert.equal(level?.producerId, pub.producerId);
+        assert.ok(level.volume <= -15 && level.volume >= -25, `volume ${level.volume} ≈ −20 dBov`);
       } finally {
         stop();
         source.close();

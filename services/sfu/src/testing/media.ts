@@ -38,9 +38,13 @@ export function simulcastVp8Parameters(): types.RtpParameters {
   };
 }
 
+/** Header extension ID of the RFC 6464 audio level in test audio. */
+export const AUDIO_LEVEL_EXT_ID = 1;
+
 export function opusParameters(ssrc = 0x4444_0000): types.RtpParameters {
   return {
     codecs: [{ mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2 }],
+    headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: AUDIO_LEVEL_EXT_ID }],
     encodings: [{ ssrc }],
     rtcp: { cname: 'test', reducedSize: true },
   };
@@ -126,6 +130,9 @@ export class OpusSource {
     this.#ssrc = ssrc;
   }
 
+  /** Audio level (RFC 6464) sent with each packet, in −dBov (0 loudest, 127 silence). */
+  level = 20;
+
   /** Sends one 20 ms packet; returns its payload. */
   sendPacket(size = 80): Buffer {
     const payload = opusEncryptedPayload(size);
@@ -134,6 +141,7 @@ export class OpusSource {
       writeRtp(
         { payloadType: OPUS_PT, sequenceNumber: this.#seq++, timestamp: this.#ts, ssrc: this.#ssrc },
         payload,
+        { id: AUDIO_LEVEL_EXT_ID, data: Buffer.from([0x80 | this.level]) },
       ),
     );
     return payload;

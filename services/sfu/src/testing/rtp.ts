@@ -10,14 +10,32 @@ export interface RtpHeader {
   marker?: boolean;
 }
 
-export function writeRtp(header: RtpHeader, payload: Buffer): Buffer {
-  const packet = Buffer.allocUnsafe(12 + payload.length);
-  packet[0] = 0x80;
+export function writeRtp(
+  header: RtpHeader,
+  payload: Buffer,
+  extension?: { id: number; data: Buffer },
+): Buffer {
+  // One-byte header extension (RFC 8285): 0xBEDE, length in words, then id/len + data, padded.
+  let ext = Buffer.alloc(0);
+  if (extension) {
+    const body = Buffer.concat([
+      Buffer.from([(extension.id << 4) | (extension.data.length - 1)]),
+      extension.data,
+    ]);
+    const words = Math.ceil(body.length / 4);
+    ext = Buffer.alloc(4 + words * 4);
+    ext.writeUInt16BE(0xbede, 0);
+    ext.writeUInt16BE(words, 2);
+    body.copy(ext, 4);
+  }
+  const packet = Buffer.allocUnsafe(12 + ext.length + payload.length);
+  packet[0] = extension ? 0x90 : 0x80;
   packet[1] = (header.marker ? 0x80 : 0) | (header.payloadType & 0x7f);
   packet.writeUInt16BE(header.sequenceNumber & 0xffff, 2);
   packet.writeUInt32BE(header.timestamp >>> 0, 4);
   packet.writeUInt32BE(header.ssrc >>> 0, 8);
-  payload.copy(packet, 12);
+  ext.copy(packet, 12);
+  payload.copy(packet, 12 + ext.length);
   return packet;
 }
 
