@@ -263,6 +263,29 @@ describe('bad requests get typed errors and leave the room working', () => {
     assert.deepEqual(await other.request('listProducers', {}), { producers: [] });
   });
 
+  test('a flood of requests is refused beyond the queue limit instead of buffered', async () => {
+    const client = await connect(randomId());
+    const responses = await Promise.all(
+      Array.from({ length: 150 }, () => client.rawAwait('createWebRtcTransport', { direction: 'sideways' })),
+    );
+    const codes = responses.map((r) => (r.error as { code: string }).code);
+    assert.ok(codes.includes('limit_reached'), 'some requests are refused');
+    assert.ok(codes.includes('invalid_request'), 'the queued ones are answered');
+    assert.deepEqual(await client.request('listProducers', {}), { producers: [] }, 'the connection recovers');
+  });
+
+  test('ICE restart works on WebRTC transports and is refused for unknown ones', async () => {
+    const client = await connect(randomId());
+    const { transportId, iceParameters } = await client.request('createWebRtcTransport', {
+      direction: 'send',
+    });
+    const restarted = await client.request('restartIce', { transportId });
+    assert.notEqual(restarted.iceParameters.password, iceParameters.password);
+    assert.equal(await client.errorOf('restartIce', { transportId: 'nope' }), 'transport_not_found');
+    await client.request('closeTransport', { transportId });
+    assert.equal(await client.errorOf('restartIce', { transportId }), 'transport_not_found');
+  });
+
   test('malformed or unsupported RTP parameters are refused with typed errors', async () => {
     const room = randomId();
     const client = await connect(room);

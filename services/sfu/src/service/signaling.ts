@@ -35,6 +35,8 @@ export interface SignalingOptions {
 
 /** Frames above this are cut by the WebSocket layer itself (close 1009). */
 const HARD_LIMIT_FACTOR = 4;
+/** Requests waiting behind the one being handled; more are refused, not buffered. */
+const MAX_QUEUED_REQUESTS = 64;
 
 const CLOSE_FOR_HELLO_ERROR: Partial<Record<SfuErrorCode, number>> = {
   token_invalid: SfuCloseCode.TOKEN_INVALID,
@@ -68,6 +70,7 @@ class SignalingSession implements PeerConnection {
   #state: 'hello' | 'joining' | 'joined' | 'closed' = 'hello';
   /** Requests run one after another, in order, per connection. */
   #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
   readonly #helloTimer: NodeJS.Timeout;
 
   constructor(socket: WebSocket, options: SignalingOptions) {
@@ -144,8 +147,17 @@ class SignalingSession implements PeerConnection {
       this.#queue = this.#hello(message);
       return;
     }
+    if (this.#queued >= MAX_QUEUED_REQUESTS) {
+      const id = (message as { id?: unknown } | null)?.id;
+      const error: SfuError = { code: 'limit_reached', message: 'too many requests in flight' };
+      if (typeof id === 'number' && Number.isSafeInteger(id))
+        this.#send({ type: 'response', id, ok: false, error });
+      else this.#error(error);
+      return;
+    }
     // Requests sent right after hello wait for the welcome.
-    this.#queue = this.#queue.then(() => this.#request(message));
+    this.#queued++;
+    this.#queue = this.#queue.then(() => this.#request(message)).finally(() => this.#queued--);
   }
 
   async #hello(message: unknown): Promise<void> {
