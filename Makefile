@@ -40,8 +40,8 @@ worker: system-deps ## Build the mediasoup worker from source (cached outside th
 	scripts/build-mediasoup-worker.sh >/dev/null
 
 .PHONY: dev
-dev: install ## Run the whole stack on this machine with embedded storage (no PostgreSQL or Redis)
-	node services/api/src/main.ts
+dev: system-deps install worker ## Run the whole stack on this machine with embedded storage (no PostgreSQL or Redis)
+	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) node services/embedded/src/main.ts
 
 .PHONY: test
 test: system-deps install worker ## Run every test suite against real PostgreSQL, Redis, mediasoup and Chromium

@@ -1,0 +1,115 @@
+import { buildApi } from '@conclave/api';
+import { loadApiConfig } from '@conclave/api/config';
+import { createDeps } from '@conclave/api/wiring';
+import { loadDsConfig, startDs } from '@conclave/mls-ds';
+import { createLogger, LocalEventBus, type Logger } from '@conclave/runtime';
+import { sfuConfigFromEnv, startSfu } from '@conclave/sfu';
+
+export interface EmbeddedStackOptions {
+  /** Address every listener binds to; 127.0.0.1 unless the stack should be reachable from a LAN. */
+  host?: string;
+  /** Address browsers use to reach the stack (the SFU announces it for media). */
+  publicHost?: string;
+  apiPort?: number;
+  dsPort?: number;
+  sfuPort?: number;
+  /** First of the SFU's WebRTC ports (one UDP + TCP port per worker). */
+  rtcPortBase?: number;
+  /** Where PGlite keeps meetings; in memory when unset. */
+  dataDir?: string;
+  sfuWorkers?: number;
+  env?: Record<string, string | undefined>;
+  logLevel?: string;
+}
+
+export interface EmbeddedStack {
+  apiUrl: string;
+  dsUrl: string;
+  sfuUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the API, the MLS delivery service and the SFU in this process, sharing one in-process
+ * event bus, with PGlite for meetings and in-memory ephemeral state. Nothing external is needed
+ * except the mediasoup worker binary (MEDIASOUP_WORKER_BIN).
+ */
+export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
+  const env = options.env ?? process.env;
+  const host = options.host ?? '127.0.0.1';
+  const publicHost = options.publicHost ?? host;
+  const level = options.logLevel ?? env.LOG_LEVEL ?? 'info';
+  const log: Logger = createLogger({ service: 'embedded', level });
+  const bus = new LocalEventBus();
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch(() => {});
+  };
+
+  try {
+    // The API goes first: it owns the join-token key the DS and the SFU verify with.
+    const dsPort = options.dsPort ?? 8090;
+    const sfuPort = options.sfuPort ?? 8443;
+    const apiConfig = loadApiConfig({
+      ...env,
+      CONCLAVE_MODE: 'embedded',
+      API_HOST: host,
+      API_PORT: String(options.apiPort ?? 8080),
+      CONCLAVE_DATA_DIR: options.dataDir,
+      CONCLAVE_DS_URL: `ws://${publicHost}:${dsPort}/v1/ds`,
+      CONCLAVE_SFU_URL: `ws://${publicHost}:${sfuPort}/v1/sfu`,
+      LOG_LEVEL: level,
+    });
+    const apiLog = createLogger({ service: 'api', level });
+    const deps = await createDeps(apiConfig, apiLog, { bus });
+    const api = await buildApi(apiConfig, deps, apiLog);
+    closers.push(() => api.shutdown());
+    await api.app.listen({ host, port: apiConfig.API_PORT });
+    const apiPort = (api.app.server.address() as { port: number }).port;
+    const publicKeys = deps.publicKeys.join('');
+
+    const ds = await startDs(
+      loadDsConfig({
+        ...env,
+        DS_HOST: host,
+        DS_PORT: String(dsPort),
+        JOIN_TOKEN_PUBLIC_KEYS: publicKeys,
+        REDIS_URL: undefined,
+        LOG_LEVEL: level,
+      }),
+      { bus },
+    );
+    closers.push(() => ds.close());
+
+    const sfu = await startSfu(
+      await sfuConfigFromEnv({
+        ...env,
+        SFU_HOST: host,
+        SFU_PORT: String(sfuPort),
+        SFU_PUBLIC_URL: `ws://${publicHost}:${sfuPort}/v1/sfu`,
+        SFU_JOIN_TOKEN_PUBLIC_KEYS: publicKeys,
+        SFU_RTC_LISTEN_IP: host,
+        SFU_RTC_ANNOUNCED_IP: publicHost === host ? undefined : publicHost,
+        ...(options.rtcPortBase ? { SFU_RTC_PORT_BASE: String(options.rtcPortBase) } : {}),
+        ...(options.sfuWorkers ? { SFU_WORKERS: String(options.sfuWorkers) } : {}),
+        SFU_REDIS_URL: undefined,
+        SFU_LOG_LEVEL: level,
+      }),
+      { bus },
+    );
+    closers.push(() => sfu.close());
+    closers.push(() => bus.close());
+
+    const stack = {
+      apiUrl: `http://${publicHost}:${apiPort}`,
+      dsUrl: `ws://${publicHost}:${dsPort}/v1/ds`,
+      sfuUrl: `ws://${publicHost}:${sfu.port}/v1/sfu`,
+      close,
+    };
+    log.info({ event: 'started', mode: 'embedded', port: apiPort }, 'embedded stack started');
+    return stack;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
