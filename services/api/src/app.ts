@@ -13,6 +13,7 @@ import { joinRoutes } from './routes/join.ts';
 import { meetingRoutes } from './routes/meetings.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { JoinStateSealer } from './srp/sealed-state.ts';
+import { NoSfuAvailableError } from './sfu/sfu-selector.ts';
 import { SrpServer } from './srp/srp-server.ts';
 import type { ApiDeps } from './wiring.ts';
 
@@ -87,6 +88,11 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof ApiError) {
       return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    if (error instanceof NoSfuAvailableError) {
+      return reply
+        .code(API_ERRORS.unavailable)
+        .send({ error: 'unavailable', message: 'no media server is available' });
     }
     const err = error as { validation?: unknown; statusCode?: number; code?: string; message: string };
     if (err.validation) return reply.code(400).send({ error: 'bad_request', message: err.message });

@@ -20,6 +20,13 @@ export const ApiConfigSchema = Type.Object({
   CONCLAVE_STATE_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
   /** Who may create meetings: anyone (`open`) or holders of an operator-issued key (`key`). */
   CONCLAVE_CREATION: Type.Union([Type.Literal('open'), Type.Literal('key')], { default: 'open' }),
+  /**
+   * How a room's SFU is chosen: `static` hands out CONCLAVE_SFU_URL; `registry` (distributed
+   * mode) places each new room on the least-loaded live node announced in Redis.
+   */
+  CONCLAVE_SFU_SELECTION: Type.Union([Type.Literal('static'), Type.Literal('registry')], {
+    default: 'static',
+  }),
   /** Public WebSocket URL of the SFU handed to clients when no node registry is used. */
   CONCLAVE_SFU_URL: Type.String({ default: 'ws://127.0.0.1:8443/v1/sfu' }),
   /** Public WebSocket URL of the MLS delivery service. */

@@ -16,7 +16,8 @@ import { CreationKeyStore } from './auth/creation-keys.ts';
 import type { ApiConfig } from './config.ts';
 import { type Database, openEmbedded, openPostgres } from './db/database.ts';
 import { MeetingStore } from './meetings/meeting-store.ts';
-import { type SfuSelector, StaticSfuSelector } from './sfu/sfu-selector.ts';
+import { RedisNodeRegistry } from '@conclave/sfu';
+import { RegistrySfuSelector, type SfuSelector, StaticSfuSelector } from './sfu/sfu-selector.ts';
 
 /** Everything the API's routes depend on. Embedded or distributed is decided here, once. */
 export interface ApiDeps {
@@ -56,13 +57,19 @@ export async function createDeps(
   const stateKey = config.CONCLAVE_STATE_KEY
     ? Buffer.from(config.CONCLAVE_STATE_KEY, 'base64')
     : randomBytes(32);
-  const sfu = new StaticSfuSelector(config.CONCLAVE_SFU_URL);
+  let sfu: SfuSelector = new StaticSfuSelector(config.CONCLAVE_SFU_URL);
+  const extraClosers: (() => Promise<void>)[] = [];
 
   if (config.CONCLAVE_MODE === 'distributed') {
     const db = await openPostgres(config.DATABASE_URL!);
     const redisUrl = config.REDIS_URL!;
     const bus = new RedisEventBus(redisUrl);
     await bus.ready();
+    if (config.CONCLAVE_SFU_SELECTION === 'registry') {
+      const registry = new RedisNodeRegistry(redisUrl);
+      extraClosers.push(() => registry.close());
+      sfu = new RegistrySfuSelector(registry);
+    }
     return finish({
       db,
       bus,
@@ -89,7 +96,11 @@ export async function createDeps(
       sfu,
       async close() {
         await deps.jobs.close();
-        await Promise.allSettled([deps.bus.close(), deps.ephemeral.close()]);
+        await Promise.allSettled([
+          deps.bus.close(),
+          deps.ephemeral.close(),
+          ...extraClosers.map((close) => close()),
+        ]);
         await deps.db.close();
       },
       ...overrides,

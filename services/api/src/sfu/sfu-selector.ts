@@ -13,3 +13,29 @@ export class StaticSfuSelector implements SfuSelector {
     return this.#url;
   }
 }
+
+/** The subset of the SFU node registry the API reads (see @conclave/sfu's registry). */
+export interface SfuNodeDirectory {
+  nodeForRoom(room: string): Promise<{ url: string } | undefined>;
+  close(): Promise<void>;
+}
+
+export class NoSfuAvailableError extends Error {
+  readonly code = 'unavailable';
+}
+
+/**
+ * Distributed mode: SFU nodes announce themselves in Redis with a heartbeat; a new room goes to
+ * the least-loaded live node and stays there while the room lives.
+ */
+export class RegistrySfuSelector implements SfuSelector {
+  readonly #directory: SfuNodeDirectory;
+  constructor(directory: SfuNodeDirectory) {
+    this.#directory = directory;
+  }
+  async urlForRoom(roomId: string): Promise<string> {
+    const node = await this.#directory.nodeForRoom(roomId);
+    if (!node) throw new NoSfuAvailableError('no SFU node is available');
+    return node.url;
+  }
+}
