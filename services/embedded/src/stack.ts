@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { buildApi } from '@conclave/api';
 import { loadApiConfig } from '@conclave/api/config';
 import { createDeps } from '@conclave/api/wiring';
@@ -41,38 +42,21 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   const level = options.logLevel ?? env.LOG_LEVEL ?? 'info';
   const log: Logger = createLogger({ service: 'embedded', level });
   const bus = new LocalEventBus();
-  const closers: (() => Promise<void>)[] = [];
+  const closers: (() => Promise<void>)[] = [() => bus.close()];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => {});
   };
 
   try {
-    // The API goes first: it owns the join-token key the DS and the SFU verify with.
-    const dsPort = options.dsPort ?? 8090;
-    const sfuPort = options.sfuPort ?? 8443;
-    const apiConfig = loadApiConfig({
-      ...env,
-      CONCLAVE_MODE: 'embedded',
-      API_HOST: host,
-      API_PORT: String(options.apiPort ?? 8080),
-      CONCLAVE_DATA_DIR: options.dataDir,
-      CONCLAVE_DS_URL: `ws://${publicHost}:${dsPort}/v1/ds`,
-      CONCLAVE_SFU_URL: `ws://${publicHost}:${sfuPort}/v1/sfu`,
-      LOG_LEVEL: level,
-    });
-    const apiLog = createLogger({ service: 'api', level });
-    const deps = await createDeps(apiConfig, apiLog, { bus });
-    const api = await buildApi(apiConfig, deps, apiLog);
-    closers.push(() => api.shutdown());
-    await api.app.listen({ host, port: apiConfig.API_PORT });
-    const apiPort = (api.app.server.address() as { port: number }).port;
-    const publicKeys = deps.publicKeys.join('');
+    // The stack owns the join-token key: the DS and the SFU verify with its public half.
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const publicKeys = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
     const ds = await startDs(
       loadDsConfig({
         ...env,
         DS_HOST: host,
-        DS_PORT: String(dsPort),
+        DS_PORT: String(options.dsPort ?? 8090),
         JOIN_TOKEN_PUBLIC_KEYS: publicKeys,
         REDIS_URL: undefined,
         LOG_LEVEL: level,
@@ -80,7 +64,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
       { bus },
     );
     closers.push(() => ds.close());
+    const dsUrl = `ws://${publicHost}:${ds.port}/v1/ds`;
 
+    const sfuPort = options.sfuPort ?? 8443;
     const sfu = await startSfu(
       await sfuConfigFromEnv({
         ...env,
@@ -98,12 +84,29 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
       { bus },
     );
     closers.push(() => sfu.close());
-    closers.push(() => bus.close());
+    const sfuUrl = `ws://${publicHost}:${sfu.port}/v1/sfu`;
+
+    const apiConfig = loadApiConfig({
+      ...env,
+      CONCLAVE_MODE: 'embedded',
+      API_HOST: host,
+      API_PORT: String(options.apiPort ?? 8080),
+      CONCLAVE_DATA_DIR: options.dataDir,
+      CONCLAVE_JOIN_TOKEN_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      CONCLAVE_DS_URL: dsUrl,
+      CONCLAVE_SFU_URL: sfuUrl,
+      LOG_LEVEL: level,
+    });
+    const apiLog = createLogger({ service: 'api', level });
+    const api = await buildApi(apiConfig, await createDeps(apiConfig, apiLog, { bus }), apiLog);
+    closers.push(() => api.shutdown());
+    await api.app.listen({ host, port: apiConfig.API_PORT });
+    const apiPort = (api.app.server.address() as { port: number }).port;
 
     const stack = {
       apiUrl: `http://${publicHost}:${apiPort}`,
-      dsUrl: `ws://${publicHost}:${dsPort}/v1/ds`,
-      sfuUrl: `ws://${publicHost}:${sfu.port}/v1/sfu`,
+      dsUrl,
+      sfuUrl,
       close,
     };
     log.info({ event: 'started', mode: 'embedded', port: apiPort }, 'embedded stack started');
