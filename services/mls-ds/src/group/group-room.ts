@@ -101,17 +101,21 @@ export class GroupRoom {
       .catch((e) => this.#host.onError(e));
   }
 
+  /** Feed messages are handled strictly in arrival order: a commit request must never overtake the commit before it. */
   #onFeed(message: FeedMessage): void {
+    this.#feed = this.#feed.then(() => this.#handleFeed(message)).catch((e) => this.#host.onError(e));
+  }
+
+  async #handleFeed(message: FeedMessage): Promise<void> {
     switch (message.k) {
       case 'commit':
       case 'app':
-        this.#feed = this.#feed.then(() => this.#sequence(message)).catch((e) => this.#host.onError(e));
+        return this.#sequence(message);
+      case 'req': {
+        const c = this.#connections.get(message.to);
+        c?.onFeed(() => c.commitRequest(message));
         return;
-      case 'req':
-        this.#connections
-          .get(message.to)
-          ?.onFeed(() => this.#connections.get(message.to)?.commitRequest(message));
-        return;
+      }
       case 'create': {
         const c = this.#connections.get(message.to);
         c?.onFeed(() => c.becomeCreator(message.epoch, message.seq));
@@ -127,8 +131,7 @@ export class GroupRoom {
           c.departed = true;
           c.close(DsCloseCode.meetingEnded, 'meeting_ended');
         }
-        void this.purged().catch((e) => this.#host.onError(e));
-        return;
+        return this.purged();
       case 'purged':
         // Sessions still connected here were expired by the store: they must join again.
         for (const c of [...this.#connections.values()]) {
@@ -136,8 +139,7 @@ export class GroupRoom {
           c.departed = true;
           c.close(DsCloseCode.resumeUnavailable, 'session_expired');
         }
-        void this.purged().catch((e) => this.#host.onError(e));
-        return;
+        return this.purged();
     }
   }
 

@@ -24,7 +24,13 @@ export class TestMeeting {
   }
 
   engine(): MlsEngine {
-    return this.#real ? new E2eeEngine(this.#keys, this.#groupId) : new FakeEngine();
+    // Each member derives its own copy from the link, as real clients do (engines may zero theirs).
+    const keys = {
+      mlsPsk: Uint8Array.from(this.#keys.mlsPsk),
+      pskId: this.#keys.pskId,
+      credKey: Uint8Array.from(this.#keys.credKey),
+    };
+    return this.#real ? new E2eeEngine(keys, Uint8Array.from(this.#groupId)) : new FakeEngine();
   }
 
   token(role: 'participant' | 'host' = 'participant', sid = randomId()): string {

@@ -10,6 +10,12 @@ export interface SimOptions {
   silent?: boolean;
   /** Drops its connection on the next commit request (a committer that crashes mid-commit). */
   crashOnCommitRequest?: boolean;
+  /**
+   * Keeps no MLS state after publishing its KeyPackage: skips Welcomes, commits and
+   * application messages (counting them). Load tests use it for the crowd whose crypto
+   * would run on other machines; the DS cannot tell the difference.
+   */
+  passive?: boolean;
 }
 
 /**
@@ -130,7 +136,16 @@ export class SimMember {
     };
   }
 
+  /** Application messages seen by a passive member. */
+  appCount = 0;
+
   async #handle(m: DsServerMessage): Promise<void> {
+    if (this.options.passive) {
+      if (m.t === 'app') this.appCount += 1;
+      if (m.t === 'welcome') this.joinedAt = performance.now();
+      if ('seq' in m) this.lastSeq = m.seq;
+      return;
+    }
     switch (m.t) {
       case 'commit_request':
         return this.#commitRequest(m);

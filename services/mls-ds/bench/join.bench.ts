@@ -1,0 +1,120 @@
+/**
+ * DS benchmark on loopback: join latency (KeyPackage published → Welcome processed by the
+ * joiner, real MLS on packages/e2ee) and application-message fan-out throughput, for groups
+ * of 10, 100 and 500 members. Uses two DS instances on Redis when REDIS_URL is set, the
+ * embedded mode otherwise. The crowd members are passive (their MLS work would run on
+ * their own machines); the committer and the measured joiner do all real MLS work.
+ *
+ *   npm run bench -w @conclave/mls-ds            # BENCH_SIZES=10,100 BENCH_SAMPLES=20 to narrow
+ */
+import { randomBytes } from 'node:crypto';
+import { type Cluster, newSigner, startCluster } from '../src/testing/fixtures.ts';
+import { eventually, TestMeeting } from '../src/testing/meeting.ts';
+import type { SimMember } from '../src/testing/sim-member.ts';
+
+const sizes = (process.env.BENCH_SIZES ?? '10,100,500').split(',').map(Number);
+const samples = Number(process.env.BENCH_SAMPLES ?? 20);
+const budgetMs = Number(process.env.BENCH_BUDGET_MS ?? 240_000);
+const started = Date.now();
+const signer = newSigner();
+const redis = Boolean(process.env.REDIS_URL);
+
+const env = {
+  DS_RESUME_GRACE_MS: '15000',
+  DS_COMMIT_DEADLINE_MS: '10000',
+  DS_MAINTAIN_INTERVAL_MS: '1000',
+  DS_PING_INTERVAL_MS: '10000',
+  DS_AUTH_TIMEOUT_MS: '10000',
+  DS_RATE_MESSAGES_PER_SECOND: '100000',
+  DS_RATE_MESSAGE_BURST: '100000',
+  DS_MAX_PENDING_KEY_PACKAGES: '1000',
+};
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const fmt = (n: number) => n.toFixed(0).padStart(6);
+
+async function benchSize(cluster: Cluster, n: number): Promise<void> {
+  const url = (i: number) => cluster.instances[i % cluster.instances.length]!.url;
+  const meeting = new TestMeeting(signer);
+  const committer = await meeting.join(url(0));
+  const crowd: SimMember[] = [];
+  const t0 = performance.now();
+  // n-2 passive members, joined in batches, so the measured joiner is the n-th member.
+  for (let i = 0; i < n - 2; i += 50) {
+    const batch = Math.min(50, n - 2 - i);
+    crowd.push(
+      ...(await Promise.all(
+        Array.from({ length: batch }, (_, j) => meeting.join(url(i + j + 1), { passive: true })),
+      )),
+    );
+  }
+  await eventually(() => committer.engine.size === n - 1, 120_000, `group of ${n - 1}`);
+  await eventually(() => crowd.every((m) => m.joinedAt > 0), 30_000, 'crowd welcomed');
+  const buildMs = performance.now() - t0;
+
+  const latencies: number[] = [];
+  for (let s = 0; s < samples && Date.now() - started < budgetMs; s++) {
+    const epoch = committer.epoch;
+    const joiner = await meeting.join(url(s + 1));
+    await joiner.waitForEpoch(epoch + 1, 30_000).catch((e) => {
+      console.log(
+        'DEBUG',
+        committer.epoch,
+        committer.client.received
+          .slice(-6)
+          .map((m) => m.t + ':' + ('epoch' in m ? m.epoch : '') + ('code' in m ? m.code : '')),
+        committer.errors.map(String),
+        joiner.client.received.map((m) => m.t),
+        joiner.errors.map((x) => String(x) + String((x as Error).cause)),
+      );
+      throw e;
+    });
+    latencies.push(joiner.joinedAt - joiner.keyPackageSentAt);
+    joiner.leave();
+    await committer.waitForEpoch(epoch + 2, 30_000);
+  }
+
+  // Fan-out: one sender, every other member counts what it receives.
+  const messages = n >= 500 ? 100 : 300;
+  const payload = randomBytes(200).toString('base64');
+  const receivers = crowd;
+  const before = receivers.map((m) => m.appCount);
+  const f0 = performance.now();
+  // Windowed like a real client: at most 32 messages in flight (the DS queues 64 per connection).
+  const probe = receivers[0]!;
+  for (let i = 0; i < messages; i++) {
+    if (i - (probe.appCount - before[0]!) >= 32) {
+      await eventually(() => i - (probe.appCount - before[0]!) < 16, 30_000, 'window');
+    }
+    committer.client.send({ t: 'app', epoch: committer.epoch, data: payload });
+  }
+  await eventually(() => receivers.every((m, i) => m.appCount - before[i]! >= messages), 120_000, 'fan-out');
+  const fanoutMs = performance.now() - f0;
+  const deliveries = messages * receivers.length;
+
+  console.log(
+    `N=${String(n).padStart(3)}  group built in ${fmt(buildMs)} ms | join ${latencies.length} samples: p50 ${fmt(percentile(latencies, 50))} ms  p95 ${fmt(percentile(latencies, 95))} ms  max ${fmt(Math.max(...latencies))} ms | fan-out ${messages} msgs to ${receivers.length}: ${fmt(deliveries / (fanoutMs / 1000))} deliveries/s`,
+  );
+  for (const m of meeting.members) m.client.close();
+}
+
+const cluster = await startCluster(signer, { redis, count: redis ? 2 : 1, env });
+console.log(
+  `mls-ds join bench: ${redis ? 'two instances on Redis' : 'embedded'}, loopback, ${samples} samples`,
+);
+try {
+  for (const n of sizes) {
+    if (Date.now() - started > budgetMs) {
+      console.log(`N=${n} skipped: time budget of ${budgetMs} ms used up`);
+      continue;
+    }
+    await benchSize(cluster, n);
+  }
+} finally {
+  await cluster.close();
+}
+process.exit(0);
