@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 export PRISMA_HIDE_UPDATE_MESSAGE := 1
 # `prisma generate` needs no schema engine, but the CLI insists on finding one; migrations are
 # applied by services/api/src/db/migrate.ts instead.
-export PRISMA_SCHEMA_ENGINE_BINARY ?= $(shell command -v true)
+export PRISMA_SCHEMA_ENGINE_BINARY ?= /bin/true
 MEDIASOUP_WORKER_BIN ?= $(shell ls "$${CONCLAVE_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/conclave}"/mediasoup-worker-3.12.16/mediasoup-worker 2>/dev/null)
 export MEDIASOUP_WORKER_BIN
 export CHROMIUM_PATH ?= /usr/bin/chromium
