@@ -69,3 +69,31 @@ lint: install ## Lint and check formatting
 
 .PHONY: check
 check: lint typecheck test ## Everything CI runs
+
+# Deployment
+
+.PHONY: secrets
+secrets: ## Generate deployment secrets into deploy/compose/secrets/ (kept if present)
+	scripts/gen-secrets.sh
+
+.PHONY: tools
+tools: ## Build/install helm, compose-check and kubernetes-validate (cached outside the clone)
+	scripts/install-tools.sh >/dev/null
+
+.PHONY: images
+images: ## Build the four container images (needs a Docker engine with BuildKit)
+	for svc in api mls-ds sfu web; do \
+	  docker build -f services/$$svc/Dockerfile -t $${CONCLAVE_IMAGE_PREFIX:-conclave}/$$svc:$${CONCLAVE_VERSION:-latest} . ; \
+	done
+
+.PHONY: deploy-check
+deploy-check: ## Validate compose.yaml, the Helm chart, Dockerfiles and dashboards offline
+	deploy/ci-checks.sh
+
+.PHONY: loadtest
+loadtest: install worker ## Load-test the embedded stack on loopback (joins, DS and SFU sessions; ~4 min)
+	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) deploy/loadtest/run.sh full
+
+.PHONY: loadtest-smoke
+loadtest-smoke: install worker ## Short load test (~30 s) with the same checks and thresholds
+	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) deploy/loadtest/run.sh smoke
