@@ -12,7 +12,8 @@
 #   CONCLAVE_CACHE_DIR      cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/conclave)
 #   MEDIASOUP_VERSION       mediasoup version to build (default 3.12.16, the version the SFU pins)
 #   MEDIASOUP_WORKER_OUT    exact output path (default $CONCLAVE_CACHE_DIR/mediasoup-worker-$VERSION/mediasoup-worker)
-#   MEDIASOUP_SOURCE_TGZ    use this mediasoup-$VERSION.tgz instead of running `npm pack`
+#   MEDIASOUP_SOURCE_TGZ    use this mediasoup-$VERSION.tgz; otherwise the repo's node_modules/mediasoup
+#                           when it is that version, else `npm pack mediasoup@$VERSION`
 #   BUILD_JOBS              parallel compile jobs (default: number of cores)
 #   SKIP_APT=1              never call apt-get, even as root
 set -euo pipefail
@@ -51,8 +52,18 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/mediasoup-worker-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
+root="$(cd "$(dirname "$0")/.." && pwd)"
+installed="$root/node_modules/mediasoup"
+installed_version="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$installed/package.json" 2>/dev/null || true)"
 if [ -n "${MEDIASOUP_SOURCE_TGZ:-}" ]; then
   cp "$MEDIASOUP_SOURCE_TGZ" "$work/mediasoup.tgz"
+elif [ "$installed_version" = "$version" ] && [ -f "$installed/worker/meson.build" ]; then
+  # The installed npm package carries the worker sources: no download needed.
+  log "using the sources in $installed"
+  mkdir -p "$work/package"
+  cp -R "$installed/worker" "$work/package/worker"
+  tar -czf "$work/mediasoup.tgz" -C "$work" package
+  rm -rf "$work/package"
 else
   command -v npm >/dev/null || { log "npm is required to fetch mediasoup@$version"; exit 1; }
   (cd "$work" && npm pack --silent "mediasoup@$version" >/dev/null)
