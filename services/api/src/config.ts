@@ -47,17 +47,25 @@ export const ApiConfigSchema = Type.Object({
 export type ApiConfig = Static<typeof ApiConfigSchema>;
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
-  const config = loadConfig(ApiConfigSchema, env);
-  if (config.CONCLAVE_MODE === 'distributed') {
-    const missing = [
+  const problems: string[] = [];
+  if ((env.CONCLAVE_MODE ?? 'embedded') === 'distributed') {
+    for (const name of [
       'DATABASE_URL',
       'REDIS_URL',
       'CONCLAVE_JOIN_TOKEN_PRIVATE_KEY',
       'CONCLAVE_STATE_KEY',
-    ].filter((name) => !config[name as keyof ApiConfig]);
-    if (missing.length) {
-      throw new ConfigError(missing.map((name) => `${name}: required in distributed mode`));
+    ]) {
+      if (!env[name]) problems.push(`${name}: required in distributed mode`);
     }
   }
-  return config;
+  try {
+    const config = loadConfig(ApiConfigSchema, env);
+    if (problems.length) throw new ConfigError(problems);
+    return config;
+  } catch (error) {
+    if (error instanceof ConfigError && !problems.every((p) => error.problems.includes(p))) {
+      throw new ConfigError([...error.problems, ...problems]);
+    }
+    throw error;
+  }
 }

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const deps = await createDeps(config, log);
   const api = await buildApi(config, deps, log);
   await api.app.listen({ host: config.API_HOST, port: config.API_PORT });
-  log.info({ event: 'started', mode: config.CONCLAVE_MODE, port: config.API_PORT }, 'api started');
+  const { port } = api.app.server.address() as { port: number };
+  log.info({ event: 'started', mode: config.CONCLAVE_MODE, port }, 'api started');
 
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
