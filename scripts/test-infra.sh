@@ -5,7 +5,8 @@
 #   scripts/test-infra.sh stop
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-INFRA_DIR="${INFRA_DIR:-$root/.test-infra}"
+# Outside the clone: PostgreSQL runs as its own user, which may not be able to enter the clone.
+INFRA_DIR="${INFRA_DIR:-${TMPDIR:-/tmp}/conclave-test-infra-$(printf '%s' "$root" | cksum | cut -d' ' -f1)}"
 env_file="$INFRA_DIR/env"
 
 pg_bin() {
@@ -24,7 +25,8 @@ start() {
   command -v redis-server >/dev/null || { echo "test-infra: redis-server not found (apt-get install redis-server)" >&2; exit 1; }
   local bin pg_port redis_port run_as=()
   bin="$(pg_bin)"
-  rm -rf "$INFRA_DIR"; mkdir -p "$INFRA_DIR/pg" "$INFRA_DIR/redis"
+  rm -rf "$INFRA_DIR"; mkdir -p "$INFRA_DIR/pg" "$INFRA_DIR/redis"; chmod 755 "$INFRA_DIR"
+  cd /
   # PostgreSQL refuses to run as root; run it as the owner of the data directory.
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
@@ -49,6 +51,7 @@ ENV
 
 stop() {
   [ -f "$INFRA_DIR/running" ] || return 0
+  cd /
   local bin run_as=()
   bin="$(pg_bin)"
   [ "$(id -u)" = 0 ] && run_as=(runuser -u postgres --)
