@@ -11,6 +11,7 @@
 #   turn.env      TURN_SECRET (coturn static-auth-secret)
 #
 # usage: scripts/gen-secrets.sh [--force] [DIR]      (DIR defaults to deploy/compose/secrets)
+#        scripts/gen-secrets.sh --kubernetes NAME     print a Kubernetes Secret for the Helm chart
 #
 # Idempotent: existing files are kept unless --force is given (rotating the join-token key
 # or the state key logs nobody out for long: tokens live 60 s; see docs/operations.md).
@@ -19,10 +20,42 @@
 set -euo pipefail
 
 force=0
+kubernetes=""
 if [ "${1:-}" = "--force" ]; then force=1; shift; fi
+if [ "${1:-}" = "--kubernetes" ]; then kubernetes="${2:?usage: gen-secrets.sh --kubernetes NAME}"; fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-$root/deploy/compose/secrets}"
 command -v openssl >/dev/null || { echo "gen-secrets: openssl is required" >&2; exit 1; }
+
+if [ -n "$kubernetes" ]; then
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  openssl genpkey -algorithm ed25519 -out "$tmp/join.key" 2>/dev/null
+  openssl pkey -in "$tmp/join.key" -pubout -out "$tmp/join.pub" 2>/dev/null
+  indent() { sed 's/^/    /' "$1"; }
+  cat <<EOT
+apiVersion: v1
+kind: Secret
+metadata:
+  name: ${kubernetes}
+  labels:
+    app.kubernetes.io/part-of: conclave
+type: Opaque
+stringData:
+  join-token-private-key: |
+$(indent "$tmp/join.key")
+  join-token-public-keys: |
+$(indent "$tmp/join.pub")
+  state-key: "$(openssl rand -base64 32)"
+  postgres-password: "$(openssl rand -hex 24)"
+  redis-password: "$(openssl rand -hex 24)"
+  turn-secret: "$(openssl rand -hex 32)"
+  # With an external PostgreSQL / Redis (postgresql.bundled=false, redis.bundled=false):
+  # database-url: "postgresql://USER:PASSWORD@HOST:5432/conclave?sslmode=require"
+  # redis-url: "rediss://:PASSWORD@HOST:6379/0"
+EOT
+  exit 0
+fi
 
 if [ -f "$dir/api.env" ] && [ "$force" = 0 ]; then
   echo "gen-secrets: $dir already holds secrets (use --force to replace them)" >&2
