@@ -21,6 +21,8 @@ export interface EmbeddedStackOptions {
   sfuWorkers?: number;
   env?: Record<string, string | undefined>;
   logLevel?: string;
+  /** Built web client (services/web/dist) to serve from the API's origin; CONCLAVE_WEB_ROOT by default. */
+  webRoot?: string;
 }
 
 export interface EmbeddedStack {
@@ -100,6 +102,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     const apiLog = createLogger({ service: 'api', level });
     const api = await buildApi(apiConfig, await createDeps(apiConfig, apiLog, { bus }), apiLog);
     closers.push(() => api.shutdown());
+    const webRoot = options.webRoot ?? env.CONCLAVE_WEB_ROOT;
+    if (webRoot) {
+      const { registerWebClient } = await import('@conclave/web/server');
+      const connectOrigins = [`ws://${publicHost}:${ds.port}`, `ws://${publicHost}:${sfu.port}`];
+      await registerWebClient(api.app, { root: webRoot, connectOrigins });
+    }
     await api.app.listen({ host, port: apiConfig.API_PORT });
     const apiPort = (api.app.server.address() as { port: number }).port;
 

@@ -1,0 +1,74 @@
+/** What each failure means for the person in front of the screen. */
+import { isE2eeError } from '@conclave/e2ee';
+import { ApiError } from './api.ts';
+
+export interface UserError {
+  title: string;
+  detail: string;
+}
+
+const API_MESSAGES: Record<string, UserError> = {
+  wrong_password: {
+    title: 'This link is not valid',
+    detail: 'The password in the link is wrong. Ask the host for the link again and paste it whole.',
+  },
+  meeting_not_found: {
+    title: 'This meeting does not exist',
+    detail: 'It may have ended, expired or had its link changed by the host.',
+  },
+  meeting_locked: {
+    title: 'This meeting is locked',
+    detail: 'The host has locked the meeting. Ask them to unlock it, then try again.',
+  },
+  meeting_not_ready: { title: 'This meeting is not ready yet', detail: 'Try again in a moment.' },
+  meeting_not_started: { title: 'This meeting has not started yet', detail: 'Try again at its start time.' },
+  wrong_host_secret: {
+    title: 'This host link is not valid',
+    detail: 'The host part of the link is wrong. Use the participant link or ask for the host link again.',
+  },
+  rate_limited: { title: 'Too many attempts', detail: 'Wait a minute and try again.' },
+  network: { title: 'The server cannot be reached', detail: 'Check your connection and try again.' },
+};
+
+export function describeError(error: unknown): UserError {
+  if (isE2eeError(error)) {
+    if (error.code.startsWith('LINK_'))
+      return {
+        title: 'This link is not valid',
+        detail:
+          'The meeting link is incomplete or damaged. Copy the whole link, including everything after #.',
+      };
+    if (error.code === 'SRP_SERVER_PROOF_MISMATCH')
+      return {
+        title: 'The server could not prove it knows this meeting',
+        detail: 'Do not continue: the server may not be the one the host used.',
+      };
+  }
+  if (error instanceof ApiError) {
+    return API_MESSAGES[error.code] ?? { title: 'The meeting could not be joined', detail: error.message };
+  }
+  if (error instanceof DOMException && (error.name === 'NotAllowedError' || error.name === 'SecurityError')) {
+    return {
+      title: 'Camera and microphone are blocked',
+      detail: 'Allow access in your browser’s site settings, or join without them.',
+    };
+  }
+  if (error instanceof DOMException && error.name === 'NotFoundError') {
+    return { title: 'No camera or microphone found', detail: 'You can still join without them.' };
+  }
+  return {
+    title: 'Something went wrong',
+    detail: error instanceof Error ? error.message : 'Try again.',
+  };
+}
+
+export const END_MESSAGES: Record<string, UserError> = {
+  left: { title: 'You left the meeting', detail: 'Open the link again to rejoin.' },
+  removed: { title: 'You were removed from the meeting', detail: 'The host removed you from this meeting.' },
+  ended: { title: 'The meeting has ended', detail: 'The host ended the meeting for everyone.' },
+  lost: {
+    title: 'The connection was lost',
+    detail: 'The meeting could not be reached again. Open the link to rejoin.',
+  },
+  refused: { title: 'You cannot rejoin this meeting', detail: 'The host removed you.' },
+};

@@ -1,0 +1,74 @@
+/**
+ * Entry point: `/` is the home page, `/m/<meetingId>#<password>[.<hostSecret>]` a meeting.
+ * The fragment is read here and kept in memory; it is never sent, logged or reported.
+ */
+import { type MeetingLink, parseMeetingLink } from '@conclave/e2ee';
+import { h, replace } from './dom.ts';
+import { describeError } from './errors.ts';
+import { Meeting } from './meeting.ts';
+import { encodedTransformSupport } from './media-crypto.ts';
+import { errorPage } from './views/common.ts';
+import { homeView } from './views/home.ts';
+import { meetingView } from './views/meeting-view.ts';
+import { prejoinView } from './views/prejoin.ts';
+
+const root = document.getElementById('app')!;
+document.body.appendChild(
+  h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'polite', role: 'status' }),
+);
+
+function unsupported(): HTMLElement {
+  return errorPage(
+    {
+      title: 'This browser cannot join encrypted meetings',
+      detail:
+        'Conclave encrypts every audio and video frame in your browser and never falls back to an unencrypted call. ' +
+        'This browser lacks encoded media transforms: use a current Chrome, Edge, Firefox or Safari.',
+    },
+    { label: 'Home', href: '/' },
+  );
+}
+
+async function meetingPage(): Promise<void> {
+  let link: MeetingLink;
+  try {
+    link = parseMeetingLink(location.href);
+  } catch (error) {
+    replace(root, errorPage(describeError(error), { label: 'Home', href: '/' }));
+    return;
+  }
+  if (!encodedTransformSupport() || typeof RTCPeerConnection !== 'function') {
+    replace(root, unsupported());
+    root.dataset['unsupported'] = 'true';
+    return;
+  }
+  const choice = await prejoinView(root, link.meetingId, link.hostSecret !== undefined);
+  replace(
+    root,
+    h(
+      'section',
+      { class: 'card center', role: 'status' },
+      h('p', null, 'Joining with end-to-end encryption…'),
+    ),
+  );
+  let meeting: Meeting | undefined;
+  try {
+    meeting = await Meeting.open(link, choice.name, choice.stream);
+    (globalThis as Record<string, unknown>)['conclaveDiagnostics'] = () => meeting!.diagnostics();
+    await meeting.join();
+    meetingView(root, meeting);
+  } catch (error) {
+    meeting?.leave();
+    for (const t of choice.stream.getTracks()) t.stop();
+    replace(root, errorPage(describeError(error), { label: 'Try again' }));
+    root.dataset['error'] = (error as { code?: string }).code ?? 'error';
+  }
+}
+
+if (location.pathname === '/' || location.pathname === '') homeView(root);
+else if (location.pathname.startsWith('/m/')) void meetingPage();
+else
+  replace(
+    root,
+    errorPage({ title: 'Page not found', detail: 'Check the address.' }, { label: 'Home', href: '/' }),
+  );

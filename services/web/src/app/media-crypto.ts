@@ -1,0 +1,80 @@
+/**
+ * The page side of media encryption: one Worker holds the SFrame key store for the whole
+ * meeting; every RTP sender and receiver is wired to it before any frame flows.
+ */
+import { attachFrameTransform, type FrameCryptorStats, postClearKeys, postEpochKeys } from '@conclave/e2ee';
+import type { WorkerResponse } from '@conclave/e2ee';
+
+export type SendContext = 'mic' | 'camera' | 'screen';
+
+/** True when this browser can run a frame transform; without one we never start a call. */
+export function encodedTransformSupport(): 'script-transform' | 'encoded-streams' | undefined {
+  if (typeof globalThis.RTCRtpScriptTransform === 'function') return 'script-transform';
+  const proto = globalThis.RTCRtpSender?.prototype as unknown as Record<string, unknown> | undefined;
+  if (proto && typeof proto['createEncodedStreams'] === 'function') return 'encoded-streams';
+  return undefined;
+}
+
+export class MediaCrypto {
+  readonly worker: Worker;
+  readonly mode: 'script-transform' | 'encoded-streams';
+  #requests = 0;
+  readonly #pending = new Map<number, (stats: FrameCryptorStats) => void>();
+
+  constructor() {
+    const mode = encodedTransformSupport();
+    if (!mode) throw new Error('encoded transforms are not supported');
+    this.mode = mode;
+    this.worker = new Worker('/assets/media-worker.js', { name: 'conclave-media-crypto' });
+    this.worker.addEventListener('message', (event: MessageEvent<WorkerResponse>) => {
+      const m = event.data;
+      if (m.type === 'stats' && m.requestId !== undefined) {
+        this.#pending.get(m.requestId)?.(m.stats);
+        this.#pending.delete(m.requestId);
+      }
+    });
+  }
+
+  /** RTCPeerConnection settings the legacy mode needs. */
+  get peerConnectionSettings(): Record<string, unknown> {
+    return this.mode === 'encoded-streams' ? { encodedInsertableStreams: true } : {};
+  }
+
+  installEpoch(keys: {
+    epoch: bigint;
+    baseKey: Uint8Array;
+    groupSize: number;
+    selfLeafIndex: number;
+    sendAfterMs: number;
+  }): void {
+    postEpochKeys(this.worker, keys);
+  }
+
+  encryptSender(sender: RTCRtpSender, context: SendContext): void {
+    attachFrameTransform(this.worker, sender, {
+      operation: 'encrypt',
+      codec: context === 'mic' ? 'opus' : 'vp8',
+      context,
+    });
+  }
+
+  decryptReceiver(receiver: RTCRtpReceiver, kind: 'audio' | 'video'): void {
+    attachFrameTransform(this.worker, receiver, {
+      operation: 'decrypt',
+      codec: kind === 'audio' ? 'opus' : 'vp8',
+    });
+  }
+
+  stats(): Promise<FrameCryptorStats> {
+    const requestId = ++this.#requests;
+    return new Promise((resolve) => {
+      this.#pending.set(requestId, resolve);
+      this.worker.postMessage({ type: 'get-stats', requestId });
+    });
+  }
+
+  close(): void {
+    postClearKeys(this.worker);
+    this.worker.terminate();
+  }
+}

@@ -1,0 +1,470 @@
+/**
+ * One meeting as the page sees it: SRP join, the MLS group (roster, chat, keys), the SFU
+ * (media), and the host's controls. Views read its state and subscribe to `changed`.
+ */
+import { type AppMessage, deriveMeetingSecrets, type MeetingLink, type MeetingSecrets } from '@conclave/e2ee';
+import type { Consumer } from 'mediasoup-client/types';
+import { endMeeting, requestJoin, rotateMeeting, setLocked } from './api.ts';
+import { MediaCrypto } from './media-crypto.ts';
+import { type EpochView, MlsSession } from './mls-session.ts';
+import { SfuRequestError, SfuSession } from './sfu-session.ts';
+
+export interface RosterEntry {
+  leaf: number;
+  name: string;
+  peerId: string;
+  member: string;
+  hand: boolean;
+  host: boolean;
+}
+
+export interface ChatLine {
+  from: string;
+  text: string;
+  at: number;
+  self: boolean;
+}
+
+export interface RemoteTrack {
+  consumer: Consumer;
+  peerId: string;
+  source: 'mic' | 'camera' | 'screen';
+  paused: boolean;
+}
+
+export type EndReason = 'left' | 'removed' | 'ended' | 'lost' | 'refused';
+
+export interface MeetingListener {
+  changed(): void;
+  chat(line: ChatLine): void;
+  reaction(name: string, emoji: string): void;
+  notice(text: string): void;
+  ended(reason: EndReason): void;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class Meeting {
+  readonly link: MeetingLink;
+  readonly name: string;
+  readonly stream: MediaStream;
+  secrets!: MeetingSecrets;
+  role: 'participant' | 'host' = 'participant';
+  readonly crypto = new MediaCrypto();
+  readonly mls: MlsSession;
+  readonly sfu: SfuSession;
+  epoch: EpochView | undefined;
+  readonly roster = new Map<number, RosterEntry>();
+  readonly tracks = new Map<string, RemoteTrack>();
+  readonly chat: ChatLine[] = [];
+  activeSpeaker = '';
+  micOn: boolean;
+  camOn: boolean;
+  screen: MediaStream | undefined;
+  hand = false;
+  mutedByHost = false;
+  locked = false;
+  connection: 'connected' | 'reconnecting' = 'connected';
+  ended: EndReason | undefined;
+  #listener: MeetingListener | undefined;
+  #sfuUrl = '';
+  #reconnecting = false;
+
+  constructor(link: MeetingLink, name: string, stream: MediaStream, secrets: MeetingSecrets) {
+    this.link = link;
+    this.name = name;
+    this.stream = stream;
+    this.secrets = secrets;
+    this.micOn = stream.getAudioTracks().some((t) => t.enabled);
+    this.camOn = stream.getVideoTracks().some((t) => t.enabled);
+    this.mls = new MlsSession(secrets, {
+      epoch: (view) => this.#onEpoch(view),
+      application: (sender, message) => this.#onApplication(sender, message),
+      closed: (code) =>
+        this.#end(code === 4410 || code === 4403 ? 'removed' : code === 4411 ? 'ended' : 'lost'),
+      connection: (state) => {
+        this.connection = state;
+        this.#changed();
+      },
+    });
+    this.sfu = new SfuSession(this.crypto, {
+      consumer: (consumer, info) => {
+        this.tracks.set(consumer.id, {
+          consumer,
+          peerId: info.peerId,
+          source: info.source,
+          paused: info.producerPaused,
+        });
+        this.#changed();
+      },
+      consumerClosed: (id) => {
+        this.tracks.delete(id);
+        this.#changed();
+      },
+      producerPaused: (producerId, paused) => {
+        for (const t of this.tracks.values()) if (t.consumer.producerId === producerId) t.paused = paused;
+        this.#changed();
+      },
+      peerLeft: (peerId) => {
+        for (const [id, t] of this.tracks) if (t.peerId === peerId) this.tracks.delete(id);
+        this.#changed();
+      },
+      activeSpeaker: (peerId) => {
+        this.activeSpeaker = peerId;
+        this.#changed();
+      },
+      hostAction: (action, sources) => this.#onHostAction(action, sources),
+      closed: (code) => {
+        if (code === 4003) this.#end('removed');
+        else if (code === 4004) this.#end('ended');
+        else if (code !== 4009) void this.#reconnectMedia();
+      },
+    });
+  }
+
+  static async open(link: MeetingLink, name: string, stream: MediaStream): Promise<Meeting> {
+    const secrets = await deriveMeetingSecrets(link.meetingId, link.password);
+    return new Meeting(link, name, stream, secrets);
+  }
+
+  get isHost(): boolean {
+    return this.role === 'host';
+  }
+
+  listen(listener: MeetingListener): void {
+    this.#listener = listener;
+  }
+
+  #changed(): void {
+    this.#listener?.changed();
+  }
+
+  /** SRP → join token → DS (MLS) and SFU (media) in parallel. */
+  async join(): Promise<void> {
+    const granted = await requestJoin(this.link.meetingId, this.secrets.srpSecret, this.link.hostSecret);
+    this.role = granted.role;
+    this.#sfuUrl = granted.sfuUrl;
+    await Promise.all([this.mls.connectTo(granted.dsUrl, granted.token), this.#startMedia(granted.token)]);
+  }
+
+  async #startMedia(token: string): Promise<void> {
+    await this.sfu.connect(this.#sfuUrl, token);
+    const audio = this.stream.getAudioTracks()[0];
+    const video = this.stream.getVideoTracks()[0];
+    await Promise.all([
+      audio
+        ? this.sfu
+            .produce(audio, 'mic')
+            .then(() => (this.micOn ? undefined : this.sfu.setPaused('mic', true)))
+        : null,
+      video && this.camOn ? this.sfu.produce(video, 'camera') : null,
+    ]);
+    if (this.screen) {
+      const t = this.screen.getVideoTracks()[0];
+      if (t) await this.sfu.produce(t, 'screen');
+    }
+    this.#announceSelf();
+  }
+
+  /** The SFU connection dropped: a fresh SRP join gives a new token, then produce again. */
+  async #reconnectMedia(): Promise<void> {
+    if (this.#reconnecting || this.ended) return;
+    this.#reconnecting = true;
+    this.connection = 'reconnecting';
+    this.#changed();
+    this.sfu.close();
+    this.tracks.clear();
+    for (let attempt = 0; !this.ended; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** attempt)));
+      try {
+        const granted = await requestJoin(this.link.meetingId, this.secrets.srpSecret, this.link.hostSecret);
+        this.#sfuUrl = granted.sfuUrl;
+        await this.#startMedia(granted.token);
+        break;
+      } catch (error) {
+        if (error instanceof SfuRequestError && error.code === 'close_4003') return this.#end('removed');
+        if ((error as { code?: string }).code === 'meeting_not_found') return this.#end('ended');
+      }
+    }
+    this.#reconnecting = false;
+    this.connection = 'connected';
+    this.#changed();
+  }
+
+  #onEpoch(view: EpochView): void {
+    const first = this.epoch === undefined;
+    this.epoch = view;
+    // After a Remove the departed member must not read new media: switch at once. After an Add,
+    // keep sending under the old key a moment so members still processing the commit keep up.
+    this.crypto.installEpoch({
+      epoch: view.epoch,
+      baseKey: view.baseKey,
+      groupSize: view.treeLeaves,
+      selfLeafIndex: view.ownLeaf,
+      sendAfterMs: first || view.removed.length > 0 ? 0 : 1000,
+    });
+    for (const leaf of [...this.roster.keys()]) if (!view.members.includes(leaf)) this.roster.delete(leaf);
+    if (first || view.added.length > 0) this.#announceSelf();
+    this.#changed();
+  }
+
+  #selfEntry(): RosterEntry {
+    return {
+      leaf: this.epoch?.ownLeaf ?? -1,
+      name: this.name,
+      peerId: this.sfu.peerId,
+      member: this.mls.member,
+      hand: this.hand,
+      host: this.isHost,
+    };
+  }
+
+  /** Tells the group who this leaf is: name, SFU peer, DS member, hand. Sent in every epoch with joiners. */
+  #announceSelf(): void {
+    if (!this.epoch || !this.sfu.peerId) return;
+    const { name, peerId, member, hand, host } = this.#selfEntry();
+    this.roster.set(this.epoch.ownLeaf, this.#selfEntry());
+    void this.mls
+      .send('roster', enc.encode(JSON.stringify({ name, peerId, member, hand, host })))
+      .catch(() => {});
+    this.#changed();
+  }
+
+  #onApplication(sender: number, message: AppMessage): void {
+    const who = () => this.roster.get(sender)?.name ?? `Participant ${sender}`;
+    switch (message.kind) {
+      case 'roster': {
+        try {
+          const r = JSON.parse(dec.decode(message.body)) as Partial<RosterEntry>;
+          this.roster.set(sender, {
+            leaf: sender,
+            name: String(r.name ?? '').slice(0, 64) || `Participant ${sender}`,
+            peerId: String(r.peerId ?? ''),
+            member: String(r.member ?? ''),
+            hand: r.hand === true,
+            host: r.host === true,
+          });
+        } catch {}
+        break;
+      }
+      case 'chat': {
+        const line = {
+          from: who(),
+          text: dec.decode(message.body).slice(0, 4000),
+          at: Date.now(),
+          self: false,
+        };
+        this.chat.push(line);
+        this.#listener?.chat(line);
+        break;
+      }
+      case 'reaction':
+        this.#listener?.reaction(who(), dec.decode(message.body).slice(0, 8));
+        break;
+      case 'hand': {
+        const entry = this.roster.get(sender);
+        if (entry) entry.hand = dec.decode(message.body) === '1';
+        if (entry?.hand) this.#listener?.notice(`${entry.name} raised their hand`);
+        break;
+      }
+      case 'host': {
+        const notice = dec.decode(message.body);
+        if (notice === 'locked' || notice === 'unlocked') this.locked = notice === 'locked';
+        break;
+      }
+    }
+    this.#changed();
+  }
+
+  #onHostAction(action: 'mute' | 'stopVideo' | 'allow', sources: string[]): void {
+    if (action === 'mute') {
+      this.micOn = false;
+      this.mutedByHost = true;
+      for (const t of this.stream.getAudioTracks()) t.enabled = false;
+      this.sfu.producers.get('mic')?.pause();
+      this.#listener?.notice('The host muted your microphone');
+    } else if (action === 'stopVideo') {
+      this.camOn = false;
+      for (const t of this.stream.getVideoTracks()) t.enabled = false;
+      void this.sfu.closeProducer('camera');
+      void this.stopScreenShare();
+      this.#listener?.notice('The host turned off your camera');
+    } else if (action === 'allow' && sources.includes('mic')) {
+      this.mutedByHost = false;
+      this.#listener?.notice('The host allows you to unmute');
+    }
+    this.#changed();
+  }
+
+  #end(reason: EndReason): void {
+    if (this.ended) return;
+    this.ended = reason;
+    this.sfu.close();
+    this.mls.leave();
+    this.crypto.close();
+    for (const t of this.stream.getTracks()) t.stop();
+    for (const t of this.screen?.getTracks() ?? []) t.stop();
+    this.#listener?.ended(reason);
+  }
+
+  leave(): void {
+    this.#end('left');
+  }
+
+  // ---- own media ---------------------------------------------------------------------------
+
+  async setMic(on: boolean): Promise<void> {
+    if (on && this.mutedByHost) {
+      this.#listener?.notice('The host muted you; ask them to let you unmute');
+      return;
+    }
+    this.micOn = on;
+    for (const t of this.stream.getAudioTracks()) t.enabled = on;
+    await this.sfu.setPaused('mic', !on).catch((e: unknown) => {
+      if (e instanceof SfuRequestError && e.code === 'muted_by_host') {
+        this.micOn = false;
+        this.mutedByHost = true;
+      }
+    });
+    this.#changed();
+  }
+
+  async setCamera(on: boolean): Promise<void> {
+    this.camOn = on;
+    const video = this.stream.getVideoTracks()[0];
+    if (video) video.enabled = on;
+    try {
+      if (on && video) await this.sfu.produce(video, 'camera');
+      else await this.sfu.closeProducer('camera');
+    } catch (e) {
+      this.camOn = false;
+      if (e instanceof SfuRequestError && e.code === 'muted_by_host')
+        this.#listener?.notice('The host turned off your camera');
+    }
+    this.#changed();
+  }
+
+  async startScreenShare(): Promise<void> {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    const track = stream.getVideoTracks()[0]!;
+    this.screen = stream;
+    track.addEventListener('ended', () => void this.stopScreenShare());
+    await this.sfu.produce(track, 'screen');
+    this.#changed();
+  }
+
+  async stopScreenShare(): Promise<void> {
+    if (!this.screen) return;
+    for (const t of this.screen.getTracks()) t.stop();
+    this.screen = undefined;
+    await this.sfu.closeProducer('screen');
+    this.#changed();
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+
+  async sendChat(text: string): Promise<void> {
+    await this.mls.send('chat', enc.encode(text));
+    const line = { from: this.name, text, at: Date.now(), self: true };
+    this.chat.push(line);
+    this.#listener?.chat(line);
+  }
+
+  async sendReaction(emoji: string): Promise<void> {
+    await this.mls.send('reaction', enc.encode(emoji));
+    this.#listener?.reaction(this.name, emoji);
+  }
+
+  async setHand(up: boolean): Promise<void> {
+    this.hand = up;
+    const self = this.epoch && this.roster.get(this.epoch.ownLeaf);
+    if (self) self.hand = up;
+    await this.mls.send('hand', enc.encode(up ? '1' : '0'));
+    this.#changed();
+  }
+
+  // ---- host --------------------------------------------------------------------------------
+
+  #hostSecret(): string {
+    if (!this.link.hostSecret) throw new Error('host only');
+    return this.link.hostSecret;
+  }
+
+  async hostMute(leaf: number): Promise<void> {
+    const peerId = this.roster.get(leaf)?.peerId;
+    if (peerId) await this.sfu.request('hostMute', { peerId });
+  }
+
+  async hostAllowMic(leaf: number): Promise<void> {
+    const peerId = this.roster.get(leaf)?.peerId;
+    if (peerId) await this.sfu.request('hostAllow', { peerId, sources: ['mic'] });
+  }
+
+  async hostStopVideo(leaf: number): Promise<void> {
+    const peerId = this.roster.get(leaf)?.peerId;
+    if (peerId) await this.sfu.request('hostStopVideo', { peerId });
+  }
+
+  /** The SFU closes their media and tells the DS, whose members then commit the Remove. */
+  async hostRemove(leaf: number): Promise<void> {
+    const entry = this.roster.get(leaf);
+    if (!entry) return;
+    if (entry.peerId) await this.sfu.request('hostRemove', { peerId: entry.peerId }).catch(() => {});
+    if (entry.member) this.mls.kick(entry.member);
+  }
+
+  async setLocked(locked: boolean): Promise<void> {
+    await setLocked(this.link.meetingId, this.#hostSecret(), locked);
+    this.locked = locked;
+    await this.mls.send('host', enc.encode(locked ? 'locked' : 'unlocked')).catch(() => {});
+    this.#changed();
+  }
+
+  async endForAll(): Promise<void> {
+    await endMeeting(this.link.meetingId, this.#hostSecret()).catch(() =>
+      this.sfu.request('hostEndMeeting', {}),
+    );
+    this.#end('ended');
+  }
+
+  /** Permanent rooms only: the current link dies (and this call with it); returns the new one. */
+  rotate(): Promise<{ meetingId: string; password: string; hostSecret: string }> {
+    return rotateMeeting(this.link.meetingId, this.#hostSecret());
+  }
+
+  // ---- diagnostics (what the info panel and tests read) --------------------------------------
+
+  async diagnostics(): Promise<Record<string, unknown>> {
+    const remote = [];
+    for (const t of this.tracks.values()) {
+      const stats = await t.consumer.getStats().catch(() => undefined);
+      let inbound: Record<string, unknown> = {};
+      stats?.forEach((s: Record<string, unknown>) => {
+        if (s['type'] === 'inbound-rtp') inbound = s;
+      });
+      remote.push({
+        peerId: t.peerId,
+        source: t.source,
+        kind: t.consumer.kind,
+        paused: t.paused,
+        framesDecoded: inbound['framesDecoded'] ?? 0,
+        packetsReceived: inbound['packetsReceived'] ?? 0,
+        totalAudioEnergy: inbound['totalAudioEnergy'] ?? 0,
+        audioLevel: inbound['audioLevel'] ?? 0,
+      });
+    }
+    return {
+      role: this.role,
+      epoch: this.epoch ? Number(this.epoch.epoch) : -1,
+      size: this.epoch?.size ?? 0,
+      securityCode: this.epoch?.securityCode ?? '',
+      roster: [...this.roster.values()].map((r) => ({ leaf: r.leaf, name: r.name, peerId: r.peerId })),
+      peerId: this.sfu.peerId,
+      cryptoMode: this.crypto.mode,
+      crypto: await this.crypto.stats(),
+      remote,
+      ended: this.ended ?? null,
+    };
+  }
+}

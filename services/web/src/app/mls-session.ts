@@ -1,0 +1,294 @@
+/**
+ * The meeting's MLS group over the delivery service: joins (KeyPackage → Welcome) or creates
+ * the group, commits when the DS asks, processes every event in order, resumes after a dropped
+ * connection. Chat, names, roster, hands and reactions are MLS application messages.
+ */
+import {
+  type AppMessage,
+  type AppMessageKind,
+  acceptCommit,
+  createJoiner,
+  createMeetingCommit,
+  createMeetingGroup,
+  type Joiner,
+  joinFromWelcome,
+  type MeetingGroup,
+  type MeetingKeys,
+  mediaBaseKey,
+  type PendingCommit,
+  receiveMessage,
+  securityCode,
+  sendApplication,
+  summarize,
+} from '@conclave/e2ee';
+import type { DsClientMessage, DsServerMessage } from '@conclave/protocol';
+
+const b64 = (bytes: Uint8Array): string => {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+};
+const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+/** Close codes after which the session is over (see DsCloseCode); anything else resumes. */
+const FINAL_CLOSES = new Set([1000, 1009, 4400, 4401, 4403, 4404, 4408, 4409, 4410, 4411, 4413]);
+
+export interface EpochView {
+  epoch: bigint;
+  size: number;
+  ownLeaf: number;
+  members: number[];
+  /** Leaves of the ratchet tree (fixes the SFrame KID layout). */
+  treeLeaves: number;
+  securityCode: string;
+  baseKey: Uint8Array;
+  added: number[];
+  removed: number[];
+}
+
+export interface MlsEvents {
+  epoch(view: EpochView): void;
+  application(sender: number, message: AppMessage): void;
+  /** The session ended for good: DS close code (4410 removed, 4411 ended, 4403 refused...). */
+  closed(code: number): void;
+  connection(state: 'connected' | 'reconnecting'): void;
+}
+
+export class MlsSession {
+  readonly #keys: MeetingKeys;
+  readonly #events: MlsEvents;
+  #url = '';
+  #ws: WebSocket | undefined;
+  #group: MeetingGroup | undefined;
+  #joiner: Joiner | undefined;
+  #pending: PendingCommit | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #closed = false;
+  member = '';
+  #secret = '';
+  #lastSeq = 0;
+  #retries = 0;
+  role: 'participant' | 'host' = 'participant';
+
+  constructor(keys: MeetingKeys, events: MlsEvents) {
+    this.#keys = keys;
+    this.#events = events;
+  }
+
+  get group(): MeetingGroup | undefined {
+    return this.#group;
+  }
+
+  /** Connects with the join token; resolves once the DS answered `ready`. */
+  connectTo(url: string, token: string): Promise<void> {
+    this.#url = url;
+    return new Promise((resolve, reject) => {
+      const ws = this.#open();
+      ws.addEventListener('open', () => this.#send({ t: 'hello', v: 1, token }), { once: true });
+      const onClose = (e: CloseEvent) => reject(new DsClosedError(e.code));
+      ws.addEventListener('close', onClose, { once: true });
+      this.#onReady = (m) => {
+        ws.removeEventListener('close', onClose);
+        this.member = m.member;
+        this.#secret = m.secret;
+        this.#lastSeq = m.seq;
+        this.role = m.role;
+        resolve();
+        this.#enqueue(async () => {
+          if (m.create) await this.#create();
+          else {
+            this.#joiner = await createJoiner(this.#keys);
+            this.#send({ t: 'key_package', kp: b64(this.#joiner.keyPackageBytes) });
+          }
+        });
+      };
+    });
+  }
+
+  #onReady: ((m: Extract<DsServerMessage, { t: 'ready' }>) => void) | undefined;
+
+  #open(): WebSocket {
+    const ws = new WebSocket(this.#url);
+    this.#ws = ws;
+    ws.addEventListener('message', (e) => {
+      if (ws !== this.#ws) return;
+      let m: DsServerMessage;
+      try {
+        m = JSON.parse(String(e.data)) as DsServerMessage;
+      } catch {
+        return;
+      }
+      if (m.t === 'ready') return this.#onReady?.(m);
+      if (m.t === 'resumed') {
+        this.#retries = 0;
+        this.#events.connection('connected');
+        return;
+      }
+      this.#enqueue(() => this.#handle(m));
+    });
+    ws.addEventListener('close', (e) => {
+      if (ws !== this.#ws || this.#closed) return;
+      if (FINAL_CLOSES.has(e.code) || !this.member) {
+        this.#closed = true;
+        this.#events.closed(e.code);
+        return;
+      }
+      this.#events.connection('reconnecting');
+      const delay = Math.min(5000, 250 * 2 ** this.#retries++);
+      setTimeout(() => this.#resume(), delay);
+    });
+    return ws;
+  }
+
+  #resume(): void {
+    if (this.#closed) return;
+    // Resume only after every event received so far has been processed (seq is then exact).
+    void this.#chain.then(() => {
+      const ws = this.#open();
+      ws.addEventListener(
+        'open',
+        () =>
+          this.#send({ t: 'resume', v: 1, member: this.member, secret: this.#secret, seq: this.#lastSeq }),
+        { once: true },
+      );
+    });
+  }
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#chain = this.#chain.then(task).catch((error: unknown) => {
+      console.warn('mls: event failed', error instanceof Error ? error.message : error);
+    });
+  }
+
+  #send(m: DsClientMessage): void {
+    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(m));
+  }
+
+  async #create(): Promise<void> {
+    const joiner = this.#joiner ?? (await createJoiner(this.#keys));
+    this.#group = await createMeetingGroup(joiner, crypto.getRandomValues(new Uint8Array(16)));
+    await this.#emitEpoch([], []);
+  }
+
+  async #handle(m: DsServerMessage): Promise<void> {
+    if ('seq' in m && m.t !== 'ready' && m.t !== 'resumed') this.#lastSeq = Math.max(this.#lastSeq, m.seq);
+    switch (m.t) {
+      case 'create':
+        return this.#create();
+      case 'welcome': {
+        if (!this.#joiner || this.#group) return;
+        this.#group = await joinFromWelcome(this.#joiner, unb64(m.welcome));
+        this.#joiner = undefined;
+        return this.#emitEpoch([], []);
+      }
+      case 'commit_request':
+        return this.#commitRequest(m);
+      case 'commit': {
+        if (!this.#group) return;
+        if (m.from === this.member && this.#pending) {
+          const pending = this.#pending;
+          this.#pending = undefined;
+          this.#group = acceptCommit(pending);
+          return this.#emitEpoch(pending.added, pending.removed);
+        }
+        this.#pending = undefined;
+        const r = await receiveMessage(this.#group, unb64(m.commit));
+        this.#group = r.group;
+        if (r.kind === 'removed') {
+          this.#closed = true;
+          this.#events.closed(4410);
+          return;
+        }
+        if (r.kind === 'commit') return this.#emitEpoch(r.added, r.removed);
+        return;
+      }
+      case 'app': {
+        if (!this.#group) return;
+        const r = await receiveMessage(this.#group, unb64(m.data));
+        this.#group = r.group;
+        if (r.kind === 'application') this.#events.application(r.sender, r.message);
+        return;
+      }
+      case 'error':
+        if (m.code === 'stale_epoch') this.#pending = undefined;
+        return;
+      default:
+        return;
+    }
+  }
+
+  async #commitRequest(m: Extract<DsServerMessage, { t: 'commit_request' }>): Promise<void> {
+    if (!this.#group || BigInt(m.epoch) !== this.#group.state.groupContext.epoch) return;
+    const pending = await createMeetingCommit(this.#group, {
+      add: m.adds.map((a) => unb64(a.kp)),
+      remove: m.removes.map((r) => r.leaf),
+    });
+    this.#pending = pending;
+    this.#send({
+      t: 'commit',
+      epoch: m.epoch,
+      commit: b64(pending.commit),
+      ...(pending.welcome ? { welcome: b64(pending.welcome) } : {}),
+      adds: pending.addedFrom.map((index, i) => ({ member: m.adds[index]!.member, leaf: pending.added[i]! })),
+      removes: m.removes.map((r) => r.member),
+      rejected: pending.refused.map((r) => m.adds[r.index]!.member),
+    });
+  }
+
+  async #emitEpoch(added: number[], removed: number[]): Promise<void> {
+    const group = this.#group!;
+    const s = summarize(group);
+    this.#events.epoch({
+      epoch: s.epoch,
+      size: s.size,
+      ownLeaf: s.ownLeafIndex,
+      members: s.memberLeafIndices,
+      treeLeaves: (group.state.ratchetTree.length + 1) / 2,
+      securityCode: await securityCode(group),
+      baseKey: await mediaBaseKey(group),
+      added,
+      removed,
+    });
+  }
+
+  /** Encrypts and sends an application message in the current epoch. */
+  send(kind: AppMessageKind, body: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#enqueue(async () => {
+        if (!this.#group) return reject(new Error('not in the group yet'));
+        try {
+          const r = await sendApplication(this.#group, { kind, body });
+          this.#group = r.group;
+          this.#send({ t: 'app', epoch: Number(this.#group.state.groupContext.epoch), data: b64(r.message) });
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  /** Host only: the DS removes the member and asks someone to commit the Remove. */
+  kick(member: string): void {
+    this.#send({ t: 'kick', member });
+  }
+
+  leave(): void {
+    this.#closed = true;
+    this.#send({ t: 'leave' });
+    this.#ws?.close(1000);
+  }
+
+  /** Drops the connection as a network failure would (for diagnostics and tests). */
+  dropConnection(): void {
+    this.#ws?.close(4999);
+  }
+}
+
+export class DsClosedError extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`delivery service closed the connection (${code})`);
+    this.code = code;
+  }
+}

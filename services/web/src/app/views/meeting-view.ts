@@ -1,0 +1,504 @@
+import { formatMeetingLink } from '@conclave/e2ee';
+import { announce, h, replace } from '../dom.ts';
+import { describeError, END_MESSAGES } from '../errors.ts';
+import type { Meeting } from '../meeting.ts';
+import { copyField, errorPage } from './common.ts';
+
+type Panel = 'chat' | 'people' | 'info' | null;
+const REACTIONS = ['👍', '👏', '😂', '❤️', '🎉'];
+
+interface Tile {
+  el: HTMLElement;
+  video: HTMLVideoElement;
+  label: HTMLElement;
+  badges: HTMLElement;
+  trackId: string;
+}
+
+export function meetingView(root: HTMLElement, meeting: Meeting): void {
+  let panel: Panel = null;
+  const tiles = new Map<string, Tile>();
+  const audios = new Map<string, HTMLAudioElement>();
+  const grid = h('div', { class: 'grid', id: 'grid', role: 'list', 'aria-label': 'Participants’ video' });
+  const audioBox = h('div', { class: 'sr-only', 'aria-hidden': 'true' });
+  const side = h('aside', { class: 'side', id: 'side-panel', hidden: true });
+  const status = h('div', { class: 'status', role: 'status' });
+  const reactions = h('div', { class: 'reactions', 'aria-live': 'polite' });
+  const chatLog = h('ol', { class: 'chat-log', id: 'chat-log', 'aria-label': 'Chat messages' });
+  const chatInput = h('input', {
+    id: 'chat-input',
+    maxLength: 2000,
+    autocomplete: 'off',
+    'aria-label': 'Chat message',
+    placeholder: 'Message (end-to-end encrypted)',
+  });
+  const chatForm = h(
+    'form',
+    {
+      class: 'chat-form',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const text = chatInput.value.trim();
+        if (!text) return;
+        chatInput.value = '';
+        void meeting.sendChat(text).catch(() => toast('The message could not be sent; try again'));
+      },
+    },
+    chatInput,
+    h('button', { type: 'submit', class: 'button' }, 'Send'),
+  );
+
+  const btn = (id: string, label: string, onclick: () => unknown) =>
+    h('button', { type: 'button', class: 'control', id, onclick, 'aria-pressed': 'false' }, label);
+  const micBtn = btn('toggle-mic', 'Mute', () => void meeting.setMic(!meeting.micOn));
+  const camBtn = btn('toggle-cam', 'Stop video', () => void meeting.setCamera(!meeting.camOn));
+  const screenBtn = btn('toggle-screen', 'Share screen', () =>
+    meeting.screen
+      ? void meeting.stopScreenShare()
+      : void meeting.startScreenShare().catch((e: unknown) => toast(describeError(e).title)),
+  );
+  const handBtn = btn('toggle-hand', 'Raise hand', () => void meeting.setHand(!meeting.hand));
+  const reactMenu = h(
+    'div',
+    { class: 'react-menu', hidden: true, role: 'menu' },
+    REACTIONS.map((r) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          role: 'menuitem',
+          class: 'control',
+          'aria-label': `React ${r}`,
+          onclick: () => {
+            reactMenu.hidden = true;
+            void meeting.sendReaction(r);
+          },
+        },
+        r,
+      ),
+    ),
+  );
+  const reactBtn = btn('react', 'React', () => {
+    reactMenu.hidden = !reactMenu.hidden;
+  });
+  const panelBtn = (id: string, label: string, p: Exclude<Panel, null>) =>
+    btn(id, label, () => {
+      panel = panel === p ? null : p;
+      render();
+      if (panel === 'chat') chatInput.focus();
+    });
+  const chatBtn = panelBtn('open-chat', 'Chat', 'chat');
+  const peopleBtn = panelBtn('open-people', 'People', 'people');
+  const infoBtn = panelBtn('open-info', 'Info', 'info');
+  const leaveBtn = h(
+    'button',
+    { type: 'button', class: 'control danger', id: 'leave', onclick: () => meeting.leave() },
+    'Leave',
+  );
+
+  const controls = h(
+    'nav',
+    { class: 'controls', 'aria-label': 'Meeting controls' },
+    micBtn,
+    camBtn,
+    screenBtn,
+    handBtn,
+    h('div', { class: 'react-wrap' }, reactBtn, reactMenu),
+    chatBtn,
+    peopleBtn,
+    infoBtn,
+    leaveBtn,
+  );
+  const title = h('h1', { class: 'meeting-title' }, `Meeting ${meeting.link.meetingId}`);
+  const lockBadge = h('span', { class: 'badge', id: 'lock-badge', hidden: true }, 'Locked');
+  const e2eeBadge = h(
+    'span',
+    { class: 'badge ok', title: 'Audio, video, chat and names are end-to-end encrypted' },
+    'E2EE',
+  );
+  replace(
+    root,
+    h(
+      'div',
+      { class: 'meeting' },
+      h('header', { class: 'top' }, title, e2eeBadge, lockBadge, status),
+      h('div', { class: 'body' }, h('div', { class: 'stage' }, grid, reactions), side),
+      controls,
+      audioBox,
+    ),
+  );
+
+  function toast(text: string): void {
+    announce(text);
+    const t = h('div', { class: 'toast', role: 'status' }, text);
+    root.querySelector('.meeting')?.appendChild(t);
+    setTimeout(() => t.remove(), 4000);
+  }
+
+  function tile(key: string): Tile {
+    let t = tiles.get(key);
+    if (t) return t;
+    const video = h('video', { autoplay: true, playsInline: true, muted: true });
+    const label = h('span', { class: 'name' });
+    const badges = h('span', { class: 'badges' });
+    const el = h(
+      'div',
+      { class: 'tile', role: 'listitem', 'data-key': key },
+      video,
+      h('div', { class: 'caption' }, label, badges),
+    );
+    t = { el, video, label, badges, trackId: '' };
+    tiles.set(key, t);
+    grid.appendChild(el);
+    return t;
+  }
+
+  function setTrack(t: Tile, track: MediaStreamTrack | undefined): void {
+    const id = track?.id ?? '';
+    if (t.trackId === id) return;
+    t.trackId = id;
+    t.video.srcObject = track ? new MediaStream([track]) : null;
+    t.el.classList.toggle('no-video', !track);
+  }
+
+  function renderGrid(): void {
+    const keep = new Set<string>();
+    const own = meeting.epoch?.ownLeaf;
+    // Self
+    const self = tile('self');
+    keep.add('self');
+    self.el.classList.add('self');
+    const myVideo = meeting.camOn ? meeting.stream.getVideoTracks()[0] : undefined;
+    setTrack(self, myVideo);
+    self.video.classList.add('mirrored');
+    self.label.textContent = `${meeting.name} (you)`;
+    self.badges.textContent = `${meeting.micOn ? '' : '🔇'}${meeting.hand ? ' ✋' : ''}`;
+    self.el.classList.toggle('speaking', meeting.activeSpeaker === meeting.sfu.peerId && meeting.micOn);
+
+    // Everyone known by roster or by media
+    const peers = new Map<string, { name: string; hand: boolean }>();
+    for (const r of meeting.roster.values())
+      if (r.leaf !== own && r.peerId) peers.set(r.peerId, { name: r.name, hand: r.hand });
+    for (const t of meeting.tracks.values())
+      if (!peers.has(t.peerId)) peers.set(t.peerId, { name: 'Joining…', hand: false });
+    for (const [peerId, p] of peers) {
+      const tracks = [...meeting.tracks.values()].filter((t) => t.peerId === peerId);
+      const cam = tracks.find((t) => t.source === 'camera' && !t.paused);
+      const mic = tracks.find((t) => t.source === 'mic');
+      const screen = tracks.find((t) => t.source === 'screen' && !t.paused);
+      const key = `peer:${peerId}`;
+      keep.add(key);
+      const t = tile(key);
+      setTrack(t, cam?.consumer.track);
+      t.label.textContent = p.name;
+      t.badges.textContent = `${!mic || mic.paused ? '🔇' : ''}${p.hand ? ' ✋' : ''}`;
+      t.el.classList.toggle('speaking', meeting.activeSpeaker === peerId);
+      t.el.setAttribute(
+        'aria-label',
+        `${p.name}${!mic || mic.paused ? ', muted' : ''}${p.hand ? ', hand raised' : ''}`,
+      );
+      if (screen) {
+        const sk = `screen:${peerId}`;
+        keep.add(sk);
+        const s = tile(sk);
+        s.el.classList.add('screen');
+        setTrack(s, screen.consumer.track);
+        s.label.textContent = `${p.name}’s screen`;
+      }
+    }
+    if (meeting.screen) {
+      keep.add('screen:self');
+      const s = tile('screen:self');
+      s.el.classList.add('screen');
+      setTrack(s, meeting.screen.getVideoTracks()[0]);
+      s.label.textContent = 'Your screen';
+    }
+    for (const [key, t] of tiles) {
+      if (!keep.has(key)) {
+        t.el.remove();
+        tiles.delete(key);
+      }
+    }
+    grid.dataset['count'] = String(Math.min(tiles.size, 9));
+    // Remote audio: one element per audio consumer.
+    const liveAudio = new Set<string>();
+    for (const [id, t] of meeting.tracks) {
+      if (t.consumer.kind !== 'audio') continue;
+      liveAudio.add(id);
+      if (!audios.has(id)) {
+        const a = h('audio', { autoplay: true });
+        a.srcObject = new MediaStream([t.consumer.track]);
+        audios.set(id, a);
+        audioBox.appendChild(a);
+      }
+    }
+    for (const [id, a] of audios) {
+      if (!liveAudio.has(id)) {
+        a.remove();
+        audios.delete(id);
+      }
+    }
+  }
+
+  function renderPeople(): HTMLElement {
+    const own = meeting.epoch?.ownLeaf;
+    const items = [...meeting.roster.values()]
+      .sort((a, b) => a.leaf - b.leaf)
+      .map((r) => {
+        const mic = [...meeting.tracks.values()].find((t) => t.peerId === r.peerId && t.source === 'mic');
+        const actions =
+          meeting.isHost && r.leaf !== own
+            ? h(
+                'div',
+                { class: 'host-actions' },
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'button small',
+                    'data-action': 'mute',
+                    onclick: () => void meeting.hostMute(r.leaf),
+                  },
+                  'Mute',
+                ),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'button small',
+                    'data-action': 'allow',
+                    onclick: () => void meeting.hostAllowMic(r.leaf),
+                  },
+                  'Allow unmute',
+                ),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'button small',
+                    'data-action': 'stop-video',
+                    onclick: () => void meeting.hostStopVideo(r.leaf),
+                  },
+                  'Stop video',
+                ),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'button small danger',
+                    'data-action': 'remove',
+                    onclick: () => {
+                      if (confirm(`Remove ${r.name} from the meeting?`)) void meeting.hostRemove(r.leaf);
+                    },
+                  },
+                  'Remove',
+                ),
+              )
+            : null;
+        return h(
+          'li',
+          { class: 'person', 'data-leaf': r.leaf },
+          h(
+            'span',
+            { class: 'person-name' },
+            r.name,
+            r.leaf === own ? ' (you)' : '',
+            r.host ? ' · host' : '',
+          ),
+          h(
+            'span',
+            { class: 'badges' },
+            r.hand ? '✋' : '',
+            r.leaf !== own && (!mic || mic.paused) ? ' 🔇' : '',
+          ),
+          actions,
+        );
+      });
+    const unnamed = (meeting.epoch?.size ?? 0) - meeting.roster.size;
+    return h(
+      'section',
+      { 'aria-labelledby': 'people-title' },
+      h('h2', { id: 'people-title' }, `People (${meeting.epoch?.size ?? 1})`),
+      h('ul', { class: 'people', id: 'people-list' }, items),
+      unnamed > 0 ? h('p', { class: 'muted' }, `${unnamed} joining…`) : null,
+      meeting.isHost ? hostPanel() : null,
+    );
+  }
+
+  function hostPanel(): HTMLElement {
+    const rotateOut = h('div', { 'aria-live': 'polite' });
+    return h(
+      'section',
+      { class: 'host-panel', 'aria-labelledby': 'host-title' },
+      h('h2', { id: 'host-title' }, 'Host controls'),
+      h(
+        'div',
+        { class: 'row wrap' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button',
+            id: 'toggle-lock',
+            onclick: () =>
+              void meeting.setLocked(!meeting.locked).catch((e: unknown) => toast(describeError(e).title)),
+          },
+          meeting.locked ? 'Unlock meeting' : 'Lock meeting',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button danger',
+            id: 'end-for-all',
+            onclick: () => {
+              if (confirm('End the meeting for everyone?')) void meeting.endForAll();
+            },
+          },
+          'End for all',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button',
+            id: 'rotate-link',
+            onclick: async () => {
+              if (!confirm('Make a new link for this permanent room? The current link and this call end.'))
+                return;
+              try {
+                const m = await meeting.rotate();
+                const origin = location.origin;
+                replace(
+                  rotateOut,
+                  copyField(
+                    'New participant link',
+                    formatMeetingLink({ origin, meetingId: m.meetingId, password: m.password }),
+                    'rotated-link',
+                  ),
+                  copyField('New host link', formatMeetingLink({ origin, ...m }), 'rotated-host-link'),
+                );
+              } catch (e) {
+                toast(describeError(e).detail);
+              }
+            },
+          },
+          'New link (permanent room)',
+        ),
+      ),
+      rotateOut,
+    );
+  }
+
+  function renderInfo(): HTMLElement {
+    const e = meeting.epoch;
+    return h(
+      'section',
+      { 'aria-labelledby': 'info-title' },
+      h('h2', { id: 'info-title' }, 'Meeting security'),
+      h(
+        'dl',
+        { class: 'info' },
+        h('dt', null, 'Encryption'),
+        h('dd', null, `MLS group + SFrame media (${meeting.crypto.mode})`),
+        h('dt', null, 'Epoch'),
+        h('dd', { id: 'info-epoch' }, e ? String(e.epoch) : '…'),
+        h('dt', null, 'Group size'),
+        h('dd', { id: 'info-size' }, e ? String(e.size) : '…'),
+        h('dt', null, 'Security code'),
+        h('dd', { id: 'security-code', class: 'code' }, e?.securityCode ?? '…'),
+      ),
+      h(
+        'p',
+        null,
+        'Read the security code aloud and compare it with everyone in the meeting. If anyone sees a different code, someone else may be in the call: leave and share a new link by another channel. The code changes whenever someone joins or leaves.',
+      ),
+    );
+  }
+
+  function renderSide(): void {
+    side.hidden = panel === null;
+    for (const [b, p] of [
+      [chatBtn, 'chat'],
+      [peopleBtn, 'people'],
+      [infoBtn, 'info'],
+    ] as const) {
+      b.setAttribute('aria-pressed', String(panel === p));
+    }
+    if (panel === 'chat') {
+      if (!side.contains(chatLog)) replace(side, h('h2', null, 'Chat'), chatLog, chatForm);
+    } else if (panel === 'people') {
+      replace(side, renderPeople());
+    } else if (panel === 'info') {
+      replace(side, renderInfo());
+    }
+  }
+
+  function render(): void {
+    renderGrid();
+    renderSide();
+    micBtn.textContent = meeting.micOn ? 'Mute' : 'Unmute';
+    micBtn.setAttribute('aria-pressed', String(!meeting.micOn));
+    camBtn.textContent = meeting.camOn ? 'Stop video' : 'Start video';
+    camBtn.setAttribute('aria-pressed', String(!meeting.camOn));
+    screenBtn.textContent = meeting.screen ? 'Stop sharing' : 'Share screen';
+    handBtn.textContent = meeting.hand ? 'Lower hand' : 'Raise hand';
+    handBtn.setAttribute('aria-pressed', String(meeting.hand));
+    lockBadge.hidden = !meeting.locked;
+    status.textContent =
+      meeting.connection === 'reconnecting'
+        ? 'Reconnecting…'
+        : meeting.epoch
+          ? ''
+          : 'Joining the encrypted group…';
+    root.dataset['epoch'] = meeting.epoch ? String(meeting.epoch.epoch) : '';
+  }
+
+  let scheduled = false;
+  meeting.listen({
+    changed() {
+      if (scheduled) return;
+      scheduled = true;
+      requestAnimationFrame(() => {
+        scheduled = false;
+        if (!meeting.ended) render();
+      });
+    },
+    chat(line) {
+      chatLog.appendChild(
+        h(
+          'li',
+          { class: line.self ? 'self' : '' },
+          h('strong', null, line.from),
+          ' ',
+          h('span', { class: 'chat-text' }, line.text),
+        ),
+      );
+      chatLog.scrollTop = chatLog.scrollHeight;
+      if (!line.self) {
+        announce(`${line.from}: ${line.text}`);
+        if (panel !== 'chat') chatBtn.classList.add('unread');
+      } else chatBtn.classList.remove('unread');
+    },
+    reaction(name, emoji) {
+      const r = h('div', { class: 'reaction' }, `${emoji} ${name}`);
+      reactions.appendChild(r);
+      announce(`${name} reacted ${emoji}`);
+      setTimeout(() => r.remove(), 3000);
+    },
+    notice: toast,
+    ended(reason) {
+      replace(
+        root,
+        errorPage(
+          END_MESSAGES[reason]!,
+          reason === 'left' ? { label: 'Rejoin' } : { label: 'Home', href: '/' },
+        ),
+      );
+      root.dataset['ended'] = reason;
+    },
+  });
+  render();
+  // Rendering ticks so that new frames/tracks and stats show without a change event.
+  const timer = setInterval(() => (meeting.ended ? clearInterval(timer) : render()), 1000);
+}

@@ -1,0 +1,116 @@
+import { h, replace } from '../dom.ts';
+import { describeError } from '../errors.ts';
+
+export interface PrejoinChoice {
+  name: string;
+  stream: MediaStream;
+}
+
+async function getMedia(audioId?: string, videoId?: string): Promise<MediaStream> {
+  return navigator.mediaDevices.getUserMedia({
+    audio: audioId ? { deviceId: { exact: audioId } } : true,
+    video: {
+      ...(videoId ? { deviceId: { exact: videoId } } : {}),
+      width: { ideal: 1280 },
+      height: { ideal: 720 },
+    },
+  });
+}
+
+/** Name, preview and device choice; resolves when the person presses Join. */
+export function prejoinView(root: HTMLElement, meetingId: string, isHost: boolean): Promise<PrejoinChoice> {
+  return new Promise((resolve) => {
+    let stream = new MediaStream();
+    const preview = h('video', {
+      class: 'preview mirrored',
+      autoplay: true,
+      muted: true,
+      playsInline: true,
+      'aria-label': 'Your camera preview',
+    });
+    const mediaError = h('p', { class: 'error', role: 'alert', id: 'media-error' });
+    const micSelect = h('select', { id: 'mic-select' });
+    const camSelect = h('select', { id: 'cam-select' });
+    const micOn = h('input', { type: 'checkbox', id: 'mic-on', checked: true });
+    const camOn = h('input', { type: 'checkbox', id: 'cam-on', checked: true });
+    const name = h('input', {
+      id: 'display-name',
+      maxLength: 64,
+      required: true,
+      autocomplete: 'nickname',
+      placeholder: 'Your name',
+    });
+
+    const fillDevices = async () => {
+      const devices = await navigator.mediaDevices.enumerateDevices();
+      const opts = (kind: MediaDeviceKind, current?: string) =>
+        devices
+          .filter((d) => d.kind === kind)
+          .map((d, i) =>
+            h(
+              'option',
+              { value: d.deviceId, selected: d.deviceId === current },
+              d.label || `${kind} ${i + 1}`,
+            ),
+          );
+      replace(micSelect, opts('audioinput', stream.getAudioTracks()[0]?.getSettings().deviceId));
+      replace(camSelect, opts('videoinput', stream.getVideoTracks()[0]?.getSettings().deviceId));
+    };
+    const start = async (audioId?: string, videoId?: string) => {
+      for (const t of stream.getTracks()) t.stop();
+      try {
+        stream = await getMedia(audioId, videoId);
+        mediaError.textContent = '';
+      } catch (error) {
+        stream = new MediaStream();
+        const d = describeError(error);
+        mediaError.textContent = `${d.title}. ${d.detail}`;
+      }
+      preview.srcObject = stream;
+      await fillDevices().catch(() => {});
+    };
+    micSelect.addEventListener('change', () => void start(micSelect.value, camSelect.value));
+    camSelect.addEventListener('change', () => void start(micSelect.value, camSelect.value));
+    camOn.addEventListener('change', () => preview.classList.toggle('off', !camOn.checked));
+
+    const form = h(
+      'form',
+      {
+        class: 'card prejoin',
+        'aria-labelledby': 'prejoin-title',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          const n = name.value.trim();
+          if (!n) return name.focus();
+          for (const t of stream.getAudioTracks()) t.enabled = micOn.checked;
+          for (const t of stream.getVideoTracks()) t.enabled = camOn.checked;
+          resolve({ name: n, stream });
+        },
+      },
+      h('h1', { id: 'prejoin-title' }, isHost ? 'Start your meeting' : 'Join the meeting'),
+      h('p', { class: 'muted' }, `Meeting ${meetingId} · end-to-end encrypted`),
+      h('div', { class: 'preview-wrap' }, preview),
+      mediaError,
+      h('label', { for: 'display-name' }, 'Display name (only people in the meeting can read it)'),
+      name,
+      h(
+        'div',
+        { class: 'devices' },
+        h('label', { for: 'mic-select' }, 'Microphone'),
+        micSelect,
+        h('label', { for: 'cam-select' }, 'Camera'),
+        camSelect,
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        h('label', { class: 'check' }, micOn, ' Microphone on'),
+        h('label', { class: 'check' }, camOn, ' Camera on'),
+      ),
+      h('button', { type: 'submit', class: 'button primary', id: 'join-button' }, isHost ? 'Start' : 'Join'),
+    );
+    replace(root, form);
+    name.focus();
+    void start();
+  });
+}

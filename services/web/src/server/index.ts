@@ -1,0 +1,1 @@
+export { contentSecurityPolicy, registerWebClient, type WebClientOptions, wsOrigin } from './web-routes.ts';

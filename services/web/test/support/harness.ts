@@ -1,0 +1,175 @@
+/**
+ * End-to-end harness: builds the web client, starts the embedded stack (API + DS + SFU, real
+ * mediasoup worker) on free loopback ports serving that build, and drives Debian's Chromium
+ * with fake camera and microphone.
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { type EmbeddedStack, startEmbeddedStack } from '@conclave/embedded';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildWebClient, WEB_DIST } from '../../build.ts';
+
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A port free for both UDP and TCP (the SFU's WebRtcServer takes both). */
+async function freeRtcPort(): Promise<number> {
+  for (;;) {
+    const port = 42000 + Math.floor(Math.random() * 8000);
+    const tcpOk = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (!tcpOk) continue;
+    const udpOk = await new Promise<boolean>((resolve) => {
+      const s = createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (udpOk) return port;
+  }
+}
+
+export interface TestEnv {
+  stack: EmbeddedStack;
+  origin: string;
+  browser: Browser;
+  newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function startTestEnv(): Promise<TestEnv> {
+  if (!process.env['MEDIASOUP_WORKER_BIN'] || !existsSync(process.env['MEDIASOUP_WORKER_BIN'])) {
+    throw new Error(
+      'MEDIASOUP_WORKER_BIN is not set or missing: run `export MEDIASOUP_WORKER_BIN=$(scripts/build-mediasoup-worker.sh)`. ' +
+        'The web client end-to-end tests need the real SFU.',
+    );
+  }
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium or set CHROMIUM_PATH.`,
+    );
+  }
+  await buildWebClient();
+  const stack = await startEmbeddedStack({
+    host: '127.0.0.1',
+    apiPort: await freeTcpPort(),
+    dsPort: await freeTcpPort(),
+    sfuPort: await freeTcpPort(),
+    rtcPortBase: await freeRtcPort(),
+    sfuWorkers: 1,
+    webRoot: WEB_DIST,
+    logLevel: 'warn',
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    timeout: 30_000,
+  });
+  const contexts: BrowserContext[] = [];
+  return {
+    stack,
+    origin: stack.apiUrl,
+    browser,
+    async newPage(options = {}) {
+      const context = await browser.newContext({
+        viewport: options.viewport ?? { width: 1100, height: 700 },
+        permissions: ['camera', 'microphone'],
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await stack.close();
+    },
+  };
+}
+
+// ---- page helpers -------------------------------------------------------------------------
+
+export interface Diagnostics {
+  role: string;
+  epoch: number;
+  size: number;
+  securityCode: string;
+  roster: { leaf: number; name: string; peerId: string }[];
+  peerId: string;
+  cryptoMode: string;
+  crypto: { encrypted: number; decrypted: number; decryptFailures: Record<string, number> };
+  remote: {
+    peerId: string;
+    source: string;
+    kind: string;
+    paused: boolean;
+    framesDecoded: number;
+    packetsReceived: number;
+    totalAudioEnergy: number;
+  }[];
+  ended: string | null;
+}
+
+export function diagnostics(page: Page): Promise<Diagnostics> {
+  return page.evaluate(() =>
+    (globalThis as unknown as { conclaveDiagnostics: () => Promise<Diagnostics> }).conclaveDiagnostics(),
+  );
+}
+
+export async function createMeeting(page: Page, origin: string): Promise<{ link: string; hostLink: string }> {
+  await page.goto(`${origin}/`);
+  await page.click('#new-meeting');
+  await page.waitForSelector('#host-link', { timeout: 20_000 });
+  return {
+    link: await page.inputValue('#participant-link'),
+    hostLink: await page.inputValue('#host-link'),
+  };
+}
+
+/** Opens a link, fills the pre-join form and waits until the page is in the MLS group. */
+export async function joinMeeting(page: Page, link: string, name: string): Promise<void> {
+  await page.goto(link);
+  await page.fill('#display-name', name);
+  await page.click('#join-button');
+  await page.waitForFunction(() => document.getElementById('app')?.dataset['epoch'], undefined, {
+    timeout: 30_000,
+  });
+}
+
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (ok(last)) return last;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
