@@ -4,6 +4,9 @@
 #   helm               built from its Go module (helm.sh/helm/v3)
 #   compose-check      deploy/tools/compose-check: Compose files loaded and validated by
 #                      compose-go, the library `docker compose` uses (schema + semantics)
+#   dockerfile-check   deploy/tools/dockerfile-check: BuildKit's Dockerfile parser and checks
+#   caddy              built from its Go module, to validate the Caddyfiles (`caddy adapt`)
+#   shellcheck         Debian package (installed only when running as root with apt-get)
 #   kubernetes-validate  PyPI package that ships the Kubernetes JSON schemas, so rendered
 #                      manifests are validated with no network access at run time
 #
@@ -17,6 +20,7 @@
 # Environment:
 #   CONCLAVE_CACHE_DIR   cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/conclave)
 #   HELM_VERSION         default v3.21.4
+#   CADDY_VERSION        default v2.11.9 (keep in step with CADDY_IMAGE in services/web/Dockerfile)
 #   KUBERNETES_VALIDATE_VERSION  default 1.37.0
 set -euo pipefail
 
@@ -24,6 +28,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${CONCLAVE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/conclave}"
 bin="$cache/bin"
 helm_version="${HELM_VERSION:-v3.21.4}"
+caddy_version="${CADDY_VERSION:-v2.11.9}"
 kv_version="${KUBERNETES_VALIDATE_VERSION:-1.37.0}"
 mkdir -p "$bin"
 
@@ -41,16 +46,35 @@ else
   echo "$helm_version" >"$bin/.helm.version"
 fi
 
-# --- compose-check ------------------------------------------------------------------------
-src="$root/deploy/tools/compose-check"
-stamp="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-16)"
-if [ -x "$bin/compose-check" ] && [ "$(cat "$bin/.compose-check.stamp" 2>/dev/null)" = "$stamp" ]; then
+# --- compose-check and dockerfile-check (small Go programs in deploy/tools) ---------------
+for tool in compose-check dockerfile-check; do
+  src="$root/deploy/tools/$tool"
+  stamp="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-16)"
+  if [ -x "$bin/$tool" ] && [ "$(cat "$bin/.$tool.stamp" 2>/dev/null)" = "$stamp" ]; then
+    continue
+  fi
+  command -v go >/dev/null || { log "go is required to build $tool"; exit 1; }
+  log "building $tool"
+  (cd "$src" && GOFLAGS=-mod=mod go build -o "$bin/$tool" .) >&2
+  echo "$stamp" >"$bin/.$tool.stamp"
+done
+
+# --- caddy (Caddyfile validation) ------------------------------------------------------------
+if [ -x "$bin/caddy" ] && [ "$(cat "$bin/.caddy.version" 2>/dev/null)" = "$caddy_version" ]; then
   :
 else
-  command -v go >/dev/null || { log "go is required to build compose-check"; exit 1; }
-  log "building compose-check"
-  (cd "$src" && GOFLAGS=-mod=mod go build -o "$bin/compose-check" .) >&2
-  echo "$stamp" >"$bin/.compose-check.stamp"
+  command -v go >/dev/null || { log "go is required to build caddy"; exit 1; }
+  log "building caddy $caddy_version (a few minutes on 2 cores)"
+  (cd "$root" && GOFLAGS=-mod=mod GOBIN="$bin" go install "github.com/caddyserver/caddy/v2/cmd/caddy@$caddy_version") >&2
+  echo "$caddy_version" >"$bin/.caddy.version"
+fi
+
+# --- shellcheck ------------------------------------------------------------------------------
+if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  log "installing shellcheck"
+  { apt-get install -y --no-install-recommends shellcheck >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends shellcheck >/dev/null; }; } >&2 \
+    || log "shellcheck unavailable (skipped by the checks)"
 fi
 
 # --- kubernetes-validate (offline Kubernetes schemas) --------------------------------------
