@@ -51,7 +51,7 @@ export function modPowNative(base, exp, mod) {
   if (mod !== N) return modPowBigInt(base, exp, mod);
   const b = base % N;
   if (b <= 1n) return b;
-  let e = exp % (N - 1n);
+  const e = exp % (N - 1n);
   if (e === 0n) return 1n;
   dh ??= createDiffieHellman(nBuf, Buffer.from([2]));
   dh.setPrivateKey(bytes(e));
@@ -63,7 +63,13 @@ const k = toBig(H(pad(N), pad(g)));
 /** srpSecret from the meeting password (protocol §3): HKDF-SHA256, lowercase hex. */
 export function srpSecret(password, meetingId) {
   const ikm = Buffer.from(password, 'base64url');
-  const prk = hkdfSync('sha256', ikm, Buffer.from(`conclave/v1/${meetingId}`), Buffer.from('conclave/v1 srp'), 32);
+  const prk = hkdfSync(
+    'sha256',
+    ikm,
+    Buffer.from(`conclave/v1/${meetingId}`),
+    Buffer.from('conclave/v1 srp'),
+    32,
+  );
   return Buffer.from(prk).toString('hex');
 }
 
