@@ -69,7 +69,12 @@ def scraped_metrics(files):
 def main():
     dashboard = sys.argv[1]
     mode = sys.argv[2]
-    known = source_metrics(sys.argv[3]) if mode == "--source" else scraped_metrics(sys.argv[3:])
+    if mode == "--source":
+        known = source_metrics(sys.argv[3])
+    else:
+        # The embedded stack runs the DS in the API's process: the DS's own (unprefixed)
+        # process metrics exist only when it runs on its own.
+        known = scraped_metrics(sys.argv[3:]) | set(DEFAULTS)
     used = dashboard_metrics(dashboard)
     missing = []
     for name in sorted(used):
