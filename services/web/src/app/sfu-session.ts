@@ -91,7 +91,9 @@ export class SfuSession {
     }
     this.#device = device;
     [this.#send, this.#recv] = await Promise.all([this.#transport('send'), this.#transport('recv')]);
-    for (const p of welcome.producers) void this.consume(p).catch(() => {});
+    // Producers announced while the transports were being made were skipped: list them again.
+    const { producers } = await this.request<{ producers: ProducerInfo[] }>('listProducers');
+    for (const p of [...welcome.producers, ...producers]) void this.#consumeLogged(p);
   }
 
   request<T = Record<string, unknown>>(method: string, data: Record<string, unknown> = {}): Promise<T> {
@@ -118,7 +120,7 @@ export class SfuSession {
     const d = n.data;
     switch (n.method) {
       case 'newProducer':
-        void this.consume(d as unknown as ProducerInfo).catch(() => {});
+        void this.#consumeLogged(d as unknown as ProducerInfo);
         return;
       case 'consumerClosed':
       case 'producerClosed': {
@@ -235,15 +237,35 @@ export class SfuSession {
     else p.resume();
   }
 
+  async #consumeLogged(info: ProducerInfo): Promise<void> {
+    try {
+      await this.consume(info);
+    } catch (error) {
+      console.warn('sfu: cannot consume', info.source, error instanceof Error ? error.message : error);
+    }
+  }
+
   async consume(info: ProducerInfo): Promise<void> {
     if (info.peerId === this.peerId || !this.#recv || !this.#device) return;
+    if (this.#consuming.has(info.producerId)) return;
+    this.#consuming.add(info.producerId);
+    try {
+      await this.#consume(info, this.#recv, this.#device);
+    } finally {
+      this.#consuming.delete(info.producerId);
+    }
+  }
+
+  readonly #consuming = new Set<string>();
+
+  async #consume(info: ProducerInfo, recv: Transport, device: Device): Promise<void> {
     for (const c of this.consumers.values()) if (c.producerId === info.producerId) return;
     const ci = await this.request<ConsumerInfo>('consume', {
-      transportId: this.#recv.id,
+      transportId: recv.id,
       producerId: info.producerId,
-      rtpCapabilities: this.#device.rtpCapabilities,
+      rtpCapabilities: device.rtpCapabilities,
     });
-    const consumer = await this.#recv.consume({
+    const consumer = await recv.consume({
       id: ci.consumerId,
       producerId: ci.producerId,
       kind: ci.kind,
@@ -267,7 +289,7 @@ export class SfuSession {
     [this.#send, this.#recv] = await Promise.all([this.#transport('send'), this.#transport('recv')]);
     for (const [source, track] of tracks) if (track) await this.produce(track, source);
     const { producers } = await this.request<{ producers: ProducerInfo[] }>('listProducers');
-    for (const p of producers) void this.consume(p).catch(() => {});
+    for (const p of producers) void this.#consumeLogged(p);
   }
 
   close(): void {

@@ -100,6 +100,10 @@ export async function startTestEnv(): Promise<TestEnv> {
       contexts.push(context);
       const page = await context.newPage();
       page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'warning' || m.type() === 'error' || process.env['WEB_TEST_CONSOLE'])
+          console.error(`[page ${m.type()}] ${m.text()}`);
+      });
       return page;
     },
     async close() {
@@ -156,6 +160,12 @@ export async function joinMeeting(page: Page, link: string, name: string): Promi
   await page.waitForFunction(() => document.getElementById('app')?.dataset['epoch'], undefined, {
     timeout: 30_000,
   });
+}
+
+/** Opens a side panel unless it is already open (the buttons toggle). */
+export async function openPanel(page: Page, which: 'chat' | 'people' | 'info'): Promise<void> {
+  if ((await page.getAttribute(`#open-${which}`, 'aria-pressed')) !== 'true')
+    await page.click(`#open-${which}`);
 }
 
 export async function eventually<T>(

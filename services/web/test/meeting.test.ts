@@ -1,0 +1,217 @@
+/**
+ * A whole meeting in headless Chromium against the real embedded stack: a host creates it,
+ * two participants join through the link, and everything they see is checked.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  createMeeting,
+  type Diagnostics,
+  diagnostics,
+  eventually,
+  joinMeeting,
+  openPanel,
+  startTestEnv,
+  type TestEnv,
+} from './support/harness.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a meeting in the browser', { timeout: 240_000 }, () => {
+  let env: TestEnv;
+  let host: Page;
+  let alice: Page;
+  let bob: Page;
+  let link: string;
+  let password: string;
+  const leaked: string[] = [];
+
+  /** Records every request and WebSocket frame a page sends, to prove the fragment never leaves. */
+  function watch(page: Page, name: string): void {
+    page.on('request', (r) => {
+      const text = `${r.url()} ${JSON.stringify(r.headers())} ${r.postData() ?? ''}`;
+      if (password && text.includes(password)) leaked.push(`${name} request ${r.url()}`);
+    });
+    page.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        if (password && String(f.payload).includes(password)) leaked.push(`${name} ws frame`);
+      }),
+    );
+  }
+
+  const all = () => [host, alice, bob];
+  const diag = (page: Page) => diagnostics(page);
+
+  before(async () => {
+    env = await startTestEnv();
+    host = await env.newPage();
+    alice = await env.newPage();
+    bob = await env.newPage({ viewport: { width: 390, height: 844 } });
+    for (const page of [host, alice, bob]) page.on('dialog', (d) => void d.accept());
+    const created = await createMeeting(host, env.origin);
+    link = created.link;
+    password = new URL(link).hash.slice(1);
+    watch(host, 'host');
+    watch(alice, 'alice');
+    watch(bob, 'bob');
+    await joinMeeting(host, created.hostLink, 'Hosty McHost');
+    await joinMeeting(alice, link, 'Alice');
+    await joinMeeting(bob, link, 'Bob');
+  });
+
+  after(async () => {
+    await env?.close();
+  });
+
+  it('puts everyone in one MLS group with the same security code, shown in the info panel', async () => {
+    const ds = await eventually(
+      'three members in one epoch',
+      () => Promise.all(all().map(diag)),
+      (d) => d.every((x) => x.size === 3 && x.epoch === d[0]!.epoch && x.securityCode === d[0]!.securityCode),
+    );
+    assert.match(ds[0]!.securityCode, /^\d{5} \d{5} \d{5} \d{5}$/);
+    assert.equal(ds[0]!.role, 'host');
+    assert.equal(ds[1]!.role, 'participant');
+    await openPanel(alice, 'info');
+    assert.equal((await alice.textContent('#security-code'))?.trim(), ds[0]!.securityCode);
+    assert.equal((await alice.textContent('#info-size'))?.trim(), '3');
+    assert.equal((await alice.textContent('#info-epoch'))?.trim(), String(ds[0]!.epoch));
+  });
+
+  it('decodes every remote camera and plays non-silent audio at every participant', async () => {
+    const decoding = (d: Diagnostics) => {
+      const cams = d.remote.filter((r) => r.source === 'camera');
+      const mics = d.remote.filter((r) => r.source === 'mic');
+      return (
+        cams.length === 2 &&
+        mics.length === 2 &&
+        cams.every((c) => c.framesDecoded > 10) &&
+        mics.every((m) => m.totalAudioEnergy > 0)
+      );
+    };
+    const first = await Promise.all(
+      all().map((p) => eventually('remote media', () => diag(p), decoding, 30_000)),
+    );
+    await sleep(1500);
+    const second = await Promise.all(all().map(diag));
+    for (let i = 0; i < 3; i++) {
+      for (const cam of second[i]!.remote.filter((r) => r.source === 'camera')) {
+        const before = first[i]!.remote.find((r) => r.peerId === cam.peerId && r.source === 'camera')!;
+        assert.ok(
+          cam.framesDecoded > before.framesDecoded + 5,
+          `frames keep decoding (${before.framesDecoded} → ${cam.framesDecoded})`,
+        );
+      }
+      const c = second[i]!.crypto;
+      assert.equal(second[i]!.cryptoMode, 'script-transform');
+      assert.ok(
+        c.encrypted > 50 && c.decrypted > 50,
+        `frames went through the SFrame worker: ${JSON.stringify(c)}`,
+      );
+      assert.equal(c.decryptFailures['SFRAME_AUTH_FAILED'] ?? 0, 0);
+    }
+  });
+
+  it('shows decrypted names in the grid and the participant list', async () => {
+    await openPanel(host, 'people');
+    const people = await eventually(
+      'names',
+      () => host.textContent('#people-list'),
+      (t) => !!t && t.includes('Alice') && t.includes('Bob'),
+    );
+    assert.match(people!, /Hosty McHost \(you\)/);
+    const grid = await alice.textContent('#grid');
+    assert.ok(grid?.includes('Bob') && grid.includes('Hosty McHost'), grid ?? '');
+    await host.screenshot({ path: '/tmp/conclave-web-host.png' });
+    await bob.screenshot({ path: '/tmp/conclave-web-phone.png' });
+  });
+
+  it('carries chat to everyone through MLS', async () => {
+    await openPanel(host, 'chat');
+    await openPanel(bob, 'chat');
+    await openPanel(alice, 'chat');
+    await alice.fill('#chat-input', 'hello from Alice 👋');
+    await alice.press('#chat-input', 'Enter');
+    for (const page of [host, bob]) {
+      await eventually(
+        'chat',
+        () => page.textContent('#chat-log'),
+        (t) => !!t?.includes('hello from Alice 👋'),
+      );
+      assert.match((await page.textContent('#chat-log'))!, /Alice/);
+    }
+    await bob.fill('#chat-input', 'hi Alice');
+    await bob.click('.chat-form button');
+    await eventually(
+      'reply',
+      () => alice.textContent('#chat-log'),
+      (t) => !!t?.includes('hi Alice'),
+    );
+  });
+
+  it('lets the host mute a participant, whose audio then stops at the others', async () => {
+    const bobPeer = (await diag(bob)).peerId;
+    const bobLeaf = (await diag(host)).roster.find((r) => r.name === 'Bob')!.leaf;
+    await openPanel(host, 'people');
+    await host.click(`li[data-leaf="${bobLeaf}"] button[data-action="mute"]`);
+    const micAtAlice = async () =>
+      (await diag(alice)).remote.find((r) => r.peerId === bobPeer && r.source === 'mic')!;
+    await eventually('Bob paused at Alice', micAtAlice, (m) => m.paused);
+    await sleep(500);
+    const p1 = (await micAtAlice()).packetsReceived;
+    await sleep(1500);
+    const p2 = (await micAtAlice()).packetsReceived;
+    assert.ok(p2 - p1 <= 2, `no audio packets from Bob after the mute (${p1} → ${p2})`);
+    await eventually(
+      'Bob sees he is muted',
+      () => bob.textContent('#toggle-mic'),
+      (t) => t === 'Unmute',
+    );
+    // Bob cannot unmute himself: the SFU refuses while the host holds the lock.
+    await bob.click('#toggle-mic');
+    await sleep(800);
+    assert.equal((await micAtAlice()).paused, true);
+  });
+
+  it('lets the host remove a participant: their page says so, the epoch rises and the code changes', async () => {
+    const before = await diag(alice);
+    const bobLeaf = (await diag(host)).roster.find((r) => r.name === 'Bob')!.leaf;
+    await host.click(`li[data-leaf="${bobLeaf}"] button[data-action="remove"]`);
+    await bob.waitForSelector('#app[data-ended="removed"]', { timeout: 15_000 });
+    assert.match((await bob.textContent('#app'))!, /You were removed from the meeting/);
+    const after = await eventually(
+      'a new epoch without Bob',
+      () => Promise.all([host, alice].map(diag)),
+      (d) =>
+        d.every((x) => x.size === 2 && x.epoch > before.epoch) && d[0]!.securityCode === d[1]!.securityCode,
+    );
+    assert.notEqual(after[1]!.securityCode, before.securityCode);
+    await eventually(
+      'Bob’s media gone',
+      () => diag(alice),
+      (d) => d.remote.every((r) => r.peerId !== before.roster.find((x) => x.name === 'Bob')?.peerId),
+    );
+  });
+
+  it('keeps a new joiner out of a locked meeting', async () => {
+    await openPanel(host, 'people');
+    await host.click('#toggle-lock');
+    await eventually(
+      'lock badge',
+      () => host.isVisible('#lock-badge'),
+      (v) => v,
+    );
+    const carol = await env.newPage();
+    await carol.goto(link);
+    await carol.fill('#display-name', 'Carol');
+    await carol.click('#join-button');
+    await carol.waitForSelector('#app[data-error="meeting_locked"]', { timeout: 15_000 });
+    assert.match((await carol.textContent('#app'))!, /This meeting is locked/);
+    assert.equal((await diag(host)).size, 2);
+  });
+
+  it('never sends the link fragment anywhere', () => {
+    assert.deepEqual(leaked, []);
+  });
+});
