@@ -41,14 +41,14 @@ for port in $((base + 80)) $((base + 90)) $((base + 443)) $((base + 500)) $((bas
 done
 
 echo "loadtest: starting the embedded stack on 127.0.0.1:$((base + 80))" >&2
-timeout $((limit + 120)) node deploy/loadtest/stack.ts >"$work/stack.out" 2>"$results/stack-$mode.log" &
+timeout $((limit + 120)) node deploy/loadtest/stack.ts >"$results/stack-$mode.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 120); do
-  grep -q '"ready":true' "$work/stack.out" 2>/dev/null && break
+  grep -q '"ready":true' "$results/stack-$mode.log" 2>/dev/null && break
   kill -0 "${pids[0]}" 2>/dev/null || { cat "$results/stack-$mode.log" >&2; exit 1; }
   sleep 1
 done
-grep -q '"ready":true' "$work/stack.out" || { echo "loadtest: the stack did not start" >&2; exit 1; }
+grep -q '"ready":true' "$results/stack-$mode.log" || { echo "loadtest: the stack did not start" >&2; exit 1; }
 
 api="http://127.0.0.1:$((base + 80))"
 extra=()
