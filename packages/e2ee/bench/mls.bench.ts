@@ -11,7 +11,8 @@
  * Groups are grown with one large batched Add from the first member, so all other leaves are
  * fresh KeyPackage leaves and parent nodes are blank (the cheapest tree to validate). Each
  * measurement starts from copies of the same two member states (the committer and one other
- * member), so rows are independent of each other.
+ * member), so rows are independent of each other. The burst workload lives in mls-workload.ts,
+ * shared with the Chromium run (mls-browser.bench.ts).
  */
 import {
   bytesToBase64,
@@ -31,105 +32,26 @@ import {
   type CiphersuiteImpl,
 } from 'ts-mls';
 import {
-  acceptCommit,
-  commitAdd,
   commitRemove,
   createJoiner,
   createMeetingGroup,
   decodeMeetingGroup,
   encodeMeetingGroup,
   getSuite,
-  type Joiner,
-  joinFromWelcome,
   type MeetingGroup,
-  type MeetingKeys,
   receiveMessage,
   SUITE_NAME,
 } from '../src/mls/index.ts';
+import { benchKeys, grow, measure, median, repeatsFor, type Row, time } from './mls-workload.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const SIZES = QUICK ? [10, 100] : [10, 100, 500, 1000];
 const BATCHES = QUICK ? [1, 10] : [1, 10, 50];
 const STOCK = !QUICK && process.env['BENCH_STOCK'] !== '0';
 
-const keys: MeetingKeys = {
-  mlsPsk: crypto.getRandomValues(new Uint8Array(32)),
-  pskId: 'conclave/v1/psk/BENCHMARK0',
-  credKey: crypto.getRandomValues(new Uint8Array(32)),
-};
+const keys = benchKeys();
 
 const ms = (t: number) => t.toFixed(1).padStart(8);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const repeatsFor = (n: number) => (n <= 10 ? 7 : n <= 100 ? 5 : n <= 500 ? 3 : 2);
-
-async function makeJoiners(count: number): Promise<Joiner[]> {
-  const out: Joiner[] = [];
-  for (let i = 0; i < count; i += 64) {
-    out.push(
-      ...(await Promise.all(Array.from({ length: Math.min(64, count - i) }, () => createJoiner(keys)))),
-    );
-  }
-  return out;
-}
-
-async function time<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const r = await f();
-  return [r, performance.now() - t];
-}
-
-interface Row {
-  n: number;
-  k: number;
-  commit: number;
-  process: number;
-  join: number;
-  welcomeKB: number;
-}
-
-/** Grows the committer's group to `n` members with one batched Add; returns it and member 1. */
-async function grow(committer: MeetingGroup, other: MeetingGroup | undefined, n: number) {
-  const size = committer.state.ratchetTree.filter((x) => x?.nodeType === 'leaf').length;
-  const joiners = await makeJoiners(n - size);
-  const pending = await commitAdd(
-    committer,
-    joiners.map((j) => j.keyPackageBytes),
-  );
-  let member = other;
-  if (member === undefined) member = await joinFromWelcome(joiners[0]!, pending.welcome!);
-  else {
-    const r = await receiveMessage(member, pending.commit);
-    member = r.group;
-  }
-  return { committer: acceptCommit(pending), member };
-}
-
-async function measure(committer: MeetingGroup, member: MeetingGroup, n: number, k: number): Promise<Row> {
-  const samples: Row[] = [];
-  const memberBytes = encodeMeetingGroup(member);
-  for (let r = 0; r < repeatsFor(n); r++) {
-    const joiners = await makeJoiners(k);
-    // commitAdd leaves the committer's state untouched until acceptCommit: reuse it.
-    const [pending, commit] = await time(() =>
-      commitAdd(
-        committer,
-        joiners.map((j) => j.keyPackageBytes),
-      ),
-    );
-    const receiver = decodeMeetingGroup(memberBytes, keys);
-    const [, process] = await time(() => receiveMessage(receiver, pending.commit));
-    const [, join] = await time(() => joinFromWelcome(joiners[0]!, pending.welcome!));
-    samples.push({ n, k, commit, process, join, welcomeKB: pending.welcome!.length / 1024 });
-  }
-  return {
-    n,
-    k,
-    commit: median(samples.map((s) => s.commit)),
-    process: median(samples.map((s) => s.process)),
-    join: median(samples.map((s) => s.join)),
-    welcomeKB: median(samples.map((s) => s.welcomeKB)),
-  };
-}
 
 interface PathRow {
   n: number;
@@ -249,7 +171,7 @@ async function stockReference(n: number, k: number): Promise<Row> {
     joinGroup(res.welcome!, joiners[0]!.publicPackage, joiners[0]!.privatePackage, index(undefined), cs),
   );
   const welcome = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: res.welcome! });
-  return { n, k, commit, process, join, welcomeKB: welcome.length / 1024 };
+  return { n, k, commit, process, join, welcomeKB: welcome.length / 1024, samples: 1 };
 }
 
 const started = performance.now();
@@ -265,11 +187,11 @@ let member: MeetingGroup | undefined;
 const rows: Row[] = [];
 const removes: PathRow[] = [];
 for (const n of SIZES) {
-  const [grown, growMs] = await time(() => grow(committer, member, n));
+  const [grown, growMs] = await time(() => grow(keys, committer, member, n));
   committer = grown.committer;
   member = grown.member;
   console.log(`built N=${n} in ${(growMs / 1000).toFixed(1)} s`);
-  for (const k of BATCHES) rows.push(await measure(committer, member, n, k));
+  for (const k of BATCHES) rows.push(await measure(keys, committer, member, n, k));
   removes.push(await measureRemove(committer, member, n));
 }
 report(rows);

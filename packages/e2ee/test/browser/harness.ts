@@ -1,6 +1,7 @@
 /**
  * Node side of the browser tests: bundles the page script and the media worker with esbuild,
- * serves them on 127.0.0.1 and drives headless Chromium through playwright-core.
+ * serves them on 127.0.0.1 and drives headless Chromium through playwright-core. The browser
+ * benchmarks (bench/*-browser.bench.ts) use the same pieces with their own page script.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,7 +12,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -20,7 +21,8 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-async function bundle(entry: string, format: 'esm' | 'iife'): Promise<string> {
+/** Bundles `entry` (a path relative to this file, or a file: URL) for the browser. */
+export async function bundle(entry: string | URL, format: 'esm' | 'iife'): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
     bundle: true,
@@ -41,22 +43,28 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function openBrowserSession(): Promise<BrowserSession> {
+export function assertChromium(): void {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium package or set CHROMIUM_PATH. ` +
         'The browser tests cannot run without it.',
     );
   }
-  const [pageScript, workerScript] = await Promise.all([
-    bundle('./entry.ts', 'esm'),
-    bundle('../../src/frame-transform/worker-entry.ts', 'iife'),
-  ]);
-  const files: Record<string, [string, string]> = {
-    '/': ['text/html', '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>'],
-    '/page.js': ['text/javascript', pageScript],
-    '/worker.js': ['text/javascript', workerScript],
-  };
+}
+
+/** Served files by URL path: [content type, body]. `/` should load the page script. */
+export type PageFiles = Record<string, [string, string]>;
+
+export function pageHtml(script = '/page.js'): string {
+  return `<!doctype html><meta charset="utf-8"><script type="module" src="${script}"></script>`;
+}
+
+/**
+ * Serves `files` on 127.0.0.1, opens `/` in headless Chromium and waits until the page script
+ * has set `globalThis[readyGlobal]`.
+ */
+export async function openPage(files: PageFiles, readyGlobal: string): Promise<BrowserSession> {
+  assertChromium();
   const server: Server = createServer((req, res) => {
     const file = files[req.url ?? ''];
     if (!file) {
@@ -76,7 +84,7 @@ export async function openBrowserSession(): Promise<BrowserSession> {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(origin + '/');
     await page
-      .waitForFunction(() => 'conclave' in globalThis, undefined, { timeout: 15_000 })
+      .waitForFunction((name) => name in globalThis, readyGlobal, { timeout: 15_000 })
       .catch(() => {
         throw new Error(`page script did not load: ${errors.join('; ')}`);
       });
@@ -94,4 +102,20 @@ export async function openBrowserSession(): Promise<BrowserSession> {
     server.close();
     throw error;
   }
+}
+
+export async function openBrowserSession(): Promise<BrowserSession> {
+  assertChromium();
+  const [pageScript, workerScript] = await Promise.all([
+    bundle('./entry.ts', 'esm'),
+    bundle('../../src/frame-transform/worker-entry.ts', 'iife'),
+  ]);
+  return openPage(
+    {
+      '/': ['text/html', pageHtml()],
+      '/page.js': ['text/javascript', pageScript],
+      '/worker.js': ['text/javascript', workerScript],
+    },
+    'conclave',
+  );
 }
