@@ -1,0 +1,117 @@
+/**
+ * The home page, the served headers and every way a join can fail before the meeting: wrong
+ * password, malformed link, a browser without encoded transforms, camera permission denied.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { generatePassword } from '@conclave/e2ee';
+import { createMeeting, startTestEnv, type TestEnv } from './support/harness.ts';
+
+describe('links and errors', { timeout: 120_000 }, () => {
+  let env: TestEnv;
+  let link: string;
+
+  before(async () => {
+    env = await startTestEnv();
+    const page = await env.newPage();
+    ({ link } = await createMeeting(page, env.origin));
+  });
+
+  after(async () => {
+    await env?.close();
+  });
+
+  it('serves the page with a strict CSP, no referrer and no framing', async () => {
+    const res = await fetch(`${env.origin}/m/ABCDEFGHJK`);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /style-src 'self'(;|$)/);
+    assert.match(csp, /connect-src 'self' ws:\/\/127\.0\.0\.1:\d+ ws:\/\/127\.0\.0\.1:\d+(;|$)/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+    const html = await res.text();
+    assert.doesNotMatch(html, /<script>|<style>|style=/, 'no inline script or style');
+    const worker = await fetch(`${env.origin}/assets/media-worker.js`);
+    assert.equal(worker.status, 200);
+    assert.match(worker.headers.get('content-type') ?? '', /javascript/);
+  });
+
+  it('creates a meeting in the browser with a participant link and a host link', () => {
+    const u = new URL(link);
+    assert.match(u.pathname, /^\/m\/[0-9A-HJKMNP-TV-Z]{10}$/);
+    assert.match(u.hash, /^#[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('opens a pasted link from the home page', async () => {
+    const page = await env.newPage();
+    await page.goto(`${env.origin}/`);
+    await page.fill('#join-link', link);
+    await page.click('.join-form button[type="submit"]');
+    await page.waitForSelector('#display-name');
+    assert.equal(page.url(), link);
+    await page.goto(`${env.origin}/`);
+    await page.fill('#join-link', 'https://example.org/m/nope');
+    await page.click('.join-form button[type="submit"]');
+    assert.match((await page.textContent('#join-error')) ?? '', /link is not valid/);
+  });
+
+  it('refuses a link with the wrong password', async () => {
+    const page = await env.newPage();
+    const wrong = `${link.split('#')[0]}#${generatePassword()}`;
+    await page.goto(wrong);
+    await page.fill('#display-name', 'Mallory');
+    await page.click('#join-button');
+    await page.waitForSelector('#app[data-error="wrong_password"]', { timeout: 15_000 });
+    assert.match((await page.textContent('#app'))!, /This link is not valid.*password in the link is wrong/);
+  });
+
+  it('explains a malformed link without contacting the server', async () => {
+    const page = await env.newPage();
+    const apiCalls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/')) apiCalls.push(r.url());
+    });
+    for (const bad of [link.split('#')[0]!, `${link}x`, `${env.origin}/m/ABCDEFGHJI#${link.split('#')[1]}`]) {
+      await page.goto(bad);
+      await page.waitForSelector('#error-title');
+      assert.match((await page.textContent('#error-title'))!, /This link is not valid/, bad);
+    }
+    assert.deepEqual(apiCalls, []);
+  });
+
+  it('says so when a meeting does not exist', async () => {
+    const page = await env.newPage();
+    await page.goto(`${env.origin}/m/ABCDEFGHJK#${generatePassword()}`);
+    await page.fill('#display-name', 'Zed');
+    await page.click('#join-button');
+    await page.waitForSelector('#app[data-error="meeting_not_found"]', { timeout: 15_000 });
+    assert.match((await page.textContent('#app'))!, /This meeting does not exist/);
+  });
+
+  it('shows a not-supported page instead of ever starting an unencrypted call', async () => {
+    const page = await env.newPage();
+    await page.addInitScript(() => {
+      const g = globalThis as unknown as Record<string, unknown>;
+      delete g['RTCRtpScriptTransform'];
+      delete (RTCRtpSender.prototype as unknown as Record<string, unknown>)['createEncodedStreams'];
+    });
+    await page.goto(link);
+    await page.waitForSelector('#app[data-unsupported="true"]');
+    assert.match((await page.textContent('#app'))!, /cannot join encrypted meetings/);
+    assert.equal(await page.$('#join-button'), null);
+  });
+
+  it('explains blocked camera and microphone and still lets the person join', async () => {
+    const page = await env.newPage();
+    await page.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () =>
+        Promise.reject(new DOMException('denied', 'NotAllowedError'));
+    });
+    await page.goto(link, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(() => document.getElementById('media-error')?.textContent);
+    assert.match((await page.textContent('#media-error'))!, /Camera and microphone are blocked/);
+    assert.ok(await page.isEnabled('#join-button'));
+  });
+});
