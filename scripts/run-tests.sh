@@ -6,7 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-npx turbo run test --concurrency=1 --env-mode=loose --output-logs=full --log-prefix=none "$@" 2>&1 | tee "$log" || status=$?
+npx turbo run test --concurrency=1 --continue --env-mode=loose --output-logs=full --log-prefix=none "$@" 2>&1 | tee "$log" || status=$?
 passed=$(grep -aE '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 failed=$(grep -aE '^ℹ fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 skipped=$(grep -aE '^ℹ skipped [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Value } from 'typebox/value';
+import { JoinTokenClaims } from '../join-token.ts';
+import { API_ERRORS } from './errors.ts';
+import { JoinProofBody } from './join.ts';
+import { CreateMeetingBody, MeetingId } from './meetings.ts';
+
+describe('API schemas', () => {
+  it('meeting IDs are 10 Crockford base32 characters without I, L, O or U', () => {
+    assert.equal(Value.Check(MeetingId, '0123456789'), true);
+    assert.equal(Value.Check(MeetingId, 'ABCDEFGHJK'), true);
+    for (const bad of ['ABCDEFGHJ', 'ABCDEFGHJKM', 'ABCDEFGHIK', 'abcdefghjk', 'ABCDEFGHUK', 'ABCDEFGHLK']) {
+      assert.equal(Value.Check(MeetingId, bad), false, bad);
+    }
+  });
+
+  it('creation bodies take a 22-character base64url host secret and nothing else', () => {
+    assert.equal(Value.Check(CreateMeetingBody, { hostSecret: 'A'.repeat(22) }), true);
+    assert.equal(Value.Check(CreateMeetingBody, { hostSecret: 'A'.repeat(21) }), false);
+    assert.equal(Value.Check(CreateMeetingBody, { hostSecret: 'A'.repeat(22), name: 'x' }), false);
+  });
+
+  it('SRP proofs are bounded hex', () => {
+    assert.equal(Value.Check(JoinProofBody, { state: 's', A: 'ab', M1: 'cd' }), true);
+    assert.equal(Value.Check(JoinProofBody, { state: 's', A: 'xyz', M1: 'cd' }), false);
+    assert.equal(Value.Check(JoinProofBody, { state: 's', A: 'a'.repeat(513), M1: 'cd' }), false);
+  });
+
+  it('join token claims refuse unknown fields and roles', () => {
+    const claims = {
+      v: 1,
+      sid: 's'.repeat(22),
+      room: 'r'.repeat(22),
+      grp: 'g'.repeat(22),
+      role: 'host',
+      sfu: 'x',
+      ds: 'y',
+      iat: 1,
+      exp: 2,
+    };
+    assert.equal(Value.Check(JoinTokenClaims, claims), true);
+    assert.equal(Value.Check(JoinTokenClaims, { ...claims, role: 'admin' }), false);
+    assert.equal(Value.Check(JoinTokenClaims, { ...claims, name: 'Alice' }), false);
+  });
+
+  it('every API error code maps to a 4xx or 5xx status', () => {
+    for (const [code, status] of Object.entries(API_ERRORS)) assert.ok(status >= 400 && status < 600, code);
+  });
+});
