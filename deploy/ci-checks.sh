@@ -56,20 +56,20 @@ for values in default production; do
   for version in $K8S_VERSIONS; do
     out="$tmp/$values-$version.yaml"
     step "helm template ($values values, Kubernetes $version)" \
-      sh -c 'helm template conclave "$1" --namespace conclave --kube-version "$2" "${@:4}" >"$3"' _ \
+      bash -c 'helm template conclave "$1" --namespace conclave --kube-version "$2" "${@:4}" >"$3"' _ \
       "$chart" "$version" "$out" "${args[@]}"
     step "kubernetes schemas, strict ($values values, Kubernetes $version)" \
-      sh -c 'kubernetes-validate --strict --quiet -k "$1" "$2" 2>&1 | grep -v "Couldn.t find schema for kind ServiceMonitor" | tee /dev/stderr | (! grep -q .)' _ \
+      bash -c 'kubernetes-validate --strict --quiet -k "$1" "$2" 2>&1 | grep -v "Couldn.t find schema for kind ServiceMonitor" | tee /dev/stderr | (! grep -q .)' _ \
       "$version" "$out"
   done
   step "manifest policies ($values values)" "$python" deploy/ci/check-manifests.py \
     deploy/schemas/servicemonitor.schema.json "$tmp/$values-1.34.0.yaml"
 done
-step "values.schema.json refuses bad values" sh -c '
+step "values.schema.json refuses bad values" bash -c '
   for bad in "sfu.workers=0" "api.creation=closed" "unknownKey=1" "sfu.publicUrl=http://x" "postgresql.storage.size=8GB"; do
     if helm template t "$1" --kube-version 1.34.0 --set "$bad" >/dev/null 2>&1; then echo "accepted $bad"; exit 1; fi
   done' _ "$chart"
-step "helm template with hostPort SFU, no ingress, no bundled stores" sh -c '
+step "helm template with hostPort SFU, no ingress, no bundled stores" bash -c '
   helm template t "$1" --kube-version 1.34.0 --set sfu.hostNetwork=false,ingress.enabled=false,postgresql.bundled=false,redis.bundled=false,networkPolicy.enabled=true >"$2/alt.yaml" &&
   kubernetes-validate --strict --quiet -k 1.34.0 "$2/alt.yaml" && "$3" deploy/ci/check-manifests.py deploy/schemas/servicemonitor.schema.json "$2/alt.yaml"' _ "$chart" "$tmp" "$python"
 
@@ -82,11 +82,11 @@ scripts/gen-secrets.sh "$project/deploy/compose/secrets" 2>/dev/null
 cp deploy/compose/env.example "$project/.env"
 step "compose.yaml (compose-go loader, schema + semantics)" compose-check -q "$project/compose.yaml"
 step "compose.yaml with --profile turn" compose-check -q -profile turn "$project/compose.yaml"
-step "compose.yaml: PEM secrets reach the containers with real newlines" sh -c '
+step "compose.yaml: PEM secrets reach the containers with real newlines" bash -c '
   compose-check "$1" | grep -A2 "CONCLAVE_JOIN_TOKEN_PRIVATE_KEY: |" | grep -q "^ *-----BEGIN PRIVATE KEY-----$"' _ "$project/compose.yaml"
-step "compose.yaml refuses a missing CONCLAVE_DOMAIN" sh -c '
+step "compose.yaml refuses a missing CONCLAVE_DOMAIN" bash -c '
   sed -i "s/^CONCLAVE_DOMAIN=.*//" "$1/.env" && ! compose-check -q "$1/compose.yaml" 2>/dev/null' _ "$project"
-step "gen-secrets.sh --kubernetes makes a valid Secret" sh -c '
+step "gen-secrets.sh --kubernetes makes a valid Secret" bash -c '
   scripts/gen-secrets.sh --kubernetes conclave-secrets >"$1/secret.yaml" && kubernetes-validate --strict --quiet -k 1.34.0 "$1/secret.yaml"' _ "$tmp"
 
 # --- 3. Dockerfiles and Caddyfiles ---------------------------------------------------------------
@@ -100,12 +100,12 @@ step "Caddyfile.http (behind an ingress)" env XDG_DATA_HOME="$tmp/caddy" XDG_CON
   caddy adapt --validate --config deploy/caddy/Caddyfile.http --adapter caddyfile
 
 # --- 4. Grafana dashboard -------------------------------------------------------------------------
-step "Grafana dashboard is current" sh -c 'python3 deploy/grafana/build-dashboard.py | cmp -s - deploy/grafana/conclave.json'
+step "Grafana dashboard is current" bash -c 'python3 deploy/grafana/build-dashboard.py | cmp -s - deploy/grafana/conclave.json'
 step "Grafana dashboard metrics exist" python3 deploy/ci/check-dashboard.py deploy/grafana/conclave.json --source "$root"
 
 # --- 5. Shell scripts -----------------------------------------------------------------------------
 scripts_list=(deploy/ci-checks.sh deploy/loadtest/run.sh scripts/gen-secrets.sh scripts/install-tools.sh)
-step "shell syntax" sh -c 'for f in "$@"; do bash -n "$f" || exit 1; done' _ "${scripts_list[@]}"
+step "shell syntax" bash -c 'for f in "$@"; do bash -n "$f" || exit 1; done' _ "${scripts_list[@]}"
 if command -v shellcheck >/dev/null; then
   step "shellcheck" shellcheck -S warning "${scripts_list[@]}"
 fi

@@ -6,7 +6,7 @@
 #                      compose-go, the library `docker compose` uses (schema + semantics)
 #   dockerfile-check   deploy/tools/dockerfile-check: BuildKit's Dockerfile parser and checks
 #   caddy              built from its Go module, to validate the Caddyfiles (`caddy adapt`)
-#   shellcheck         Debian package (installed only when running as root with apt-get)
+#   ShellCheck         Debian package (installed only when running as root with apt-get)
 #   kubernetes-validate  PyPI package that ships the Kubernetes JSON schemas, so rendered
 #                      manifests are validated with no network access at run time
 #

@@ -13,7 +13,8 @@ set -euo pipefail
 mode="${1:-smoke}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-export PATH="$(scripts/ensure-node.sh):$PATH"
+node_bin="$(scripts/ensure-node.sh)"
+export PATH="$node_bin:$PATH"
 : "${MEDIASOUP_WORKER_BIN:?set MEDIASOUP_WORKER_BIN (scripts/build-mediasoup-worker.sh)}"
 export MEDIASOUP_WORKER_BIN
 base="${LOADTEST_PORT_BASE:-27000}"

@@ -99,3 +99,29 @@ httpGet:
   path: {{ .path }}
   port: {{ .port }}
 {{- end -}}
+
+
+{{/* Environment of the API and of its migrate init container */}}
+{{- define "conclave.apiEnv" -}}
+- {name: CONCLAVE_MODE, value: distributed}
+- {name: API_HOST, value: "0.0.0.0"}
+- {name: API_PORT, value: {{ .Values.api.port | quote }}}
+- {name: CONCLAVE_TRUST_PROXY, value: "true"}
+- {name: CONCLAVE_CREATION, value: {{ .Values.api.creation | quote }}}
+- {name: CONCLAVE_DEFAULT_MEETING_HOURS, value: {{ .Values.api.defaultMeetingHours | quote }}}
+- {name: CONCLAVE_SFU_SELECTION, value: {{ .Values.api.sfuSelection | quote }}}
+- {name: CONCLAVE_SFU_URL, value: {{ printf "wss://%s/v1/sfu" .Values.publicHost | quote }}}
+- {name: CONCLAVE_DS_URL, value: {{ printf "wss://%s/v1/ds" .Values.publicHost | quote }}}
+- {name: LOG_LEVEL, value: {{ .Values.api.logLevel | quote }}}
+- name: CONCLAVE_JOIN_TOKEN_PRIVATE_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ include "conclave.secretName" . }}, key: join-token-private-key}
+- name: CONCLAVE_STATE_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ include "conclave.secretName" . }}, key: state-key}
+{{- include "conclave.databaseUrlEnv" . | nindent 0 }}
+{{- include "conclave.redisUrlEnv" (dict "root" . "envName" "REDIS_URL") | nindent 0 }}
+{{- with .Values.api.extraEnv }}
+{{- toYaml . | nindent 0 }}
+{{- end }}
+{{- end -}}

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -34,14 +35,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: compose-check [-q] [-env-file FILE] [-profile NAME] FILE...")
 		os.Exit(2)
 	}
+	// Like `docker compose`, the project directory is the directory of the first file: relative
+	// paths (env_file, volumes, build contexts) and the .env file are resolved from there.
+	workdir, err := filepath.Abs(filepath.Dir(flag.Arg(0)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "compose-check:", err)
+		os.Exit(1)
+	}
 	opts, err := cli.NewProjectOptions(flag.Args(),
 		cli.WithName("conclave"),
+		cli.WithWorkingDirectory(workdir),
 		cli.WithEnvFiles(envFiles...),
 		cli.WithDotEnv,
 		cli.WithOsEnv,
 		cli.WithProfiles(profiles),
 		cli.WithInterpolation(true),
-		cli.WithResolvedPaths(false),
+		cli.WithResolvedPaths(true),
 		cli.WithConsistency(true),
 		cli.WithNormalization(true),
 	)
