@@ -97,3 +97,7 @@ loadtest: install worker ## Load-test the embedded stack on loopback (joins, DS 
 .PHONY: loadtest-smoke
 loadtest-smoke: install worker ## Short load test (~30 s) with the same checks and thresholds
 	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) deploy/loadtest/run.sh smoke
+
+.PHONY: loadtest-distributed
+loadtest-distributed: system-deps install worker tools ## Smoke load test of API, DS and SFU as separate processes on PostgreSQL and Redis, through Caddy
+	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) deploy/loadtest/run.sh smoke distributed

@@ -3,7 +3,11 @@
 # image's Caddy configuration (routes and headers of deploy/caddy/conclave.caddy) when a caddy
 # binary is available (scripts/install-tools.sh builds one).
 #
-# usage: deploy/loadtest/run.sh smoke|full
+# usage: deploy/loadtest/run.sh smoke|full [embedded|distributed]
+#
+#   embedded     (default) API, DS and SFU in one process with in-memory storage
+#   distributed  the API, the DS and the SFU as separate processes on a throwaway PostgreSQL
+#                and Redis (scripts/test-infra.sh), as in compose.yaml and the Helm chart
 #
 # Needs MEDIASOUP_WORKER_BIN (scripts/build-mediasoup-worker.sh) and the npm dependencies.
 # Everything listens on 127.0.0.1 ports LOADTEST_PORT_BASE+80.. (default 27000); every
@@ -11,6 +15,7 @@
 set -euo pipefail
 
 mode="${1:-smoke}"
+topology="${2:-embedded}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 node_bin="$(scripts/ensure-node.sh)"
@@ -28,9 +33,12 @@ results="$root/deploy/loadtest/results"
 mkdir -p "$results"
 work="$(mktemp -d)"
 pids=()
+pids_infra=0
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # SIGINT: the SFU stops at once instead of draining.
+  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$pids_infra" = 1 ]; then scripts/test-infra.sh stop >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -41,15 +49,52 @@ for port in $((base + 80)) $((base + 90)) $((base + 443)) $((base + 500)) $((bas
   fi
 done
 
-echo "loadtest: starting the embedded stack on 127.0.0.1:$((base + 80))" >&2
-timeout $((limit + 120)) node deploy/loadtest/stack.ts >"$results/stack-$mode.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 120); do
-  grep -q '"ready":true' "$results/stack-$mode.log" 2>/dev/null && break
-  kill -0 "${pids[0]}" 2>/dev/null || { cat "$results/stack-$mode.log" >&2; exit 1; }
-  sleep 1
-done
-grep -q '"ready":true' "$results/stack-$mode.log" || { echo "loadtest: the stack did not start" >&2; exit 1; }
+if [ "$topology" = distributed ]; then
+  export INFRA_DIR="${INFRA_DIR:-${TMPDIR:-/tmp}/conclave-loadtest-infra}"
+  # shellcheck disable=SC1090
+  source "$(scripts/test-infra.sh start)"
+  pids_infra=1
+  openssl genpkey -algorithm ed25519 -out "$work/join.key" 2>/dev/null
+  openssl pkey -in "$work/join.key" -pubout -out "$work/join.pub"
+  proxy_url="ws://127.0.0.1:$((base + 880))"
+  export CONCLAVE_MODE=distributed LOG_LEVEL="${LOG_LEVEL:-warn}"
+  CONCLAVE_JOIN_TOKEN_PRIVATE_KEY="$(cat "$work/join.key")"
+  CONCLAVE_STATE_KEY="$(openssl rand -base64 32)"
+  export CONCLAVE_JOIN_TOKEN_PRIVATE_KEY CONCLAVE_STATE_KEY
+  echo "loadtest: applying migrations, starting API, DS and SFU on PostgreSQL and Redis" >&2
+  timeout 60 node services/api/src/cli.ts migrate >&2
+  API_HOST=127.0.0.1 API_PORT=$((base + 80)) CONCLAVE_TRUST_PROXY=true \
+  CONCLAVE_RATE_PER_SOURCE=10000000 CONCLAVE_JOIN_RATE_PER_MEETING=10000000 \
+  CONCLAVE_DS_URL="$proxy_url/v1/ds" CONCLAVE_SFU_URL="$proxy_url/v1/sfu" \
+    timeout $((limit + 120)) node services/api/src/main.ts >"$results/api-$mode.log" 2>&1 &
+  pids+=($!)
+  JOIN_TOKEN_PUBLIC_KEYS="$(cat "$work/join.pub")" DS_HOST=127.0.0.1 DS_PORT=$((base + 90)) \
+    timeout $((limit + 120)) node services/mls-ds/src/main.ts >"$results/ds-$mode.log" 2>&1 &
+  pids+=($!)
+  SFU_JOIN_TOKEN_PUBLIC_KEYS="$work/join.pub" SFU_REDIS_URL="$REDIS_URL" SFU_HOST=127.0.0.1 SFU_PORT=$((base + 443)) \
+  SFU_PUBLIC_URL="$proxy_url/v1/sfu" SFU_RTC_LISTEN_IP=127.0.0.1 SFU_RTC_PORT_BASE=$((base + 500)) \
+  SFU_RTC_MIN_PORT=$((base + 600)) SFU_RTC_MAX_PORT=$((base + 699)) SFU_WORKERS="${SFU_WORKERS:-2}" SFU_LOG_LEVEL="$LOG_LEVEL" SFU_DRAIN_TIMEOUT_MS=3000 \
+    timeout $((limit + 120)) node services/sfu/src/main.ts >"$results/sfu-$mode.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 60); do
+    curl -sf "http://127.0.0.1:$((base + 80))/readyz" >/dev/null && curl -sf "http://127.0.0.1:$((base + 90))/readyz" >/dev/null &&
+      curl -sf "http://127.0.0.1:$((base + 443))/readyz" >/dev/null && break
+    sleep 1
+  done
+  curl -sf "http://127.0.0.1:$((base + 443))/readyz" >/dev/null || { echo "loadtest: the services did not start" >&2; exit 1; }
+  [ -n "$(command -v caddy || ls "${CONCLAVE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/conclave}/bin/caddy" 2>/dev/null)" ] ||
+    { echo "loadtest: the distributed topology needs caddy (scripts/install-tools.sh)" >&2; exit 1; }
+else
+  echo "loadtest: starting the embedded stack on 127.0.0.1:$((base + 80))" >&2
+  timeout $((limit + 120)) node deploy/loadtest/stack.ts >"$results/stack-$mode.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 120); do
+    grep -q '"ready":true' "$results/stack-$mode.log" 2>/dev/null && break
+    kill -0 "${pids[0]}" 2>/dev/null || { cat "$results/stack-$mode.log" >&2; exit 1; }
+    sleep 1
+  done
+  grep -q '"ready":true' "$results/stack-$mode.log" || { echo "loadtest: the stack did not start" >&2; exit 1; }
+fi
 
 api="http://127.0.0.1:$((base + 80))"
 extra=()
@@ -87,7 +132,7 @@ fi
 
 status=0
 timeout $((limit + 30)) node deploy/loadtest/loadtest.mjs --mode "$mode" --api "$api" "${extra[@]}" \
-  --out "$results/summary-$mode.json" || status=$?
+  --out "$results/summary-$mode-$topology.json" || status=$?
 
 # Every metric the Grafana dashboard queries must be exported by the running services.
 curl -sf "http://127.0.0.1:$((base + 80))/metrics" >"$work/api.prom"
