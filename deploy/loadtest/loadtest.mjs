@@ -27,6 +27,10 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     // Rewrites the DS/SFU URLs of join answers to go through this base (a reverse proxy).
     'ws-base': { type: 'string' },
+    // Overrides of the profile (capacity probes).
+    'join-rate': { type: 'string' },
+    meetings: { type: 'string' },
+    'participants-per-meeting': { type: 'string' },
   },
 });
 
@@ -60,6 +64,9 @@ const PROFILES = {
 };
 const P = PROFILES[args.mode];
 if (!P) throw new Error(`unknown mode ${args.mode}`);
+if (args['join-rate']) P.joinRate = Number(args['join-rate']);
+if (args.meetings) P.meetings = Number(args.meetings);
+if (args['participants-per-meeting']) P.participantsPerMeeting = Number(args['participants-per-meeting']);
 const API = args.api.replace(/\/$/, '');
 const started = performance.now();
 const deadline = started + P.limitSeconds * 1000;

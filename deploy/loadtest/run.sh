@@ -131,7 +131,9 @@ EOT
 fi
 
 status=0
-timeout $((limit + 30)) node deploy/loadtest/loadtest.mjs --mode "$mode" --api "$api" "${extra[@]}" \
+# LOADTEST_ARGS: extra generator options, e.g. "--join-rate 25 --participants-per-meeting 10".
+# shellcheck disable=SC2086
+timeout $((limit + 30)) node deploy/loadtest/loadtest.mjs --mode "$mode" --api "$api" "${extra[@]}" ${LOADTEST_ARGS:-} \
   --out "$results/summary-$mode-$topology.json" || status=$?
 
 # Every metric the Grafana dashboard queries must be exported by the running services.
