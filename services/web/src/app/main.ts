@@ -5,6 +5,7 @@
 import { type MeetingLink, parseMeetingLink } from '@conclave/e2ee';
 import { h, replace } from './dom.ts';
 import { describeError } from './errors.ts';
+import { obtainTicket } from './join-ticket.ts';
 import { Meeting } from './meeting.ts';
 import { encodedTransformSupport } from './media-crypto.ts';
 import { errorPage } from './views/common.ts';
@@ -42,7 +43,25 @@ async function meetingPage(): Promise<void> {
     root.dataset['unsupported'] = 'true';
     return;
   }
-  const choice = await prejoinView(root, link.meetingId, link.hostSecret !== undefined);
+  // The SRP handshake runs while the person types a name; its failure ends the pre-join.
+  const abort = new AbortController();
+  const ticket = obtainTicket(link);
+  const failed = ticket.then(
+    () => new Promise<never>(() => {}),
+    (error: unknown) => {
+      abort.abort();
+      throw error;
+    },
+  );
+  let choice: Awaited<ReturnType<typeof prejoinView>>;
+  try {
+    const isHost = link.hostSecret !== undefined;
+    choice = await Promise.race([prejoinView(root, link.meetingId, isHost, abort.signal), failed]);
+  } catch (error) {
+    replace(root, errorPage(describeError(error), { label: 'Try again' }));
+    root.dataset['error'] = (error as { code?: string }).code ?? 'error';
+    return;
+  }
   replace(
     root,
     h(
@@ -55,7 +74,7 @@ async function meetingPage(): Promise<void> {
   try {
     meeting = await Meeting.open(link, choice.name, choice.stream);
     (globalThis as Record<string, unknown>)['conclaveDiagnostics'] = () => meeting!.diagnostics();
-    await meeting.join();
+    await meeting.join(await ticket);
     meetingView(root, meeting);
   } catch (error) {
     meeting?.leave();

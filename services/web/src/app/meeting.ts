@@ -5,6 +5,7 @@
 import { type AppMessage, deriveMeetingSecrets, type MeetingLink, type MeetingSecrets } from '@conclave/e2ee';
 import type { Consumer } from 'mediasoup-client/types';
 import { endMeeting, requestJoin, rotateMeeting, setLocked } from './api.ts';
+import { freshTicket, type JoinTicket } from './join-ticket.ts';
 import { MediaCrypto } from './media-crypto.ts';
 import { type EpochView, MlsSession } from './mls-session.ts';
 import { SfuRequestError, SfuSession } from './sfu-session.ts';
@@ -43,6 +44,10 @@ export interface MeetingListener {
 }
 
 const enc = new TextEncoder();
+/** After an Add, senders keep the old key this long so members still processing the commit keep up. */
+const SEND_AFTER_ADD_MS = 150;
+/** Join phases on the performance timeline (read by the time-to-media benchmark). */
+const mark = (phase: string) => performance.mark(`conclave:${phase}`);
 const dec = new TextDecoder();
 
 export class Meeting {
@@ -141,8 +146,12 @@ export class Meeting {
   }
 
   /** SRP → join token → DS (MLS) and SFU (media) in parallel. */
-  async join(): Promise<void> {
-    const granted = await requestJoin(this.link.meetingId, this.secrets.srpSecret, this.link.hostSecret);
+  /** With a ticket from the pre-join screen the SRP handshake is already done. */
+  async join(ticket?: JoinTicket): Promise<void> {
+    const granted = ticket
+      ? (await freshTicket(this.link, ticket)).granted
+      : await requestJoin(this.link.meetingId, this.secrets.srpSecret, this.link.hostSecret);
+    mark('srp-done');
     this.role = granted.role;
     this.#sfuUrl = granted.sfuUrl;
     await Promise.all([this.mls.connectTo(granted.dsUrl, granted.token), this.#startMedia(granted.token)]);
@@ -150,6 +159,7 @@ export class Meeting {
 
   async #startMedia(token: string): Promise<void> {
     await this.sfu.connect(this.#sfuUrl, token);
+    mark('sfu-ready');
     const audio = this.stream.getAudioTracks()[0];
     const video = this.stream.getVideoTracks()[0];
     await Promise.all([
@@ -194,6 +204,7 @@ export class Meeting {
 
   #onEpoch(view: EpochView): void {
     const first = this.epoch === undefined;
+    if (first) mark('mls-joined');
     this.epoch = view;
     // After a Remove the departed member must not read new media: switch at once. After an Add,
     // keep sending under the old key a moment so members still processing the commit keep up.
@@ -202,11 +213,44 @@ export class Meeting {
       baseKey: view.baseKey,
       groupSize: view.treeLeaves,
       selfLeafIndex: view.ownLeaf,
-      sendAfterMs: first || view.removed.length > 0 ? 0 : 1000,
+      sendAfterMs: first || view.removed.length > 0 ? 0 : SEND_AFTER_ADD_MS,
     });
+    // Frames sent under a key we did not have yet were dropped, key frames included: ask for
+    // fresh ones once senders have switched, or the picture would stay frozen until the next.
+    const delays = first
+      ? [0, SEND_AFTER_ADD_MS + 100, SEND_AFTER_ADD_MS + 500, 1500]
+      : [SEND_AFTER_ADD_MS + 150];
+    for (const d of delays) setTimeout(() => this.#requestKeyFrames(), d);
     for (const leaf of [...this.roster.keys()]) if (!view.members.includes(leaf)) this.roster.delete(leaf);
     if (first || view.added.length > 0) this.#announceSelf();
     this.#changed();
+  }
+
+  #requestKeyFrames(onlyStalled?: Set<string>): void {
+    if (this.ended) return;
+    for (const [id, t] of this.tracks) {
+      if (t.consumer.kind !== 'video' || t.paused || (onlyStalled && !onlyStalled.has(id))) continue;
+      void this.sfu.request('requestKeyFrame', { consumerId: id }).catch(() => {});
+    }
+  }
+
+  readonly #decoded = new Map<string, { frames: number; packets: number }>();
+
+  /** A video consumer receiving packets but decoding nothing lost its key frame: ask again. */
+  async watchVideo(): Promise<void> {
+    const stalled = new Set<string>();
+    for (const [id, t] of this.tracks) {
+      if (t.consumer.kind !== 'video' || t.paused) continue;
+      const stats = await t.consumer.getStats().catch(() => undefined);
+      stats?.forEach((s: Record<string, unknown>) => {
+        if (s['type'] !== 'inbound-rtp') return;
+        const now = { frames: Number(s['framesDecoded'] ?? 0), packets: Number(s['packetsReceived'] ?? 0) };
+        const before = this.#decoded.get(id);
+        if (before && now.packets > before.packets + 10 && now.frames === before.frames) stalled.add(id);
+        this.#decoded.set(id, now);
+      });
+    }
+    if (stalled.size) this.#requestKeyFrames(stalled);
   }
 
   #selfEntry(): RosterEntry {

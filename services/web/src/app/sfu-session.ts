@@ -274,6 +274,7 @@ export class SfuSession {
       appData: { peerId: ci.peerId, source: ci.source },
     });
     this.consumers.set(consumer.id, consumer);
+    if (this.consumers.size === 1) performance.mark('conclave:first-consumer');
     this.#events.consumer(consumer, ci);
     await this.request('resumeConsumer', { consumerId: consumer.id });
   }

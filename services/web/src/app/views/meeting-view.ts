@@ -5,6 +5,7 @@ import type { Meeting } from '../meeting.ts';
 import { copyField, errorPage } from './common.ts';
 
 type Panel = 'chat' | 'people' | 'info' | null;
+export const FIRST_FRAME_MARK = 'conclave:first-remote-frame';
 const REACTIONS = ['👍', '👏', '😂', '❤️', '🎉'];
 
 interface Tile {
@@ -159,6 +160,12 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     t.trackId = id;
     t.video.srcObject = track ? new MediaStream([track]) : null;
     t.el.classList.toggle('no-video', !track);
+    // Only frames that decrypted reach the decoder: the first one shown is the time-to-media metric.
+    if (track && t !== tiles.get('self') && performance.getEntriesByName(FIRST_FRAME_MARK).length === 0) {
+      t.video.requestVideoFrameCallback?.(() => {
+        if (performance.getEntriesByName(FIRST_FRAME_MARK).length === 0) performance.mark(FIRST_FRAME_MARK);
+      });
+    }
   }
 
   function renderGrid(): void {
@@ -500,5 +507,9 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   });
   render();
   // Rendering ticks so that new frames/tracks and stats show without a change event.
-  const timer = setInterval(() => (meeting.ended ? clearInterval(timer) : render()), 1000);
+  const timer = setInterval(() => {
+    if (meeting.ended) return clearInterval(timer);
+    render();
+    void meeting.watchVideo();
+  }, 1000);
 }

@@ -18,9 +18,15 @@ async function getMedia(audioId?: string, videoId?: string): Promise<MediaStream
 }
 
 /** Name, preview and device choice; resolves when the person presses Join. */
-export function prejoinView(root: HTMLElement, meetingId: string, isHost: boolean): Promise<PrejoinChoice> {
+export function prejoinView(
+  root: HTMLElement,
+  meetingId: string,
+  isHost: boolean,
+  signal: AbortSignal,
+): Promise<PrejoinChoice> {
   return new Promise((resolve) => {
     let stream = new MediaStream();
+    let starting: Promise<void> = Promise.resolve();
     const preview = h('video', {
       class: 'preview mirrored',
       autoplay: true,
@@ -60,6 +66,7 @@ export function prejoinView(root: HTMLElement, meetingId: string, isHost: boolea
       for (const t of stream.getTracks()) t.stop();
       try {
         stream = await getMedia(audioId, videoId);
+        if (signal.aborted) for (const t of stream.getTracks()) t.stop();
         mediaError.textContent = '';
       } catch (error) {
         stream = new MediaStream();
@@ -69,8 +76,12 @@ export function prejoinView(root: HTMLElement, meetingId: string, isHost: boolea
       preview.srcObject = stream;
       await fillDevices().catch(() => {});
     };
-    micSelect.addEventListener('change', () => void start(micSelect.value, camSelect.value));
-    camSelect.addEventListener('change', () => void start(micSelect.value, camSelect.value));
+    micSelect.addEventListener('change', () => {
+      starting = start(micSelect.value, camSelect.value);
+    });
+    camSelect.addEventListener('change', () => {
+      starting = start(micSelect.value, camSelect.value);
+    });
     camOn.addEventListener('change', () => preview.classList.toggle('off', !camOn.checked));
 
     const form = h(
@@ -82,9 +93,13 @@ export function prejoinView(root: HTMLElement, meetingId: string, isHost: boolea
           e.preventDefault();
           const n = name.value.trim();
           if (!n) return name.focus();
-          for (const t of stream.getAudioTracks()) t.enabled = micOn.checked;
-          for (const t of stream.getVideoTracks()) t.enabled = camOn.checked;
-          resolve({ name: n, stream });
+          performance.mark('conclave:join-clicked');
+          // Join may be pressed before the camera answered: wait for it, then hand it over.
+          void starting.then(() => {
+            for (const t of stream.getAudioTracks()) t.enabled = micOn.checked;
+            for (const t of stream.getVideoTracks()) t.enabled = camOn.checked;
+            resolve({ name: n, stream });
+          });
         },
       },
       h('h1', { id: 'prejoin-title' }, isHost ? 'Start your meeting' : 'Join the meeting'),
@@ -110,7 +125,12 @@ export function prejoinView(root: HTMLElement, meetingId: string, isHost: boolea
       h('button', { type: 'submit', class: 'button primary', id: 'join-button' }, isHost ? 'Start' : 'Join'),
     );
     replace(root, form);
+    performance.mark('conclave:prejoin-shown');
     name.focus();
-    void start();
+    // Leaving the pre-join screen for an error page: release the camera.
+    signal.addEventListener('abort', () => {
+      for (const t of stream.getTracks()) t.stop();
+    });
+    starting = start();
   });
 }
