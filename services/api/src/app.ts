@@ -4,7 +4,7 @@ import type { Logger } from '@conclave/runtime';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import type { ApiConfig } from './config.ts';
+import { type ApiConfig, trustProxySetting } from './config.ts';
 import { ApiError } from './http/api-error.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 import { MeetingLifecycle } from './meetings/meeting-lifecycle.ts';
@@ -15,6 +15,7 @@ import { operationsRoutes } from './routes/operations.ts';
 import { JoinStateSealer } from './srp/sealed-state.ts';
 import { NoSfuAvailableError } from './sfu/sfu-selector.ts';
 import { SrpServer } from './srp/srp-server.ts';
+import { TurnCredentials } from './sfu/turn-credentials.ts';
 import type { ApiDeps } from './wiring.ts';
 
 export interface ApiApp {
@@ -44,7 +45,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     // Request logs are written by the onResponse hook below with an explicit field list.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: config.CONCLAVE_TRUST_PROXY,
+    trustProxy: trustProxySetting(config.CONCLAVE_TRUST_PROXY),
     genReqId: () => randomBytes(8).toString('hex'),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -128,6 +129,14 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     publicKeys: deps.publicKeys,
     sfu: deps.sfu,
     dsUrl: config.CONCLAVE_DS_URL,
+    turn:
+      config.CONCLAVE_TURN_SECRET && config.CONCLAVE_TURN_URLS
+        ? new TurnCredentials(
+            config.CONCLAVE_TURN_SECRET,
+            config.CONCLAVE_TURN_URLS.split(','),
+            config.CONCLAVE_TURN_TTL_SECONDS,
+          )
+        : undefined,
     metrics,
   });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

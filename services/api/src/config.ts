@@ -35,8 +35,19 @@ export const ApiConfigSchema = Type.Object({
   CONCLAVE_JOIN_RATE_PER_MEETING: Type.Integer({ minimum: 1, default: 30 }),
   /** Requests allowed per source address per minute (the address is kept only as a keyed hash). */
   CONCLAVE_RATE_PER_SOURCE: Type.Integer({ minimum: 1, default: 120 }),
-  /** Trust X-Forwarded-For from the reverse proxy in front of the API. */
-  CONCLAVE_TRUST_PROXY: Type.Boolean({ default: false }),
+  /**
+   * Take the client address from X-Forwarded-For: `false`, `true` (any peer), or a
+   * comma-separated list of proxy addresses/CIDRs (only those peers are believed).
+   */
+  CONCLAVE_TRUST_PROXY: Type.String({ default: 'false', pattern: '^(true|false|[0-9a-fA-F:./, ]+)$' }),
+  /** Apply database migrations at start; turn off where the runtime user has no DDL rights. */
+  CONCLAVE_MIGRATE_ON_START: Type.Boolean({ default: true }),
+  /** coturn `static-auth-secret`: when set with CONCLAVE_TURN_URLS, joins get short-lived TURN credentials. */
+  CONCLAVE_TURN_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  /** Comma-separated TURN URLs, e.g. `turns:turn.example.org:443?transport=tcp`. */
+  CONCLAVE_TURN_URLS: Type.Optional(Type.String({ pattern: '^(turns?:[^,\\s]+)(,turns?:[^,\\s]+)*$' })),
+  /** Lifetime of TURN credentials handed out with a join, in seconds. */
+  CONCLAVE_TURN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86400, default: 600 }),
   /** Lifetime of a one-off meeting without an explicit expiry, in hours. */
   CONCLAVE_DEFAULT_MEETING_HOURS: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
   LOG_LEVEL: Type.Union(
@@ -55,8 +66,13 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
       'CONCLAVE_JOIN_TOKEN_PRIVATE_KEY',
       'CONCLAVE_STATE_KEY',
     ]) {
-      if (!env[name]) problems.push(`${name}: required in distributed mode`);
+      if (!env[name] && !env[`${name}_FILE`]) problems.push(`${name}: required in distributed mode`);
     }
+  }
+  if (
+    Boolean(env.CONCLAVE_TURN_SECRET || env.CONCLAVE_TURN_SECRET_FILE) !== Boolean(env.CONCLAVE_TURN_URLS)
+  ) {
+    problems.push('CONCLAVE_TURN_SECRET and CONCLAVE_TURN_URLS: set both or neither');
   }
   try {
     const config = loadConfig(ApiConfigSchema, env);
@@ -68,4 +84,14 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     }
     throw error;
   }
+}
+
+/** Fastify's trustProxy from CONCLAVE_TRUST_PROXY. */
+export function trustProxySetting(value: string): boolean | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }

@@ -61,7 +61,7 @@ export async function createDeps(
   const extraClosers: (() => Promise<void>)[] = [];
 
   if (config.CONCLAVE_MODE === 'distributed') {
-    const db = await openPostgres(config.DATABASE_URL!);
+    const db = await openPostgres(config.DATABASE_URL!, config.CONCLAVE_MIGRATE_ON_START);
     const redisUrl = config.REDIS_URL!;
     const bus = new RedisEventBus(redisUrl);
     await bus.ready();

@@ -35,6 +35,15 @@ export const JoinGranted = Type.Object(
     sfuUrl: Type.String(),
     dsUrl: Type.String(),
     expiresAt: Type.String({ format: 'date-time' }),
+    /** TURN servers with short-lived credentials, when the deployment runs TURN. */
+    iceServers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { urls: Type.Array(Type.String()), username: Type.String(), credential: Type.String() },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -15,15 +16,33 @@ export class ConfigError extends Error {
  * Reads a service's configuration from environment variables against a TypeBox object schema
  * whose property names are the variable names. Defaults are applied and numbers/booleans
  * converted; every problem is reported at once with the variable's name.
+ *
+ * Any variable may instead be given as `<NAME>_FILE`, the path of a file holding the value (how
+ * Docker and Kubernetes mount secrets); surrounding white space is trimmed.
  */
 export function loadConfig<T extends TSchema>(schema: T, env: Record<string, string | undefined>): Static<T> {
   const known = Object.keys((schema as unknown as { properties: Record<string, unknown> }).properties);
   const raw: Record<string, unknown> = {};
-  for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  const problems: string[] = [];
+  for (const key of known) {
+    const file = env[`${key}_FILE`];
+    if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+    else if (file) {
+      try {
+        raw[key] = readFileSync(file, 'utf8').trim();
+      } catch (error) {
+        problems.push(
+          `${key}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
+      }
+    }
+  }
   const value = Value.Convert(schema, Value.Default(schema, raw));
-  if (Value.Check(schema, value)) return value as Static<T>;
-  const problems = [...Value.Errors(schema, value)].map(
-    (e) => `${e.instancePath.replace(/^\//, '') || '(root)'}: ${e.message}`,
+  if (problems.length === 0 && Value.Check(schema, value)) return value as Static<T>;
+  problems.push(
+    ...[...Value.Errors(schema, value)].map(
+      (e) => `${e.instancePath.replace(/^\//, '') || '(root)'}: ${e.message}`,
+    ),
   );
   throw new ConfigError(problems);
 }

@@ -15,6 +15,7 @@ import type { RateLimiter } from '../http/rate-limiter.ts';
 import { randomId, sameHash, sha256 } from '../http/secrets.ts';
 import type { Meeting, MeetingStore } from '../meetings/meeting-store.ts';
 import type { SfuSelector } from '../sfu/sfu-selector.ts';
+import type { TurnCredentials } from '../sfu/turn-credentials.ts';
 import type { JoinStateSealer } from '../srp/sealed-state.ts';
 import type { SrpServer } from '../srp/srp-server.ts';
 import type { JoinMetrics } from '../observability/metrics.ts';
@@ -29,6 +30,8 @@ export interface JoinRoutesOptions {
   publicKeys: string[];
   sfu: SfuSelector;
   dsUrl: string;
+  /** Present when the deployment runs TURN (coturn with a shared secret). */
+  turn: TurnCredentials | undefined;
   metrics: JoinMetrics;
 }
 
@@ -156,6 +159,7 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
         sfuUrl,
         dsUrl: opts.dsUrl,
         expiresAt: new Date((iat + TOKEN_TTL_SECONDS) * 1000).toISOString(),
+        ...(opts.turn ? { iceServers: [opts.turn.issue()] } : {}),
       };
     },
   );

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Type } from 'typebox';
+import { ConfigError, loadConfig } from './env.ts';
+
+const Schema = Type.Object({
+  PORT: Type.Integer({ default: 80 }),
+  SECRET: Type.String({ minLength: 4 }),
+  FLAG: Type.Boolean({ default: false }),
+});
+
+describe('loadConfig', () => {
+  it('applies defaults and converts numbers and booleans', () => {
+    assert.deepEqual(loadConfig(Schema, { SECRET: 'abcd', FLAG: 'true' }), {
+      PORT: 80,
+      SECRET: 'abcd',
+      FLAG: true,
+    });
+  });
+
+  it('reads <NAME>_FILE when the variable itself is unset, trimming white space', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-config-'));
+    try {
+      writeFileSync(join(dir, 'secret'), 's3cret-from-file\n');
+      assert.equal(loadConfig(Schema, { SECRET_FILE: join(dir, 'secret') }).SECRET, 's3cret-from-file');
+      assert.equal(
+        loadConfig(Schema, { SECRET: 'direct', SECRET_FILE: join(dir, 'secret') }).SECRET,
+        'direct',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports an unreadable file and every invalid variable at once', () => {
+    assert.throws(
+      () => loadConfig(Schema, { SECRET_FILE: '/nonexistent/secret', PORT: 'eighty' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.some((p) => p.startsWith('SECRET_FILE: cannot read')) &&
+        error.problems.some((p) => p.startsWith('PORT')),
+    );
+  });
+});
