@@ -120,7 +120,7 @@ line([
     ("Resident memory", "bytes", [
         ("sum by (instance) (conclave_api_process_resident_memory_bytes" + I + ")", "api {{instance}}"),
         ("sum by (instance) (sfu_process_resident_memory_bytes" + I + ")", "sfu {{instance}}"),
-        ("sum by (instance) (process_resident_memory_bytes" + I + ")", "ds {{instance}}")], "timeseries"),
+        ("sum by (instance) (ds_process_resident_memory_bytes" + I + ")", "ds {{instance}}")], "timeseries"),
 ])
 
 dashboard = {

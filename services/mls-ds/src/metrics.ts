@@ -58,6 +58,6 @@ export class DsMetrics {
   });
 
   constructor(defaults = false) {
-    if (defaults) collectDefaultMetrics({ register: this.registry });
+    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'ds_' });
   }
 }
