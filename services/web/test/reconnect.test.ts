@@ -1,0 +1,100 @@
+/**
+ * A network blip: both signaling connections of one participant drop. The DS session resumes
+ * with its resume secret (same MLS member, no new epoch), the SFU session is rebuilt with a
+ * fresh join token, and media and chat flow again both ways.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  createMeeting,
+  diagnostics,
+  eventually,
+  joinMeeting,
+  openPanel,
+  startTestEnv,
+  type TestEnv,
+} from './support/harness.ts';
+
+describe('reconnection after a network blip', { timeout: 120_000 }, () => {
+  let env: TestEnv;
+  let host: Page;
+  let alice: Page;
+
+  before(async () => {
+    env = await startTestEnv();
+    host = await env.newPage();
+    alice = await env.newPage();
+    // Keeps a handle on the page's WebSockets so the test can cut them like a network failure.
+    await alice.addInitScript(() => {
+      const Native = WebSocket;
+      const sockets: WebSocket[] = [];
+      (globalThis as unknown as { testSockets: WebSocket[] }).testSockets = sockets;
+      globalThis.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          sockets.push(this);
+        }
+      };
+    });
+    const { link, hostLink } = await createMeeting(host, env.origin);
+    await joinMeeting(host, hostLink, 'Host');
+    await joinMeeting(alice, link, 'Alice');
+  });
+
+  after(async () => {
+    await env?.close();
+  });
+
+  it('resumes the group and the media after both connections dropped', async () => {
+    const decodingBoth = async () => {
+      const [h, a] = await Promise.all([diagnostics(host), diagnostics(alice)]);
+      return { h, a };
+    };
+    const ok = ({ h, a }: Awaited<ReturnType<typeof decodingBoth>>) =>
+      h.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10 && r.peerId === a.peerId) &&
+      a.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10);
+    const before = await eventually('media both ways', decodingBoth, ok);
+    await alice.evaluate(() => {
+      for (const s of (globalThis as unknown as { testSockets: WebSocket[] }).testSockets) {
+        if (s.readyState === WebSocket.OPEN) s.close(4000 + 999, 'network blip');
+      }
+    });
+    await eventually(
+      'reconnecting shown',
+      () => alice.textContent('.status'),
+      (t) => t === 'Reconnecting…',
+      5000,
+    );
+    const after = await eventually(
+      'media again after the blip',
+      decodingBoth,
+      (x) => x.a.peerId !== before.a.peerId && ok(x),
+      30_000,
+    );
+    assert.equal(after.a.epoch, before.a.epoch, 'the MLS session resumed: no new member, no new epoch');
+    assert.equal(after.h.size, 2);
+    assert.equal(after.a.securityCode, after.h.securityCode);
+    await eventually(
+      'status cleared',
+      () => alice.textContent('.status'),
+      (t) => t === '',
+    );
+    await openPanel(host, 'chat');
+    await openPanel(alice, 'chat');
+    await alice.fill('#chat-input', 'back again');
+    await alice.press('#chat-input', 'Enter');
+    await eventually(
+      'chat after the blip',
+      () => host.textContent('#chat-log'),
+      (t) => !!t?.includes('back again'),
+    );
+    await host.fill('#chat-input', 'welcome back');
+    await host.press('#chat-input', 'Enter');
+    await eventually(
+      'chat to the resumed member',
+      () => alice.textContent('#chat-log'),
+      (t) => !!t?.includes('welcome back'),
+    );
+  });
+});
