@@ -1,0 +1,132 @@
+/**
+ * The rest of the meeting features, with a participant whose browser only has the legacy
+ * encoded-streams API (no RTCRtpScriptTransform): hands, reactions, camera off, screen share,
+ * the host stopping someone's video, and ending the meeting for all.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  createMeeting,
+  diagnostics,
+  eventually,
+  joinMeeting,
+  openPanel,
+  startTestEnv,
+  type TestEnv,
+} from './support/harness.ts';
+
+describe('meeting features', { timeout: 180_000 }, () => {
+  let env: TestEnv;
+  let host: Page;
+  let legacy: Page;
+
+  before(async () => {
+    env = await startTestEnv();
+    host = await env.newPage();
+    legacy = await env.newPage();
+    await legacy.addInitScript(() => {
+      delete (globalThis as unknown as Record<string, unknown>)['RTCRtpScriptTransform'];
+    });
+    for (const page of [host, legacy]) page.on('dialog', (d) => void d.accept());
+    const { link, hostLink } = await createMeeting(host, env.origin);
+    await joinMeeting(host, hostLink, 'Host');
+    await joinMeeting(legacy, link, 'Lena');
+  });
+
+  after(async () => {
+    await env?.close();
+  });
+
+  it('encrypts and decrypts with legacy encoded streams when RTCRtpScriptTransform is missing', async () => {
+    const cams = (d: Awaited<ReturnType<typeof diagnostics>>) =>
+      d.remote.filter((r) => r.source === 'camera');
+    const [h, l] = await Promise.all(
+      [host, legacy].map((p) =>
+        eventually(
+          'remote camera decoding',
+          () => diagnostics(p),
+          (d) => cams(d).some((c) => c.framesDecoded > 10),
+        ),
+      ),
+    );
+    assert.equal(l!.cryptoMode, 'encoded-streams');
+    assert.equal(h!.cryptoMode, 'script-transform');
+    assert.ok(l!.crypto.encrypted > 20 && l!.crypto.decrypted > 20, JSON.stringify(l!.crypto));
+    assert.equal(h!.securityCode, l!.securityCode);
+  });
+
+  it('shows a raised hand and reactions to the others', async () => {
+    await legacy.click('#toggle-hand');
+    await openPanel(host, 'people');
+    await eventually(
+      'hand in the list',
+      () => host.textContent('#people-list'),
+      (t) => !!t?.includes('✋'),
+    );
+    assert.equal(await legacy.getAttribute('#toggle-hand', 'aria-pressed'), 'true');
+    await legacy.click('#react');
+    await legacy.click('button[aria-label="React 🎉"]');
+    await eventually(
+      'reaction',
+      () => host.textContent('.reactions'),
+      (t) => !!t?.includes('🎉 Lena'),
+    );
+  });
+
+  it('turns the camera off and on', async () => {
+    const lenaPeer = (await diagnostics(legacy)).peerId;
+    const cameraAtHost = async () =>
+      (await diagnostics(host)).remote.some((r) => r.peerId === lenaPeer && r.source === 'camera');
+    await legacy.click('#toggle-cam');
+    await eventually('camera gone at the host', cameraAtHost, (v) => !v);
+    await legacy.click('#toggle-cam');
+    await eventually('camera back at the host', cameraAtHost, (v) => v);
+  });
+
+  it('shares a screen, decrypted at the others', async () => {
+    await host.click('#toggle-screen');
+    await eventually(
+      'screen share button',
+      () => host.textContent('#toggle-screen'),
+      (t) => t === 'Stop sharing',
+      10_000,
+    );
+    await eventually(
+      'screen decoding at Lena',
+      () => diagnostics(legacy),
+      (d) => d.remote.some((r) => r.source === 'screen' && r.framesDecoded > 5),
+    );
+    await host.click('#toggle-screen');
+    await eventually(
+      'screen gone',
+      () => diagnostics(legacy),
+      (d) => !d.remote.some((r) => r.source === 'screen'),
+    );
+  });
+
+  it('lets the host stop someone’s video', async () => {
+    const lenaLeaf = (await diagnostics(host)).roster.find((r) => r.name === 'Lena')!.leaf;
+    const lenaPeer = (await diagnostics(legacy)).peerId;
+    await openPanel(host, 'people');
+    await host.click(`li[data-leaf="${lenaLeaf}"] button[data-action="stop-video"]`);
+    await eventually(
+      'Lena’s camera stopped',
+      () => legacy.textContent('#toggle-cam'),
+      (t) => t === 'Start video',
+    );
+    await eventually(
+      'no camera from Lena at the host',
+      () => diagnostics(host),
+      (d) => !d.remote.some((r) => r.peerId === lenaPeer && r.source === 'camera' && !r.paused),
+    );
+  });
+
+  it('ends the meeting for everyone', async () => {
+    await openPanel(host, 'people');
+    await host.click('#end-for-all');
+    await legacy.waitForSelector('#app[data-ended="ended"]', { timeout: 15_000 });
+    assert.match((await legacy.textContent('#app'))!, /The meeting has ended/);
+    await host.waitForSelector('#app[data-ended="ended"]');
+  });
+});
