@@ -57,7 +57,7 @@ export class DsMetrics {
     registers: [this.registry],
   });
 
-  constructor(defaults = false) {
+  constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'ds_' });
   }
 }
