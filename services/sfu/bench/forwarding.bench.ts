@@ -1,6 +1,6 @@
 /**
  * Forwarding capacity over plain RTP on 127.0.0.1: one mediasoup worker, a node of two workers
- * with one room spread over both (pipeToRouter), and a minimal Node.js UDP relay as baseline.
+ * with one room spread over both (producers piped between them), and a minimal Node.js UDP relay as baseline.
  *
  * One publisher sends 1 Mbps VP8 (30 fps, ~4 packets per frame, SFrame-like payloads behind
  * a clear VP8 prefix) and 40 kbps Opus (50 packets/s). Subscribers are added in steps; each
@@ -11,7 +11,7 @@
  * Two workers: SFU_ROUTER_MAX_PEERS is 1, so the publisher's router on worker 0 is full at
  * once and the room takes a router on worker 1; from then on each new peer goes to the router
  * with fewer peers, so subscribers alternate between the workers and the publisher's streams
- * are piped to worker 1 (pipeToRouter), as in a room larger than one router.
+ * are piped to worker 1 (src/rtc/pipes.ts), as in a room larger than one router.
  *
  * Baseline in the same run: the simplest possible SFU in Node.js (one UDP socket copying each
  * packet to every subscriber, no RTP processing), driven by the same sender and receivers.
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       0.4,
       async () => {
         const f = await plainForwarder({
-          name: 'mediasoup, 2 workers, one room (pipeToRouter)',
+          name: 'mediasoup, 2 workers, one room (piped)',
           workers: 2,
           routerMaxPeers: 1,
         });

@@ -13,7 +13,7 @@
  * Subscribers receive on PlainTransports (one per participant, one UDP socket each).
  *
  * The room spreads over the node's two workers (SFU_ROUTER_MAX_PEERS = 25: 25 participants
- * per worker, the publishers of the other half piped in with pipeToRouter).
+ * per worker, the publishers of the other half piped in over pipe transports, src/rtc/pipes.ts).
  *
  * Reported: loss per subscriber (against what the senders sent on the layers each subscriber
  * should get), forwarded packets/s, worker CPU from /proc/<pid>/stat.

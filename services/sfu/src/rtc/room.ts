@@ -6,6 +6,7 @@ import { MEDIA_CODECS } from '../media/codecs.ts';
 import type { WorkerPool, WorkerSlot } from '../media/worker-pool.ts';
 import { mediaFailure, SfuFailure } from './failure.ts';
 import type { Peer, ProducerEntry } from './peer.ts';
+import { PipeLink } from './pipes.ts';
 
 export interface RoomOptions {
   /** Peers per router before the room spreads to another worker. */
@@ -34,7 +35,7 @@ interface RoomEvents {
 /**
  * A room on this node: one Router per worker it spans, its peers, and its producers. A room
  * larger than one router's peer limit takes a router on another worker, and producers are
- * piped (pipeToRouter) to the routers whose peers consume them. Closing a room closes its
+ * piped (see PipeLink) to the routers whose peers consume them. Closing a room closes its
  * peers and routers.
  */
 export class Room extends EventEmitter<RoomEvents> {
@@ -48,6 +49,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #producers = new Map<string, ProducerEntry>();
   /** `${producerId}/${routerId}` → pipe in progress or done. */
   readonly #pipes = new Map<string, Promise<void>>();
+  /** `${sourceRouterId}>${targetRouterId}` → the pipe transports between those routers. */
+  readonly #links = new Map<string, PipeLink>();
   #audio: Promise<AudioObservers> | undefined;
   /** Serializes router assignment so concurrent joins do not over-fill or over-create routers. */
   #assigning: Promise<unknown> = Promise.resolve();
@@ -161,6 +164,11 @@ export class Room extends EventEmitter<RoomEvents> {
     return (await this.routerOf(peer)).router.rtpCapabilities;
   }
 
+  /** The pipe transports from `source` to `target`, if any producer was piped that way. */
+  pipeLink(source: RoomRouter, target: RoomRouter): PipeLink | undefined {
+    return this.#links.get(`${source.router.id}>${target.router.id}`);
+  }
+
   /** Makes `entry`'s producer consumable on `target` (same producer ID there). */
   pipeProducerTo(entry: ProducerEntry, target: RoomRouter): Promise<void> {
     const source = this.#assignment.get(entry.peer);
@@ -168,13 +176,16 @@ export class Room extends EventEmitter<RoomEvents> {
     const key = `${entry.producer.id}/${target.router.id}`;
     let pipe = this.#pipes.get(key);
     if (!pipe) {
-      pipe = source.router
-        .pipeToRouter({ producerId: entry.producer.id, router: target.router })
-        .then(() => undefined)
-        .catch((error: unknown) => {
-          this.#pipes.delete(key);
-          throw mediaFailure(error, 'media_unavailable');
-        });
+      const linkKey = `${source.router.id}>${target.router.id}`;
+      let link = this.#links.get(linkKey);
+      if (!link) {
+        link = new PipeLink(source.router, target.router);
+        this.#links.set(linkKey, link);
+      }
+      pipe = link.pipe(entry.producer).catch((error: unknown) => {
+        this.#pipes.delete(key);
+        throw mediaFailure(error, 'media_unavailable');
+      });
       this.#pipes.set(key, pipe);
     }
     return pipe;
@@ -184,6 +195,8 @@ export class Room extends EventEmitter<RoomEvents> {
     if (this.#closed) return;
     this.#routers.delete(rr.slot.index);
     for (const key of [...this.#pipes.keys()]) if (key.endsWith(`/${rr.router.id}`)) this.#pipes.delete(key);
+    for (const key of [...this.#links.keys()])
+      if (key.split('>').includes(rr.router.id)) this.#links.delete(key);
     for (const peer of rr.peers) {
       this.#assignment.delete(peer);
       peer.mediaLost();
@@ -276,6 +289,7 @@ export class Room extends EventEmitter<RoomEvents> {
     for (const rr of this.#routers.values()) rr.router.close();
     this.#routers.clear();
     this.#pipes.clear();
+    this.#links.clear();
     this.#audio = undefined;
     this.emit('close');
   }

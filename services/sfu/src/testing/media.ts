@@ -61,12 +61,14 @@ export class Vp8SimulcastSource {
   keyFrameInterval = 15;
   /** Layers currently sent (a client's encoder can drop high layers under congestion). */
   activeLayers = new Set([0, 1, 2]);
+  /** RTP packets per frame on each layer (all of `LAYERS[layer].size`; only the first has the VP8 header). */
+  packetsPerFrame = [1, 1, 1];
 
   constructor(ip: string, port: number) {
     this.#sender = new RtpSender(ip, port);
   }
 
-  /** One frame on every active layer (one packet per layer). */
+  /** One frame on every active layer (`packetsPerFrame` packets per layer). */
   sendFrame(options: { forceKeyFrame?: boolean } = {}): void {
     const n = this.#frame++;
     const keyFrame = options.forceKeyFrame || n % this.keyFrameInterval === 0;
@@ -77,26 +79,30 @@ export class Vp8SimulcastSource {
     if (n % 10 === 0) this.#sendSenderReports(n * 3000);
     for (const [index, layer] of LAYERS.entries()) {
       if (!this.activeLayers.has(index)) continue;
-      const payload = vp8EncryptedPayload({
-        keyFrame,
-        pictureId: n & 0x7fff,
-        tl0PicIdx: this.#tl0,
-        tid,
-        size: layer.size,
-      });
-      this.#octets[index]! += payload.length;
-      this.#sender.send(
-        writeRtp(
-          {
-            payloadType: VP8_PT,
-            sequenceNumber: this.#seq[index]!++,
-            timestamp: n * 3000,
-            ssrc: layer.ssrc,
-            marker: true,
-          },
-          payload,
-        ),
-      );
+      const packets = this.packetsPerFrame[index] ?? 1;
+      for (let k = 0; k < packets; k++) {
+        const payload = vp8EncryptedPayload({
+          keyFrame,
+          pictureId: n & 0x7fff,
+          tl0PicIdx: this.#tl0,
+          tid,
+          size: layer.size,
+          start: k === 0,
+        });
+        this.#octets[index]! += payload.length;
+        this.#sender.send(
+          writeRtp(
+            {
+              payloadType: VP8_PT,
+              sequenceNumber: this.#seq[index]!++,
+              timestamp: n * 3000,
+              ssrc: layer.ssrc,
+              marker: k === packets - 1,
+            },
+            payload,
+          ),
+        );
+      }
     }
   }
 
@@ -188,7 +194,7 @@ export function plainReceiverCapabilities(caps: types.RtpCapabilities): types.Rt
 export async function subscribePlain(
   peer: Peer,
   producerId: string,
-  options: { keepPackets?: boolean } = {},
+  options: { keepPackets?: boolean; preferredLayers?: { spatialLayer: number; temporalLayer: number } } = {},
 ) {
   const receiver = new RtpReceiver(options);
   const port = await receiver.bind();
@@ -200,6 +206,8 @@ export async function subscribePlain(
     producerId,
     rtpCapabilities: plainReceiverCapabilities(rr.router.rtpCapabilities) as never,
   });
+  if (options.preferredLayers)
+    await peer.setConsumerPreferredLayers({ consumerId: consumer.consumerId, ...options.preferredLayers });
   await peer.resumeConsumer(consumer.consumerId);
   return { receiver, transport, consumerId: consumer.consumerId, consumer: consumer };
 }
