@@ -42,8 +42,9 @@ describe('embedded DS: in-process state, no Redis', () => {
     assert.match(metrics, /ds_commits_total\{outcome="accepted"\} [1-9]/);
     assert.match(metrics, /ds_join_seconds_count [1-9]/);
     const labels = new Set([...metrics.matchAll(/\{([a-z_]+)=/g)].map((m) => m[1]));
-    for (const label of labels)
-      assert.ok(['type', 'outcome', 'code', 'le'].includes(label!), `label ${label}`);
+    // Service labels, plus those of prom-client's process metrics (heap space, Node version, GC kind).
+    const allowed = ['type', 'outcome', 'code', 'le', 'space', 'version', 'major', 'minor', 'patch', 'kind'];
+    for (const label of labels) assert.ok(allowed.includes(label!), `label ${label}`);
   });
 });
 
