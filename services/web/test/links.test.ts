@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generatePassword } from '@conclave/e2ee';
-import { createMeeting, startTestEnv, type TestEnv } from './support/harness.ts';
+import { createMeeting, joinMeeting, openPanel, startTestEnv, type TestEnv } from './support/harness.ts';
 
 describe('links and errors', { timeout: 120_000 }, () => {
   let env: TestEnv;
@@ -55,6 +55,29 @@ describe('links and errors', { timeout: 120_000 }, () => {
     await page.fill('#join-link', 'https://example.org/m/nope');
     await page.click('.join-form button[type="submit"]');
     assert.match((await page.textContent('#join-error')) ?? '', /link is not valid/);
+  });
+
+  it('rotates a permanent room: the old link dies, the new one works', async () => {
+    const host = await env.newPage();
+    host.on('dialog', (d) => void d.accept());
+    await host.goto(`${env.origin}/`);
+    await host.check('#permanent');
+    await host.click('#new-meeting');
+    await host.waitForSelector('#host-link', { timeout: 20_000 });
+    const oldLink = await host.inputValue('#participant-link');
+    await joinMeeting(host, await host.inputValue('#host-link'), 'Host');
+    await openPanel(host, 'people');
+    await host.click('#rotate-link');
+    await host.waitForSelector('#app[data-ended] #rotated-link', { timeout: 15_000 });
+    assert.match((await host.textContent('#app'))!, /This room has a new link/);
+    const newLink = await host.inputValue('#rotated-link');
+    assert.notEqual(new URL(newLink).pathname, new URL(oldLink).pathname);
+    const guest = await env.newPage();
+    await guest.goto(oldLink);
+    await guest.waitForSelector('#app[data-error="meeting_not_found"]', { timeout: 15_000 });
+    await guest.goto(newLink);
+    await guest.waitForSelector('#display-name');
+    await joinMeeting(guest, newLink, 'Guest');
   });
 
   it('refuses a link with the wrong password before asking for a name', async () => {

@@ -281,10 +281,15 @@ export class Meeting {
       case 'roster': {
         try {
           const r = JSON.parse(dec.decode(message.body)) as Partial<RosterEntry>;
+          const peerId = String(r.peerId ?? '');
+          // A member cannot take over another member's video: an SFU peer already named by
+          // another leaf keeps its name. The host flag is the member's own claim, shown as such.
+          const owner = [...this.roster.values()].find((e) => e.peerId === peerId && e.leaf !== sender);
+          if (peerId && owner) break;
           this.roster.set(sender, {
             leaf: sender,
             name: String(r.name ?? '').slice(0, 64) || `Participant ${sender}`,
-            peerId: String(r.peerId ?? ''),
+            peerId,
             member: String(r.member ?? ''),
             hand: r.hand === true,
             host: r.host === true,

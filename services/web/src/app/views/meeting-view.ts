@@ -18,6 +18,8 @@ interface Tile {
 
 export function meetingView(root: HTMLElement, meeting: Meeting): void {
   let panel: Panel = null;
+  /** The host's link rotation: the call ends with the old ID, the new links show after. */
+  let rotation: Promise<HTMLElement[]> | undefined;
   const tiles = new Map<string, Tile>();
   const audios = new Map<string, HTMLAudioElement>();
   const grid = h('div', { class: 'grid', id: 'grid', role: 'list', 'aria-label': 'Participants’ video' });
@@ -310,7 +312,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
             { class: 'person-name' },
             r.name,
             r.leaf === own ? ' (you)' : '',
-            r.host ? ' · host' : '',
+            r.host ? ' · says they are the host' : '',
           ),
           h(
             'span',
@@ -371,20 +373,26 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
             class: 'button',
             id: 'rotate-link',
             onclick: async () => {
-              if (!confirm('Make a new link for this permanent room? The current link and this call end.'))
+              if (
+                !confirm(
+                  'Make a new link for this permanent room? The current link stops working and this call ends for everyone; you then share the new link.',
+                )
+              )
                 return;
               try {
-                const m = await meeting.rotate();
-                const origin = location.origin;
-                replace(
-                  rotateOut,
-                  copyField(
-                    'New participant link',
-                    formatMeetingLink({ origin, meetingId: m.meetingId, password: m.password }),
-                    'rotated-link',
-                  ),
-                  copyField('New host link', formatMeetingLink({ origin, ...m }), 'rotated-host-link'),
-                );
+                rotation = meeting.rotate().then((m) => {
+                  const origin = location.origin;
+                  return [
+                    copyField(
+                      'New participant link',
+                      formatMeetingLink({ origin, meetingId: m.meetingId, password: m.password }),
+                      'rotated-link',
+                    ),
+                    copyField('New host link', formatMeetingLink({ origin, ...m }), 'rotated-host-link'),
+                  ];
+                });
+                const fields = await rotation;
+                if (!meeting.ended) replace(rotateOut, fields);
               } catch (e) {
                 toast(describeError(e).detail);
               }
@@ -495,6 +503,24 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     },
     notice: toast,
     ended(reason) {
+      if (rotation) {
+        const links = h('section', { class: 'card' }, h('p', { role: 'status' }, 'Making the new link…'));
+        replace(
+          root,
+          errorPage({
+            title: 'This room has a new link',
+            detail: 'The old link no longer works. Share the new one.',
+          }),
+          links,
+        );
+        rotation.then(
+          (fields) => replace(links, fields),
+          (error: unknown) =>
+            replace(links, h('p', { class: 'error', role: 'alert' }, describeError(error).detail)),
+        );
+        root.dataset['ended'] = reason;
+        return;
+      }
       replace(
         root,
         errorPage(
