@@ -122,6 +122,26 @@ describe('meeting features', { timeout: 180_000 }, () => {
     );
   });
 
+  it('lets the host allow a muted participant to unmute again', async () => {
+    const lenaLeaf = (await diagnostics(host)).roster.find((r) => r.name === 'Lena')!.leaf;
+    const lenaPeer = (await diagnostics(legacy)).peerId;
+    const micAtHost = async () =>
+      (await diagnostics(host)).remote.find((r) => r.peerId === lenaPeer && r.source === 'mic');
+    await openPanel(host, 'people');
+    await host.click(`li[data-leaf="${lenaLeaf}"] button[data-action="mute"]`);
+    await eventually('Lena muted', micAtHost, (m) => m?.paused === true);
+    await host.click(`li[data-leaf="${lenaLeaf}"] button[data-action="allow"]`);
+    await eventually(
+      'Lena told',
+      () => legacy.textContent('.toast:last-of-type'),
+      (t) => !!t?.includes('allows you to unmute'),
+    );
+    await legacy.click('#toggle-mic');
+    const m = await eventually('Lena audible again', micAtHost, (x) => x?.paused === false);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok((await micAtHost())!.packetsReceived > m!.packetsReceived, 'audio packets flow again');
+  });
+
   it('ends the meeting for everyone', async () => {
     await openPanel(host, 'people');
     await host.click('#end-for-all');

@@ -312,7 +312,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
             { class: 'person-name' },
             r.name,
             r.leaf === own ? ' (you)' : '',
-            r.host ? ' · says they are the host' : '',
+            r.leaf === own ? (meeting.isHost ? ' · host' : '') : r.host ? ' · host (unverified claim)' : '',
           ),
           h(
             'span',
