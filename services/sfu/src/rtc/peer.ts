@@ -354,12 +354,29 @@ export class Peer {
     return record;
   }
 
-  async pauseConsumer(consumerId: string): Promise<void> {
-    await this.#consumer(consumerId).consumer.pause();
+  /**
+   * Runs a request on one of this peer's consumers. A consumer can close under a request (its
+   * producer's owner left); that race answers consumer_not_found, like a consumer already gone.
+   */
+  async #withConsumer(consumerId: string, request: (consumer: ConsumerEntry['consumer']) => Promise<void>) {
+    const { consumer, entry } = this.#consumer(consumerId);
+    try {
+      await request(consumer);
+    } catch (error) {
+      // The worker may refuse before the consumer's close reaches us; the producer shows it first.
+      if (consumer.closed || entry.producer.closed || !this.#consumers.has(consumerId)) {
+        throw new SfuFailure('consumer_not_found', 'the consumer closed');
+      }
+      throw error;
+    }
   }
 
-  async resumeConsumer(consumerId: string): Promise<void> {
-    await this.#consumer(consumerId).consumer.resume();
+  pauseConsumer(consumerId: string): Promise<void> {
+    return this.#withConsumer(consumerId, (consumer) => consumer.pause());
+  }
+
+  resumeConsumer(consumerId: string): Promise<void> {
+    return this.#withConsumer(consumerId, (consumer) => consumer.resume());
   }
 
   closeConsumer(consumerId: string): void {
@@ -368,20 +385,24 @@ export class Peer {
     record.consumer.close();
   }
 
-  async setConsumerPreferredLayers(data: SfuRequestData<'setConsumerPreferredLayers'>): Promise<void> {
-    const { consumer } = this.#consumer(data.consumerId);
-    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
-      throw new SfuFailure('invalid_request', 'the consumer has no layers');
-    }
-    await consumer.setPreferredLayers({ spatialLayer: data.spatialLayer, temporalLayer: data.temporalLayer });
+  setConsumerPreferredLayers(data: SfuRequestData<'setConsumerPreferredLayers'>): Promise<void> {
+    return this.#withConsumer(data.consumerId, async (consumer) => {
+      if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
+        throw new SfuFailure('invalid_request', 'the consumer has no layers');
+      }
+      await consumer.setPreferredLayers({
+        spatialLayer: data.spatialLayer,
+        temporalLayer: data.temporalLayer,
+      });
+    });
   }
 
-  async setConsumerPriority(consumerId: string, priority: number): Promise<void> {
-    await this.#consumer(consumerId).consumer.setPriority(priority);
+  setConsumerPriority(consumerId: string, priority: number): Promise<void> {
+    return this.#withConsumer(consumerId, (consumer) => consumer.setPriority(priority));
   }
 
-  async requestKeyFrame(consumerId: string): Promise<void> {
-    await this.#consumer(consumerId).consumer.requestKeyFrame();
+  requestKeyFrame(consumerId: string): Promise<void> {
+    return this.#withConsumer(consumerId, (consumer) => consumer.requestKeyFrame());
   }
 
   // ---- host enforcement (called on the target peer) ---------------------------------------

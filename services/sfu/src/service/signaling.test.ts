@@ -115,6 +115,33 @@ describe('joining', () => {
     await bob.notification('producerClosed', (d) => d.producerId === second.producerId);
   });
 
+  test('requests racing a consumer whose producer is closing answer consumer_not_found, never internal', async () => {
+    const room = randomId();
+    const alice = await connect(room);
+    const bob = await connect(room);
+    const { transportId } = await bob.request('createWebRtcTransport', { direction: 'recv' });
+    // Three rounds: `produce` opens a send transport each time and a peer may hold four.
+    for (let round = 0; round < 3; round++) {
+      const { producerId } = await produce(alice, 'camera');
+      const { consumerId } = await bob.request('consume', {
+        transportId,
+        producerId,
+        rtpCapabilities: bob.welcome!.rtpCapabilities as never,
+      });
+      const closing = alice.request('closeProducer', { producerId });
+      const codes = await Promise.all(
+        (['pauseConsumer', 'resumeConsumer', 'requestKeyFrame'] as const).map((method) =>
+          bob
+            .rawAwait(method, { consumerId })
+            .then((r) => (r.ok ? 'ok' : (r.error as { code: string }).code)),
+        ),
+      );
+      await closing;
+      for (const code of codes) assert.ok(code === 'ok' || code === 'consumer_not_found', `got ${code}`);
+    }
+    assert.deepEqual((await bob.request('listProducers', {})).producers, []);
+  });
+
   test('a consumer starts paused and is resumed by its client', async () => {
     const room = randomId();
     const alice = await connect(room);
