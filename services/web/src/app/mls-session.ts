@@ -209,9 +209,17 @@ export class MlsSession {
         if (r.kind === 'application') this.#events.application(r.sender, r.message);
         return;
       }
-      case 'error':
+      case 'error': {
         if (m.code === 'stale_epoch') this.#pending = undefined;
+        // Sent just before a commit moved the group on: encrypt it again in the new epoch. The
+        // commit event came before this error, so the queue has already processed it.
+        const unsent = m.ref ? this.#unconfirmed.get(m.ref) : undefined;
+        if (m.code === 'wrong_epoch' && unsent && unsent.tries < 3) {
+          this.#unconfirmed.delete(m.ref!);
+          await this.#sendNow(unsent.kind, unsent.body, unsent.tries + 1);
+        }
         return;
+      }
       default:
         return;
     }
@@ -257,15 +265,26 @@ export class MlsSession {
       this.#enqueue(async () => {
         if (!this.#group) return reject(new Error('not in the group yet'));
         try {
-          const r = await sendApplication(this.#group, { kind, body });
-          this.#group = r.group;
-          this.#send({ t: 'app', epoch: Number(this.#group.state.groupContext.epoch), data: b64(r.message) });
+          await this.#sendNow(kind, body, 0);
           resolve();
         } catch (error) {
           reject(error);
         }
       });
     });
+  }
+
+  /** Recent messages by ref, kept until a commit makes a `wrong_epoch` for them impossible. */
+  readonly #unconfirmed = new Map<string, { kind: AppMessageKind; body: Uint8Array; tries: number }>();
+  #nextRef = 1;
+
+  async #sendNow(kind: AppMessageKind, body: Uint8Array, tries: number): Promise<void> {
+    const r = await sendApplication(this.#group!, { kind, body });
+    this.#group = r.group;
+    const id = String(this.#nextRef++);
+    this.#unconfirmed.set(id, { kind, body, tries });
+    if (this.#unconfirmed.size > 64) this.#unconfirmed.delete(this.#unconfirmed.keys().next().value!);
+    this.#send({ t: 'app', id, epoch: Number(this.#group.state.groupContext.epoch), data: b64(r.message) });
   }
 
   /** Host only: the DS removes the member and asks someone to commit the Remove. */
