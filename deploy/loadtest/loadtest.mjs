@@ -124,8 +124,13 @@ async function createMeeting() {
   const { meetingId } = created.body;
   const secret = srpSecret(password, meetingId);
   const { salt, verifier } = makeVerifier(secret);
-  const put = await http('PUT', `/v1/meetings/${meetingId}/verifier`, { salt, verifier },
-    { authorization: `Bearer ${hostSecret}` }, 'http_register_verifier');
+  const put = await http(
+    'PUT',
+    `/v1/meetings/${meetingId}/verifier`,
+    { salt, verifier },
+    { authorization: `Bearer ${hostSecret}` },
+    'http_register_verifier',
+  );
   if (!check('verifier registered (204)', put.status === 204, `status ${put.status}`)) return null;
   return { meetingId, secret, hostSecret };
 }
@@ -133,16 +138,30 @@ async function createMeeting() {
 /** SRP-6a join; returns the join answer or null (counted as a failed check). */
 async function join(meeting, asHost = false) {
   const t0 = performance.now();
-  const init = await http('POST', `/v1/meetings/${meeting.meetingId}/join/init`, undefined, {}, 'http_join_init');
-  if (!check('join/init 200', init.status === 200, `status ${init.status} ${init.body?.error ?? ''}`)) return null;
+  const init = await http(
+    'POST',
+    `/v1/meetings/${meeting.meetingId}/join/init`,
+    undefined,
+    {},
+    'http_join_init',
+  );
+  if (!check('join/init 200', init.status === 200, `status ${init.status} ${init.body?.error ?? ''}`))
+    return null;
   const proof = clientProof(meeting.secret, init.body);
-  const verify = await http('POST', `/v1/meetings/${meeting.meetingId}/join/verify`, {
-    state: init.body.state,
-    A: proof.A,
-    M1: proof.M1,
-    ...(asHost ? { hostSecret: meeting.hostSecret } : {}),
-  }, {}, 'http_join_verify');
-  if (!check('join/verify 200', verify.status === 200, `status ${verify.status} ${verify.body?.error ?? ''}`)) return null;
+  const verify = await http(
+    'POST',
+    `/v1/meetings/${meeting.meetingId}/join/verify`,
+    {
+      state: init.body.state,
+      A: proof.A,
+      M1: proof.M1,
+      ...(asHost ? { hostSecret: meeting.hostSecret } : {}),
+    },
+    {},
+    'http_join_verify',
+  );
+  if (!check('join/verify 200', verify.status === 200, `status ${verify.status} ${verify.body?.error ?? ''}`))
+    return null;
   if (!check('server proof M2 verifies', proof.verify(verify.body.M2))) return null;
   check('join token issued', typeof verify.body.token === 'string' && verify.body.token.length > 20);
   trend('srp_join', performance.now() - t0);
@@ -216,7 +235,14 @@ class DsMember {
   }
   wait(pred, ms) {
     return new Promise((resolve) => {
-      const w = { pred, resolve, timer: setTimeout(() => { this.waiters = this.waiters.filter((x) => x !== w); resolve(null); }, ms) };
+      const w = {
+        pred,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          resolve(null);
+        }, ms),
+      };
       this.waiters.push(w);
     });
   }
@@ -226,7 +252,9 @@ class DsMember {
         this.commit(m);
         break;
       case 'commit': {
-        const header = JSON.parse(Buffer.from(m.commit, 'base64').subarray(0, 4096).toString().split('\n')[0]);
+        const header = JSON.parse(
+          Buffer.from(m.commit, 'base64').subarray(0, 4096).toString().split('\n')[0],
+        );
         for (const r of m.removes) delete this.leaves[r];
         for (const a of m.adds) this.leaves[a.member] = a.leaf;
         this.epoch = m.epoch + 1;
@@ -279,15 +307,18 @@ class DsMember {
       leaves[a.member] = leaf;
       return { member: a.member, leaf };
     });
-    const head = (obj, size) => Buffer.concat([Buffer.from(`${JSON.stringify(obj)}\n`), randomBytes(size)]).toString('base64');
-    this.ws.send(JSON.stringify({
-      t: 'commit',
-      epoch: req.epoch,
-      commit: head({ epoch: req.epoch }, 600 + 120 * (adds.length + req.removes.length)),
-      ...(adds.length ? { welcome: head({ epoch: req.epoch + 1, leaves }, 1500) } : {}),
-      adds,
-      removes: req.removes.map((r) => r.member),
-    }));
+    const head = (obj, size) =>
+      Buffer.concat([Buffer.from(`${JSON.stringify(obj)}\n`), randomBytes(size)]).toString('base64');
+    this.ws.send(
+      JSON.stringify({
+        t: 'commit',
+        epoch: req.epoch,
+        commit: head({ epoch: req.epoch }, 600 + 120 * (adds.length + req.removes.length)),
+        ...(adds.length ? { welcome: head({ epoch: req.epoch + 1, leaves }, 1500) } : {}),
+        adds,
+        removes: req.removes.map((r) => r.member),
+      }),
+    );
     count('ds_commits_sent');
   }
   sendApp(size) {
@@ -305,7 +336,8 @@ class DsMember {
 }
 
 // ---- SFU peer --------------------------------------------------------------------------------
-const fingerprint = () => [...randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+const fingerprint = () =>
+  [...randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
 const ssrc = () => randomBytes(4).readUInt32BE(0) >>> 1;
 
 class SfuPeer {
@@ -320,7 +352,9 @@ class SfuPeer {
   async start() {
     const t0 = performance.now();
     this.ws = await openSocket(rewrite(this.answer.sfuUrl), 'sfu');
-    this.welcome = new Promise((resolve) => { this.resolveWelcome = resolve; });
+    this.welcome = new Promise((resolve) => {
+      this.resolveWelcome = resolve;
+    });
     this.ws.addEventListener('message', (e) => this.onMessage(JSON.parse(e.data)));
     this.ws.addEventListener('close', (e) => {
       for (const [, p] of this.pending) p.resolve(null);
@@ -328,7 +362,14 @@ class SfuPeer {
     });
     this.ws.send(JSON.stringify({ type: 'hello', v: 1, token: this.answer.token }));
     const welcome = await Promise.race([this.welcome, sleep(10_000).then(() => null)]);
-    if (!check('SFU welcome', welcome?.type === 'welcome', welcome ? JSON.stringify(welcome).slice(0, 200) : 'timeout')) return false;
+    if (
+      !check(
+        'SFU welcome',
+        welcome?.type === 'welcome',
+        welcome ? JSON.stringify(welcome).slice(0, 200) : 'timeout',
+      )
+    )
+      return false;
     trend('sfu_welcome', performance.now() - t0);
     this.caps = welcome.rtpCapabilities;
     this.send = await this.request('createWebRtcTransport', { direction: 'send' });
@@ -341,25 +382,60 @@ class SfuPeer {
       });
     }
     const mic = await this.request('produce', {
-      transportId: this.send.transportId, kind: 'audio', source: 'mic',
+      transportId: this.send.transportId,
+      kind: 'audio',
+      source: 'mic',
       rtpParameters: {
         mid: '0',
-        codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1, usedtx: 1 }, rtcpFeedback: [{ type: 'transport-cc' }] }],
-        headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 }, { uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: 10 }],
+        codecs: [
+          {
+            mimeType: 'audio/opus',
+            payloadType: 111,
+            clockRate: 48000,
+            channels: 2,
+            parameters: { useinbandfec: 1, usedtx: 1 },
+            rtcpFeedback: [{ type: 'transport-cc' }],
+          },
+        ],
+        headerExtensions: [
+          { uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 },
+          { uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: 10 },
+        ],
         encodings: [{ ssrc: ssrc(), dtx: true }],
         rtcp: { cname: b64url(8), reducedSize: true },
       },
     });
     const camera = await this.request('produce', {
-      transportId: this.send.transportId, kind: 'video', source: 'camera',
+      transportId: this.send.transportId,
+      kind: 'video',
+      source: 'camera',
       rtpParameters: {
         mid: '1',
         codecs: [
-          { mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [{ type: 'goog-remb' }, { type: 'transport-cc' }, { type: 'ccm', parameter: 'fir' }, { type: 'nack' }, { type: 'nack', parameter: 'pli' }] },
+          {
+            mimeType: 'video/VP8',
+            payloadType: 96,
+            clockRate: 90000,
+            rtcpFeedback: [
+              { type: 'goog-remb' },
+              { type: 'transport-cc' },
+              { type: 'ccm', parameter: 'fir' },
+              { type: 'nack' },
+              { type: 'nack', parameter: 'pli' },
+            ],
+          },
           { mimeType: 'video/rtx', payloadType: 97, clockRate: 90000, parameters: { apt: 96 } },
         ],
-        headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 }, { uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', id: 5 }],
-        encodings: [0, 1, 2].map((i) => ({ ssrc: ssrc(), rtx: { ssrc: ssrc() }, scalabilityMode: 'L1T3', ...(i < 2 ? { scaleResolutionDownBy: 4 / 2 ** i } : {}) })),
+        headerExtensions: [
+          { uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 },
+          { uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', id: 5 },
+        ],
+        encodings: [0, 1, 2].map((i) => ({
+          ssrc: ssrc(),
+          rtx: { ssrc: ssrc() },
+          scalabilityMode: 'L1T3',
+          ...(i < 2 ? { scaleResolutionDownBy: 4 / 2 ** i } : {}),
+        })),
         rtcp: { cname: b64url(8), reducedSize: true },
       },
     });
@@ -385,7 +461,9 @@ class SfuPeer {
           trend('sfu_request', performance.now() - t0);
           count(`sfu_${method}`);
           // A producer closed by its owner's leave while we consumed it is a normal race.
-          const race = !msg.ok && ['producer_not_found', 'consumer_not_found', 'cannot_consume'].includes(msg.error?.code);
+          const race =
+            !msg.ok &&
+            ['producer_not_found', 'consumer_not_found', 'cannot_consume'].includes(msg.error?.code);
           if (race) count('sfu_races');
           else check(`SFU ${method} ok`, msg.ok, msg.error?.code);
           resolve(msg.ok ? msg.data : null);
@@ -409,16 +487,26 @@ class SfuPeer {
     if (m.type === 'notification') {
       count(`sfu_notification_${m.method}`);
       if (m.method === 'newProducer') this.consume(m.data);
-      if (m.method === 'consumerClosed') this.consumers = this.consumers.filter((c) => c.consumerId !== m.data.consumerId);
+      if (m.method === 'consumerClosed')
+        this.consumers = this.consumers.filter((c) => c.consumerId !== m.data.consumerId);
     }
   }
   async consume(producer) {
     if (!this.recv || this.leaving) return;
-    const c = await this.request('consume', { transportId: this.recv.transportId, producerId: producer.producerId, rtpCapabilities: this.caps });
+    const c = await this.request('consume', {
+      transportId: this.recv.transportId,
+      producerId: producer.producerId,
+      rtpCapabilities: this.caps,
+    });
     if (!c) return;
     this.consumers.push(c);
     await this.request('resumeConsumer', { consumerId: c.consumerId });
-    if (c.kind === 'video') await this.request('setConsumerPreferredLayers', { consumerId: c.consumerId, spatialLayer: 1, temporalLayer: 2 });
+    if (c.kind === 'video')
+      await this.request('setConsumerPreferredLayers', {
+        consumerId: c.consumerId,
+        spatialLayer: 1,
+        temporalLayer: 2,
+      });
   }
   /** One signaling action of a participant in a running meeting. */
   async act() {
@@ -426,7 +514,10 @@ class SfuPeer {
     const r = Math.random();
     if (video.length && r < 0.4) {
       const c = video[Math.floor(Math.random() * video.length)];
-      await this.request('setConsumerPreferredLayers', { consumerId: c.consumerId, spatialLayer: Math.floor(Math.random() * 3) });
+      await this.request('setConsumerPreferredLayers', {
+        consumerId: c.consumerId,
+        spatialLayer: Math.floor(Math.random() * 3),
+      });
     } else if (video.length && r < 0.55) {
       const c = video[Math.floor(Math.random() * video.length)];
       await this.request('requestKeyFrame', { consumerId: c.consumerId });
@@ -492,7 +583,7 @@ async function participantsScenario(meetings) {
     const meeting = meetings[i % meetings.length];
     const startAt = (i / total) * P.rampSeconds * 1000;
     // Everyone leaves together at the end of the hold, so the crowd is held at full size.
-    const holdMs = (P.rampSeconds * 1000 - startAt) + P.holdSeconds * 1000;
+    const holdMs = P.rampSeconds * 1000 - startAt + P.holdSeconds * 1000;
     tasks.push(sleep(startAt).then(() => participant(meeting, holdMs)));
   }
   await Promise.all(tasks);
@@ -543,7 +634,12 @@ const summary = {
   counters: Object.fromEntries([...counters].sort()),
   failedChecks: Object.fromEntries(failures),
   latencyMs: Object.fromEntries(
-    [...trends].sort().map(([k, v]) => [k, { n: v.length, p50: round(pct(v, 50)), p95: round(pct(v, 95)), max: round(Math.max(...v)) }]),
+    [...trends]
+      .sort()
+      .map(([k, v]) => [
+        k,
+        { n: v.length, p50: round(pct(v, 50)), p95: round(pct(v, 95)), max: round(Math.max(...v)) },
+      ]),
   ),
 };
 function round(x) {
@@ -558,7 +654,10 @@ const thresholds = [
   [`sfu_request p95 < ${T.sfuP95} ms`, (lat.sfu_request?.p95 ?? Infinity) < T.sfuP95],
   [`ds_app_delivery p95 < ${T.appP95} ms`, (lat.ds_app_delivery?.p95 ?? Infinity) < T.appP95],
   ['every participant held its sessions at once', maxHeld === summary.targetParticipants],
-  [`join rate >= ${T.minJoinRatio * 100}% of ${P.joinRate}/s`, summary.joinScenarioRate >= P.joinRate * T.minJoinRatio],
+  [
+    `join rate >= ${T.minJoinRatio * 100}% of ${P.joinRate}/s`,
+    summary.joinScenarioRate >= P.joinRate * T.minJoinRatio,
+  ],
 ];
 summary.thresholds = Object.fromEntries(thresholds);
 console.log(JSON.stringify(summary, null, 2));
@@ -568,5 +667,7 @@ for (const [name, ok] of thresholds) {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}`);
   if (!ok) red = true;
 }
-console.log(`${thresholds.filter(([, ok]) => ok).length} passed, ${thresholds.filter(([, ok]) => !ok).length} failed`);
+console.log(
+  `${thresholds.filter(([, ok]) => ok).length} passed, ${thresholds.filter(([, ok]) => !ok).length} failed`,
+);
 process.exit(red ? 1 : 0);
