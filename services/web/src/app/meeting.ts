@@ -101,6 +101,11 @@ export class Meeting {
           source: info.source,
           paused: info.producerPaused,
         });
+        // Its first key frame may have been sent under a key we did not hold yet: ask again
+        // once the sender surely uses the current epoch.
+        if (consumer.kind === 'video') {
+          setTimeout(() => this.#requestKeyFrames(new Set([consumer.id])), SEND_AFTER_ADD_MS + 100);
+        }
         this.#changed();
       },
       consumerClosed: (id) => {

@@ -237,10 +237,15 @@ export class SfuSession {
     else p.resume();
   }
 
-  async #consumeLogged(info: ProducerInfo): Promise<void> {
+  async #consumeLogged(info: ProducerInfo, attempt = 0): Promise<void> {
     try {
       await this.consume(info);
     } catch (error) {
+      const code = error instanceof SfuRequestError ? error.code : '';
+      if (code === 'consumer_not_found' && attempt < 2) {
+        await new Promise((r) => setTimeout(r, 100));
+        return this.#consumeLogged(info, attempt + 1);
+      }
       console.warn('sfu: cannot consume', info.source, error instanceof Error ? error.message : error);
     }
   }
@@ -276,7 +281,15 @@ export class SfuSession {
     this.consumers.set(consumer.id, consumer);
     if (this.consumers.size === 1) performance.mark('conclave:first-consumer');
     this.#events.consumer(consumer, ci);
-    await this.request('resumeConsumer', { consumerId: consumer.id });
+    try {
+      await this.request('resumeConsumer', { consumerId: consumer.id });
+    } catch (error) {
+      // The SFU lost the consumer between consume and resume: drop ours so it can be made again.
+      consumer.close();
+      this.consumers.delete(consumer.id);
+      this.#events.consumerClosed(consumer.id);
+      throw error;
+    }
   }
 
   /** After a worker restart on the SFU: new transports, produce and consume again. */
