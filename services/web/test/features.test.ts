@@ -74,6 +74,16 @@ describe('meeting features', { timeout: 180_000 }, () => {
     );
   });
 
+  it('works from the keyboard: Enter opens a panel, Escape closes it and returns focus', async () => {
+    await legacy.focus('#open-info');
+    await legacy.keyboard.press('Enter');
+    await legacy.waitForSelector('#security-code');
+    assert.equal(await legacy.getAttribute('#open-info', 'aria-pressed'), 'true');
+    await legacy.keyboard.press('Escape');
+    assert.equal(await legacy.isHidden('#side-panel'), true);
+    assert.equal(await legacy.evaluate(() => document.activeElement?.id), 'open-info');
+  });
+
   it('turns the camera off and on', async () => {
     const lenaPeer = (await diagnostics(legacy)).peerId;
     const cameraAtHost = async () =>

@@ -83,7 +83,11 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   );
   const reactBtn = btn('react', 'React', () => {
     reactMenu.hidden = !reactMenu.hidden;
+    reactBtn.setAttribute('aria-expanded', String(!reactMenu.hidden));
+    if (!reactMenu.hidden) (reactMenu.firstElementChild as HTMLElement | null)?.focus();
   });
+  reactBtn.setAttribute('aria-haspopup', 'menu');
+  reactBtn.setAttribute('aria-expanded', 'false');
   const panelBtn = (id: string, label: string, p: Exclude<Panel, null>) =>
     btn(id, label, () => {
       panel = panel === p ? null : p;
@@ -530,6 +534,20 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
       );
       root.dataset['ended'] = reason;
     },
+  });
+  // Escape closes the reactions menu, then the side panel.
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || meeting.ended) return;
+    if (!reactMenu.hidden) {
+      reactMenu.hidden = true;
+      reactBtn.setAttribute('aria-expanded', 'false');
+      reactBtn.focus();
+    } else if (panel) {
+      const opener = panel === 'chat' ? chatBtn : panel === 'people' ? peopleBtn : infoBtn;
+      panel = null;
+      render();
+      opener.focus();
+    }
   });
   render();
   // Rendering ticks so that new frames/tracks and stats show without a change event.
