@@ -41,7 +41,9 @@ worker: system-deps ## Build the mediasoup worker from source (cached outside th
 
 .PHONY: dev
 dev: system-deps install worker ## Run the whole stack on this machine with embedded storage (no PostgreSQL or Redis)
-	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) node services/embedded/src/main.ts
+	npm run --silent build -w @conclave/web
+	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) CONCLAVE_WEB_ROOT=$${CONCLAVE_WEB_ROOT:-services/web/dist} \
+	  node services/embedded/src/main.ts
 
 .PHONY: test
 test: system-deps install worker ## Run every test suite against real PostgreSQL, Redis, mediasoup and Chromium
@@ -101,3 +103,7 @@ loadtest-smoke: install worker ## Short load test (~30 s) with the same checks a
 .PHONY: loadtest-distributed
 loadtest-distributed: system-deps install worker tools ## Smoke load test of API, DS and SFU as separate processes on PostgreSQL and Redis, through Caddy
 	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) deploy/loadtest/run.sh smoke distributed
+
+.PHONY: fuzz
+fuzz: install worker ## Fuzz the API (schemathesis), DS and SFU WebSockets and MLS bytes; long mode (FUZZ_SECONDS per target, default 300; FUZZ_MODE=ci for ~2 min)
+	FUZZ_MODE=$${FUZZ_MODE:-long} fuzz/run.sh
