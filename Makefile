@@ -41,7 +41,9 @@ worker: system-deps ## Build the mediasoup worker from source (cached outside th
 
 .PHONY: dev
 dev: system-deps install worker ## Run the whole stack on this machine with embedded storage (no PostgreSQL or Redis)
-	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) node services/embedded/src/main.ts
+	npm run --silent build -w @conclave/web
+	MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh) CONCLAVE_WEB_ROOT=$${CONCLAVE_WEB_ROOT:-services/web/dist} \
+	  node services/embedded/src/main.ts
 
 .PHONY: test
 test: system-deps install worker ## Run every test suite against real PostgreSQL, Redis, mediasoup and Chromium
