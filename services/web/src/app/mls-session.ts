@@ -227,10 +227,22 @@ export class MlsSession {
 
   async #commitRequest(m: Extract<DsServerMessage, { t: 'commit_request' }>): Promise<void> {
     if (!this.#group || BigInt(m.epoch) !== this.#group.state.groupContext.epoch) return;
-    const pending = await createMeetingCommit(this.#group, {
-      add: m.adds.map((a) => unb64(a.kp)),
-      remove: m.removes.map((r) => r.leaf),
-    });
+    let pending: Awaited<ReturnType<typeof createMeetingCommit>>;
+    try {
+      pending = await createMeetingCommit(this.#group, {
+        add: m.adds.map((a) => unb64(a.kp)),
+        remove: m.removes.map((r) => r.leaf),
+      });
+    } catch (error) {
+      // Every KeyPackage failed the credential check (forged, or made with another password):
+      // tell the DS to drop those joiners instead of leaving the request to time out forever.
+      const refused = (error as { cause?: { index: number }[] }).cause;
+      if (m.removes.length === 0 && Array.isArray(refused) && refused.length > 0) {
+        this.#send({ t: 'reject', members: refused.map((r) => m.adds[r.index]!.member) });
+        return;
+      }
+      throw error;
+    }
     this.#pending = pending;
     this.#send({
       t: 'commit',
