@@ -17,7 +17,9 @@ const stack = await startEmbeddedStack({
     CONCLAVE_JOIN_RATE_PER_MEETING: '1000000',
   },
 });
-process.stdout.write(`${JSON.stringify({ apiUrl: stack.apiUrl, dsUrl: stack.dsUrl, sfuUrl: stack.sfuUrl })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ apiUrl: stack.apiUrl, dsUrl: stack.dsUrl, sfuUrl: stack.sfuUrl })}\n`,
+);
 const stop = async () => {
   await stack.close();
   process.exit(0);
