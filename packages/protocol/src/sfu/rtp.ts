@@ -85,6 +85,8 @@ export const RtpParameters = Type.Object(
     headerExtensions: Type.Optional(Type.Array(RtpHeaderExtensionParameters, { maxItems: 16 })),
     encodings: Type.Optional(Type.Array(RtpEncodingParameters, { minItems: 1, maxItems: 3 })),
     rtcp: Type.Optional(RtcpParameters),
+    /** Sent by mediasoup-client 3.24 (`<stream id> <track id>`); the SFU does not forward it. */
+    msid: Type.Optional(Type.String({ maxLength: 256 })),
   },
   { additionalProperties: false },
 );

@@ -231,11 +231,13 @@ export class Peer {
     if (data.kind === 'audio' && encodings.length > 1) {
       throw new SfuFailure('invalid_rtp_parameters', 'audio has a single encoding');
     }
+    // The client's stream/track IDs (msid) stay with the client: consumers get their own.
+    const { msid: _msid, ...rtpParameters } = data.rtpParameters;
     let producer: types.Producer;
     try {
       producer = await transport.produce({
         kind: data.kind,
-        rtpParameters: data.rtpParameters as types.RtpParameters,
+        rtpParameters: rtpParameters as types.RtpParameters,
         appData: { source: data.source, peerId: this.id },
       });
     } catch (error) {

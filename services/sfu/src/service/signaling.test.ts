@@ -97,6 +97,26 @@ describe('joining', () => {
     assert.deepEqual(producers.data, { producers: [] });
   });
 
+  test("mediasoup-client's msid in produce parameters is accepted and not passed on to consumers", async () => {
+    const room = randomId();
+    const alice = await connect(room);
+    const { transportId } = await alice.request('createWebRtcTransport', { direction: 'send' });
+    const { producerId } = await alice.request('produce', {
+      transportId,
+      kind: 'audio',
+      source: 'mic',
+      rtpParameters: { ...opus(), msid: 'stream-1 track-1' },
+    });
+    const bob = await connect(room);
+    const recv = await bob.request('createWebRtcTransport', { direction: 'recv' });
+    const consumer = await bob.request('consume', {
+      transportId: recv.transportId,
+      producerId,
+      rtpCapabilities: bob.welcome!.rtpCapabilities as never,
+    });
+    assert.equal(JSON.stringify(consumer).includes('track-1'), false);
+  });
+
   test('a client sees producers that existed before it joined and hears about new ones', async () => {
     const room = randomId();
     const alice = await connect(room);

@@ -180,7 +180,7 @@ export class SfuSession {
     });
     if (direction === 'send') {
       t.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
-        // mediasoup-client 3.24 adds `msid`, which the SFU's schema (mediasoup 3.12) refuses.
+        // mediasoup-client 3.24 adds `msid` (local stream/track IDs); the SFU has no use for it.
         const { msid: _msid, ...parameters } = rtpParameters as typeof rtpParameters & { msid?: string };
         this.request<{ producerId: string }>('produce', {
           transportId: t.id,
