@@ -7,7 +7,10 @@ import { createMeeting, MODES, startApi, type TestApi } from './harness.ts';
 for (const mode of MODES) {
   describe(`rate limits (${mode} stores)`, () => {
     let t: TestApi;
-    const source = `203.0.113.${Math.floor(Math.random() * 200) + 20}`;
+    // Addresses unique to this run: buckets in a shared Redis must not carry counts from elsewhere.
+    const octet = () => Math.floor(Math.random() * 250) + 1;
+    const source = `203.0.113.${octet()}`;
+    const creator = `198.18.${octet()}.${octet()}`;
     before(async () => {
       t = await startApi(mode, {
         CONCLAVE_TRUST_PROXY: 'true',
@@ -18,14 +21,14 @@ for (const mode of MODES) {
     after(() => t?.close());
 
     it('join attempts per meeting are limited; other meetings are unaffected', async () => {
-      const busy = await createMeeting(t, {}, { 'x-forwarded-for': '192.0.2.1' });
-      const quiet = await createMeeting(t, {}, { 'x-forwarded-for': '192.0.2.1' });
+      const busy = await createMeeting(t, {}, { 'x-forwarded-for': creator });
+      const quiet = await createMeeting(t, {}, { 'x-forwarded-for': creator });
       const statuses = [];
       for (let i = 0; i < 7; i++) {
         const res = await t.request({
           method: 'POST',
           url: `/v1/meetings/${busy.meetingId}/join/init`,
-          headers: { 'x-forwarded-for': `192.0.2.${i + 10}` },
+          headers: { 'x-forwarded-for': `198.19.${octet()}.${i + 10}` },
         });
         statuses.push(res.statusCode);
       }

@@ -121,6 +121,13 @@ describe('hostile and broken clients (Redis, two instances)', () => {
     assert.equal(closed.code, DsCloseCode.rateLimited);
     assert.ok(flooder.dsErrors.includes('rate_limited'));
     meeting.gone.add(flooder);
+    // Junk accepted before the close may still be on its way: wait until the others' error
+    // counts stop moving (bounded) before checking them.
+    const errorCount = () => meeting.active().reduce((n, m) => n + m.errors.length, 0);
+    for (let last = -1, deadline = Date.now() + 5000; errorCount() !== last && Date.now() < deadline; ) {
+      last = errorCount();
+      await new Promise((r) => setTimeout(r, 300));
+    }
     // The DS relays ciphertext it cannot read: the others' MLS refuses the junk that got through.
     for (const m of meeting.active()) {
       assert.ok(m.errors.every((e) => String(e).includes('does not decode')));
