@@ -106,7 +106,7 @@ export async function createMeeting(
   const registered = await t.request({
     method: 'PUT',
     url: `/v1/meetings/${meetingId}/verifier`,
-    headers: { authorization: `Bearer ${hostSecret}` },
+    headers: { ...headers, authorization: `Bearer ${hostSecret}` },
     payload: { salt: s.toString(16), verifier: v.toString(16) },
   });
   if (registered.statusCode !== 204)
