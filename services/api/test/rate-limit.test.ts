@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LocalExpiringStore } from '@conclave/runtime';
 import { Redis } from 'ioredis';
-import { createMeeting, MODES, startApi, type TestApi } from './harness.ts';
+import { awayFromWindowEdge, createMeeting, MODES, startApi, type TestApi } from './harness.ts';
 
 for (const mode of MODES) {
   describe(`rate limits (${mode} stores)`, () => {
@@ -24,6 +24,7 @@ for (const mode of MODES) {
       const busy = await createMeeting(t, {}, { 'x-forwarded-for': creator });
       const quiet = await createMeeting(t, {}, { 'x-forwarded-for': creator });
       const statuses = [];
+      await awayFromWindowEdge();
       for (let i = 0; i < 7; i++) {
         const res = await t.request({
           method: 'POST',
@@ -43,6 +44,7 @@ for (const mode of MODES) {
 
     it('requests per source are limited, other sources are not, and no address is stored', async () => {
       let limited = 0;
+      await awayFromWindowEdge();
       for (let i = 0; i < 45; i++) {
         const res = await t.request({
           method: 'GET',

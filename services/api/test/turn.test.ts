@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '@conclave/runtime';
 import { loadApiConfig, trustProxySetting } from '../src/config.ts';
-import { createMeeting, join, MODES, startApi, type TestApi } from './harness.ts';
+import { awayFromWindowEdge, createMeeting, join, MODES, startApi, type TestApi } from './harness.ts';
 
 const SECRET = 'turn-shared-secret-for-tests';
 
@@ -61,6 +61,7 @@ describe('deployment settings', () => {
     });
     try {
       const statuses = [];
+      await awayFromWindowEdge();
       for (let i = 0; i < 5; i++) {
         const res = await t.request({
           method: 'GET',
