@@ -12,19 +12,19 @@ function contract(name: string, make: () => ExpiringStore) {
 
     it('claim succeeds once, then refuses until the key expires', async () => {
       const key = unique();
-      assert.equal(await store.claim(key, 150), true);
-      assert.equal(await store.claim(key, 150), false);
-      await new Promise((r) => setTimeout(r, 250));
-      assert.equal(await store.claim(key, 150), true);
+      assert.equal(await store.claim(key, 600), true);
+      assert.equal(await store.claim(key, 600), false);
+      await new Promise((r) => setTimeout(r, 750));
+      assert.equal(await store.claim(key, 600), true);
     });
 
     it('hit counts within a window and restarts after it', async () => {
       const key = unique();
-      assert.equal(await store.hit(key, 150), 1);
-      assert.equal(await store.hit(key, 150), 2);
-      assert.equal(await store.hit(key, 150), 3);
-      await new Promise((r) => setTimeout(r, 250));
-      assert.equal(await store.hit(key, 150), 1);
+      assert.equal(await store.hit(key, 600), 1);
+      assert.equal(await store.hit(key, 600), 2);
+      assert.equal(await store.hit(key, 600), 3);
+      await new Promise((r) => setTimeout(r, 750));
+      assert.equal(await store.hit(key, 600), 1);
     });
 
     it('getOrSet keeps the first value', async () => {
