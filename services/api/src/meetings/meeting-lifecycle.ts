@@ -45,21 +45,24 @@ export class MeetingLifecycle {
 
   /** Ends the call in every service; a one-off meeting is deleted, a permanent room gets new rooms. */
   async end(meeting: Meeting): Promise<void> {
-    await this.#bus.publish({ type: 'room.ended', room: meeting.sfuRoomId, grp: meeting.mlsGroupId });
-    if (meeting.permanent) await this.#meetings.renewRooms(meeting.id);
-    else await this.remove(meeting, 'ended', false);
+    if (!meeting.permanent) return this.remove(meeting, 'ended');
+    await this.#announceEnd(meeting);
+    await this.#meetings.renewRooms(meeting.id);
   }
 
   /** Deletes a meeting and ends its call. */
-  async remove(meeting: Meeting, reason: string, announce = true): Promise<void> {
-    if (announce)
-      await this.#bus.publish({ type: 'room.ended', room: meeting.sfuRoomId, grp: meeting.mlsGroupId });
+  async remove(meeting: Meeting, reason: string): Promise<void> {
+    await this.#announceEnd(meeting);
     await this.#meetings.delete(meeting.id);
     await Promise.all([
       this.#jobs.cancel(EXPIRE, meeting.id),
       this.#jobs.cancel(VERIFIER_DEADLINE, meeting.id),
     ]);
     this.#log.info({ event: 'meeting_removed', reason }, 'meeting removed');
+  }
+
+  #announceEnd(meeting: Meeting): Promise<void> {
+    return this.#bus.publish({ type: 'room.ended', room: meeting.sfuRoomId, grp: meeting.mlsGroupId });
   }
 
   /** Re-arms every pending job from the database; overdue ones run at once. */
