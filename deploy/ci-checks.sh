@@ -10,7 +10,11 @@
 #   2. compose.yaml: loaded by compose-go (the `docker compose` loader: schema, interpolation,
 #      semantics) with freshly generated secrets, with and without the turn profile; a missing
 #      required setting must be refused.
-#   3. Dockerfiles: BuildKit's parser and checks. Caddyfiles: `caddy adapt --validate`.
+#   3. Dockerfiles: BuildKit's parser and checks. Caddyfiles: `caddy adapt --validate`, and the
+#      edge Caddyfile run for real with its internal CA on loopback ports
+#      (deploy/caddy/edge-check.sh): HSTS of at least a year, CSP, Referrer-Policy no-referrer
+#      and the other headers over HTTPS, also on error responses; plain HTTP redirected to HTTPS;
+#      no request data in Caddy's log.
 #   4. Grafana dashboard: valid JSON, every queried metric defined by a service.
 #   5. Shell scripts: `bash -n`, and shellcheck when installed.
 #
@@ -98,13 +102,14 @@ step "Caddyfile (edge, internal CA)" env CONCLAVE_DOMAIN=192.0.2.10 CONCLAVE_TLS
   XDG_DATA_HOME="$tmp/caddy" XDG_CONFIG_HOME="$tmp/caddy" caddy adapt --validate --config deploy/caddy/Caddyfile --adapter caddyfile
 step "Caddyfile.http (behind an ingress)" env XDG_DATA_HOME="$tmp/caddy" XDG_CONFIG_HOME="$tmp/caddy" \
   caddy adapt --validate --config deploy/caddy/Caddyfile.http --adapter caddyfile
+step "Caddyfile (edge) served over HTTPS: HSTS, CSP, no-referrer, HTTP->HTTPS redirect" timeout 90 deploy/caddy/edge-check.sh
 
 # --- 4. Grafana dashboard -------------------------------------------------------------------------
 step "Grafana dashboard is current" bash -c 'python3 deploy/grafana/build-dashboard.py | cmp -s - deploy/grafana/conclave.json'
 step "Grafana dashboard metrics exist" python3 deploy/ci/check-dashboard.py deploy/grafana/conclave.json --source "$root"
 
 # --- 5. Shell scripts -----------------------------------------------------------------------------
-scripts_list=(deploy/ci-checks.sh deploy/loadtest/run.sh scripts/gen-secrets.sh scripts/install-tools.sh)
+scripts_list=(deploy/ci-checks.sh deploy/caddy/edge-check.sh deploy/loadtest/run.sh scripts/gen-secrets.sh scripts/install-tools.sh)
 step "shell syntax" bash -c 'for f in "$@"; do bash -n "$f" || exit 1; done' _ "${scripts_list[@]}"
 if command -v shellcheck >/dev/null; then
   step "shellcheck" shellcheck -S warning "${scripts_list[@]}"
