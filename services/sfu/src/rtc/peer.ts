@@ -52,6 +52,8 @@ const SOURCE_KIND: Record<MediaSource, MediaKind> = { mic: 'audio', camera: 'vid
 const MAX_TRANSPORTS = 4;
 const MAX_PRODUCERS = 4;
 const MAX_CONSUMERS = 2000;
+/** Minimum gap between key frame requests sent to one video sender (see `produce`). */
+const KEY_FRAME_REQUEST_SPACING_MS = 350;
 
 /**
  * One participant connection in a room: its transports, producers and consumers. Closing a
@@ -238,6 +240,10 @@ export class Peer {
       producer = await transport.produce({
         kind: data.kind,
         rtpParameters: rtpParameters as types.RtpParameters,
+        // Browsers ignore a key frame request that comes within ~300 ms of the previous one,
+        // and mediasoup then waits a full second before asking again: a new viewer's picture
+        // stalled ~1 s whenever two requests met. Spacing them out keeps every request heard.
+        keyFrameRequestDelay: data.kind === 'video' ? KEY_FRAME_REQUEST_SPACING_MS : 0,
         appData: { source: data.source, peerId: this.id },
       });
     } catch (error) {
