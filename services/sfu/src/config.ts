@@ -10,6 +10,12 @@ export const SfuEnv = Type.Object({
     default: 'ws://127.0.0.1:4443/v1/sfu',
     description: 'WebSocket URL clients use for this node; published in the node registry',
   }),
+  SFU_ACCEPTED_URLS: Type.Optional(
+    Type.String({
+      description:
+        'Comma-separated further URLs this node answers to: join tokens whose sfu claim names one of them are accepted too',
+    }),
+  ),
   SFU_NODE_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   SFU_WORKERS: Type.Integer({ default: 0, minimum: 0, maximum: 256, description: '0 = one per core' }),
   SFU_RTC_LISTEN_IP: Type.String({ default: '0.0.0.0', description: 'IP the media ports bind to' }),
@@ -51,6 +57,11 @@ export interface SfuConfig {
   host: string;
   port: number;
   publicUrl: string;
+  /**
+   * Further URLs of this node. A join token is accepted only when its `sfu` claim is
+   * `publicUrl` (with the bound port when that URL says port 0) or one of these.
+   */
+  acceptedUrls?: string[];
   nodeId: string;
   workers: number;
   rtc: {
@@ -90,6 +101,10 @@ export function configFromEnv(
     host: e.SFU_HOST,
     port: e.SFU_PORT,
     publicUrl: e.SFU_PUBLIC_URL,
+    acceptedUrls: (e.SFU_ACCEPTED_URLS ?? '')
+      .split(',')
+      .map((url) => url.trim())
+      .filter((url) => url !== ''),
     nodeId: e.SFU_NODE_ID ?? `sfu-${crypto.randomUUID()}`,
     workers: e.SFU_WORKERS || availableParallelism(),
     rtc: {
@@ -110,4 +125,30 @@ export function configFromEnv(
     workerBin: e.MEDIASOUP_WORKER_BIN,
     redisUrl: e.SFU_REDIS_URL,
   };
+}
+
+/** A URL in a comparable form (scheme and host lower-cased, default port and trailing "/" dropped). */
+export function normalizeNodeUrl(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  parsed.hash = '';
+  parsed.pathname = parsed.pathname.replace(/\/+$/, '');
+  return parsed.href.replace(/\/+$/, '');
+}
+
+/** `publicUrl` with the port actually bound when it names port 0 (tests, `SFU_PORT=0`). */
+export function boundPublicUrl(publicUrl: string, port: number): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(publicUrl);
+  } catch {
+    return publicUrl;
+  }
+  if (parsed.port !== '0') return publicUrl;
+  parsed.port = String(port);
+  return parsed.href;
 }

@@ -16,6 +16,8 @@ test('the sfu process reads its env, serves, and drains on SIGTERM until the las
       MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN,
       SFU_HOST: '127.0.0.1',
       SFU_PORT: '0',
+      // Port 0 in the public URL stands for the port bound: tokens name the node with it.
+      SFU_PUBLIC_URL: 'ws://127.0.0.1:0/v1/sfu',
       SFU_WORKERS: '1',
       SFU_RTC_LISTEN_IP: '127.0.0.1',
       SFU_RTC_PORT_BASE: String(rtcBase),
@@ -38,8 +40,9 @@ test('the sfu process reads its env, serves, and drains on SIGTERM until the las
   try {
     const port = await listening;
     const room = randomId();
+    const sfu = `ws://127.0.0.1:${port}/v1/sfu`;
     const client = new SignalingClient(port);
-    assert.equal((await client.hello(tokens.sign(tokens.claims({ room })))).type, 'welcome');
+    assert.equal((await client.hello(tokens.sign(tokens.claims({ room, sfu })))).type, 'welcome');
     const transport = await client.request('createWebRtcTransport', { direction: 'send' });
     assert.equal(transport.iceCandidates[0]?.port, rtcBase);
 
@@ -47,7 +50,7 @@ test('the sfu process reads its env, serves, and drains on SIGTERM until the las
     await client.until(() => lines.some((l) => l.event === 'sfu_draining'), 'draining log line');
     assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 503);
     const newcomer = new SignalingClient(port);
-    await newcomer.hello(tokens.sign(tokens.claims({ room: randomId() })));
+    await newcomer.hello(tokens.sign(tokens.claims({ room: randomId(), sfu })));
     assert.equal(await newcomer.closed, SfuCloseCode.TRY_AGAIN_LATER);
     assert.equal(child.exitCode, null, 'still serving the open room');
 

@@ -1,6 +1,6 @@
 import { createLogger, type EventBus, JoinTokenVerifier, type Logger } from '@conclave/runtime';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { SfuConfig } from './config.ts';
+import { boundPublicUrl, normalizeNodeUrl, type SfuConfig } from './config.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { NodeHeartbeat } from './registry/heartbeat.ts';
 import type { NodeRegistry, SfuNodeInfo } from './registry/node-registry.ts';
@@ -24,6 +24,8 @@ export interface SfuServer {
   readonly pool: WorkerPool;
   readonly metrics: SfuMetrics;
   readonly config: SfuConfig;
+  /** The URL clients reach this node at (`config.publicUrl`, with the bound port for port 0). */
+  readonly publicUrl: string;
   /** This node as the registry sees it. */
   nodeInfo(): Omit<SfuNodeInfo, 'updatedAt'>;
   /** Starts listening; resolves with the bound port. */
@@ -57,6 +59,16 @@ export async function createSfuServer(config: SfuConfig, deps: SfuDeps = {}): Pr
   const metrics = new SfuMetrics();
   metrics.observe(rooms);
 
+  // The node's identity as join tokens name it (their `sfu` claim, written by the API).
+  let publicUrl = config.publicUrl;
+  const acceptedUrls = new Set(
+    (config.acceptedUrls ?? []).map(normalizeNodeUrl).filter((url): url is string => url !== undefined),
+  );
+  const isThisNode = (claim: string): boolean => {
+    const url = normalizeNodeUrl(claim);
+    return url !== undefined && (url === normalizeNodeUrl(publicUrl) || acceptedUrls.has(url));
+  };
+
   const unsubscribe = deps.bus?.subscribe((event) => {
     if (event.type === 'room.ended') rooms.endRoom(event.room);
     else if (event.type === 'session.removed') rooms.removeSession(event.room, event.sid);
@@ -68,6 +80,7 @@ export async function createSfuServer(config: SfuConfig, deps: SfuDeps = {}): Pr
   await app.register(signalingPlugin, {
     rooms,
     verifier,
+    isThisNode,
     bus: deps.bus,
     metrics,
     log,
@@ -80,7 +93,7 @@ export async function createSfuServer(config: SfuConfig, deps: SfuDeps = {}): Pr
     const workers = pool.slots().length;
     return {
       id: config.nodeId,
-      url: config.publicUrl,
+      url: publicUrl,
       load: peers / Math.max(1, config.workers * config.routerMaxPeers),
       rooms: rooms.rooms().length,
       peers,
@@ -113,11 +126,15 @@ export async function createSfuServer(config: SfuConfig, deps: SfuDeps = {}): Pr
     pool,
     metrics,
     config,
+    get publicUrl() {
+      return publicUrl;
+    },
     nodeInfo,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
+      publicUrl = boundPublicUrl(config.publicUrl, port);
       log.info({ event: 'sfu_listening', port, workers: pool.size });
       await heartbeat?.beat();
       return port;

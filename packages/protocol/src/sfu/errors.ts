@@ -16,6 +16,8 @@ export const SFU_ERROR_CODES = [
   'token_invalid',
   /** The join token is for another room than the one asked for. */
   'token_wrong_room',
+  /** The join token names another SFU node (its `sfu` claim): ask the API for a new token. */
+  'token_wrong_node',
   /** This session was removed by the host: its token is refused. */
   'session_removed',
   /** The protocol version in `hello` is not supported. */

@@ -16,7 +16,7 @@ const clients: SignalingClient[] = [];
 
 before(async () => {
   requireWorkerBin();
-  sfu = await startTestSfu(tokens, { workers: 1 }, { bus });
+  sfu = await startTestSfu(tokens, { workers: 1, acceptedUrls: ['wss://sfu-a.example.org/v1/sfu'] }, { bus });
 });
 after(async () => {
   for (const client of clients) client.close();
@@ -221,6 +221,31 @@ describe('refusing bad tokens', () => {
       code: SfuCloseCode.TOKEN_INVALID,
       error: 'token_wrong_room',
     });
+  });
+
+  test('a token naming another SFU node is refused with token_wrong_node; this node’s URLs are accepted', async () => {
+    const room = randomId();
+    const member = await connect(room);
+    for (const other of [
+      'ws://127.0.0.2/v1/sfu',
+      'wss://sfu-b.example.org/v1/sfu',
+      'ws://127.0.0.1:4443/v1/sfu',
+      'sfu-1',
+    ]) {
+      assert.deepEqual(await refused(tokens.sign(tokens.claims({ room, sfu: other }))), {
+        code: SfuCloseCode.TOKEN_INVALID,
+        error: 'token_wrong_node',
+      });
+    }
+    // The public URL in another spelling, and a URL listed in acceptedUrls, name this node.
+    for (const same of ['WS://127.0.0.1/v1/sfu/', sfu.publicUrl, 'wss://SFU-A.example.org:443/v1/sfu']) {
+      const client = new SignalingClient(sfu.port);
+      clients.push(client);
+      const welcome = await client.hello(tokens.sign(tokens.claims({ room, sfu: same })));
+      assert.equal(welcome.type, 'welcome', `${same}: ${JSON.stringify(client.errors)}`);
+      client.close();
+    }
+    assert.equal(member.closeCode, undefined, 'the room is unaffected');
   });
 
   test('a request before hello is a protocol error (4000) and so is silence', async () => {

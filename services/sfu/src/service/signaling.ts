@@ -26,6 +26,8 @@ import type { SfuMetrics } from './metrics.ts';
 export interface SignalingOptions {
   rooms: RoomDirectory;
   verifier: JoinTokenVerifier;
+  /** Whether a token's `sfu` claim names this node. */
+  isThisNode: (sfuClaim: string) => boolean;
   bus?: EventBus;
   metrics: SfuMetrics;
   log: Logger;
@@ -41,6 +43,7 @@ const MAX_QUEUED_REQUESTS = 64;
 const CLOSE_FOR_HELLO_ERROR: Partial<Record<SfuErrorCode, number>> = {
   token_invalid: SfuCloseCode.TOKEN_INVALID,
   token_wrong_room: SfuCloseCode.TOKEN_INVALID,
+  token_wrong_node: SfuCloseCode.TOKEN_INVALID,
   session_removed: SfuCloseCode.REMOVED,
   draining: SfuCloseCode.TRY_AGAIN_LATER,
   capacity: SfuCloseCode.TRY_AGAIN_LATER,
@@ -184,6 +187,16 @@ class SignalingSession implements PeerConnection {
     if (message.room !== undefined && message.room !== claims.room) {
       this.#fail(
         { code: 'token_wrong_room', message: 'token is for another room' },
+        SfuCloseCode.TOKEN_INVALID,
+      );
+      return;
+    }
+    if (!this.#o.isThisNode(claims.sfu)) {
+      // A token the API issued for another node: a client that kept an old token after its
+      // room moved, or an API whose SFU URL does not match this node's SFU_PUBLIC_URL.
+      this.#o.log.warn({ event: 'token_for_other_node' });
+      this.#fail(
+        { code: 'token_wrong_node', message: 'token is for another SFU node: get a new one from the API' },
         SfuCloseCode.TOKEN_INVALID,
       );
       return;

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { boundPublicUrl, configFromEnv, normalizeNodeUrl } from './config.ts';
+
+const KEY =
+  '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n';
+
+test('node URLs compare in a normal form; anything that is not a URL never matches', () => {
+  assert.equal(normalizeNodeUrl('WSS://SFU1.Example.org:443/v1/sfu/'), 'wss://sfu1.example.org/v1/sfu');
+  assert.equal(normalizeNodeUrl('ws://127.0.0.1:8443/v1/sfu'), 'ws://127.0.0.1:8443/v1/sfu');
+  assert.notEqual(
+    normalizeNodeUrl('ws://127.0.0.1:8443/v1/sfu'),
+    normalizeNodeUrl('ws://127.0.0.1:8444/v1/sfu'),
+  );
+  assert.notEqual(normalizeNodeUrl('ws://h/v1/sfu'), normalizeNodeUrl('wss://h/v1/sfu'));
+  assert.equal(normalizeNodeUrl('sfu-1'), undefined);
+  assert.equal(normalizeNodeUrl(''), undefined);
+});
+
+test('port 0 in the public URL becomes the port bound; other URLs stay as they are', () => {
+  assert.equal(boundPublicUrl('ws://127.0.0.1:0/v1/sfu', 45123), 'ws://127.0.0.1:45123/v1/sfu');
+  assert.equal(boundPublicUrl('wss://sfu1.example.org/v1/sfu', 45123), 'wss://sfu1.example.org/v1/sfu');
+  assert.equal(boundPublicUrl('ws://127.0.0.1:4443/v1/sfu', 45123), 'ws://127.0.0.1:4443/v1/sfu');
+});
+
+test('SFU_ACCEPTED_URLS is a comma-separated list, empty entries ignored', () => {
+  const base = { SFU_JOIN_TOKEN_PUBLIC_KEYS: KEY };
+  assert.deepEqual(configFromEnv(base, () => '').acceptedUrls, []);
+  assert.deepEqual(
+    configFromEnv(
+      { ...base, SFU_ACCEPTED_URLS: ' wss://a.example.org/v1/sfu, ,wss://b.example.org/v1/sfu' },
+      () => '',
+    ).acceptedUrls,
+    ['wss://a.example.org/v1/sfu', 'wss://b.example.org/v1/sfu'],
+  );
+});
