@@ -30,8 +30,13 @@ const CLOSE_FOR: Record<CloseReason, number> = {
   replaced: DsCloseCode.sessionInUse,
 };
 
-/** Most client messages waiting for the store before the rate limiter refuses more. */
-const MAX_QUEUED = 64;
+/**
+ * Back-pressure: once this many client messages wait for the store, the DS stops reading the
+ * socket (TCP then pushes back on the sender) and reads again when at most `RESUME_READING`
+ * are left. Honest bursts are slowed down, not refused; the rate limits still stop floods.
+ */
+export const PAUSE_READING = 8;
+export const RESUME_READING = 4;
 /** Refused messages after which a flooding connection is closed. */
 const MAX_VIOLATIONS = 50;
 
@@ -49,6 +54,7 @@ export class MemberConnection {
   #authTimer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #queued = 0;
+  #paused = false;
   #violations = 0;
   #alive = true;
   /** Feed work received while the store call that attaches this session is in flight. */
@@ -229,7 +235,7 @@ export class MemberConnection {
       return;
     }
     // Frames arriving while authenticating are ordered after it by the chain.
-    if (!this.#messages.take(1) || !this.#bytes.take(data.length) || this.#queued >= MAX_QUEUED) {
+    if (!this.#messages.take(1) || !this.#bytes.take(data.length)) {
       this.#violations += 1;
       if (this.#violations >= MAX_VIOLATIONS) this.close(DsCloseCode.rateLimited, 'rate_limited');
       else this.#error(DsErrorCode.rateLimited);
@@ -242,12 +248,21 @@ export class MemberConnection {
     }
     this.#service.metrics.messagesIn.inc({ type: parsed.message.t });
     this.#queued += 1;
+    // Frames already read from the socket still arrive after a pause; they queue up too.
+    if (this.#queued >= PAUSE_READING && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
     const message = parsed.message;
     this.#chain = this.#chain
       .then(() => this.#handle(message))
       .catch(() => this.close(DsCloseCode.internalError, 'internal_error'))
       .finally(() => {
         this.#queued -= 1;
+        if (this.#paused && this.#queued <= RESUME_READING && this.#state !== 'closed') {
+          this.#paused = false;
+          this.#socket.resume();
+        }
       });
   }
 

@@ -1,6 +1,6 @@
 import type { DsServerMessage, ReadyMessage } from '@conclave/protocol';
 import { DsTestClient } from './ds-client.ts';
-import type { MlsEngine } from './engines.ts';
+import type { BuiltCommit, MlsEngine } from './engines.ts';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -97,6 +97,17 @@ export class SimMember {
     this.client.send({ t: 'app', epoch: this.engine.epoch, data: b64(data) });
   }
 
+  /**
+   * Encrypts every text first, then writes them all to the socket in one go without waiting
+   * for anything: a client sending a burst (a paste, a loop) as fast as it can.
+   */
+  async sendBurst(texts: string[]): Promise<void> {
+    await this.#chain;
+    const frames: string[] = [];
+    for (const text of texts) frames.push(b64(await this.engine.encrypt(text)));
+    for (const data of frames) this.client.send({ t: 'app', epoch: this.engine.epoch, data });
+  }
+
   /** Processes everything received so far. */
   settled(): Promise<void> {
     return this.#chain;
@@ -186,10 +197,23 @@ export class SimMember {
   async #commitRequest(m: Extract<DsServerMessage, { t: 'commit_request' }>): Promise<void> {
     if (this.options.crashOnCommitRequest) return this.crash();
     if (this.options.silent || m.epoch !== this.engine.epoch) return;
-    const built = await this.engine.commit(
-      m.adds.map((a) => unb64(a.kp)),
-      m.removes.map((r) => r.leaf),
-    );
+    let built: BuiltCommit;
+    try {
+      built = await this.engine.commit(
+        m.adds.map((a) => unb64(a.kp)),
+        m.removes.map((r) => r.leaf),
+      );
+    } catch (error) {
+      // Every KeyPackage failed the credential check (forged, or made with another password)
+      // and nobody is to be removed: refuse those joiners instead of letting the request time out.
+      const refused = (error as { cause?: unknown }).cause;
+      if (m.removes.length === 0 && Array.isArray(refused) && refused.length > 0) {
+        const members = refused.map((r: { index: number }) => m.adds[r.index]!.member);
+        this.client.send({ t: 'reject', members });
+        return;
+      }
+      throw error;
+    }
     this.client.send({
       t: 'commit',
       epoch: m.epoch,
