@@ -9,7 +9,10 @@ import { ApiError } from './http/api-error.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 import { MeetingLifecycle } from './meetings/meeting-lifecycle.ts';
 import { type ApiMetrics, createMetrics } from './observability/metrics.ts';
+import { Lobby } from './lobby/lobby.ts';
+import { RejoinSecrets } from './lobby/rejoin.ts';
 import { joinRoutes } from './routes/join.ts';
+import { lobbyRoutes } from './routes/lobby.ts';
 import { meetingRoutes } from './routes/meetings.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { JoinStateSealer } from './srp/sealed-state.ts';
@@ -31,7 +34,9 @@ const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): Promise<ApiApp> {
   const metrics = createMetrics();
-  const lifecycle = new MeetingLifecycle(deps.meetings, deps.bus, deps.jobs, log);
+  const lobby = new Lobby(deps.ephemeral, deps.bus);
+  const rejoins = new RejoinSecrets(deps.ephemeral, deps.bus);
+  const lifecycle = new MeetingLifecycle(deps.meetings, deps.bus, deps.jobs, log, lobby);
   const limiter = new RateLimiter(
     deps.ephemeral,
     deps.stateKey,
@@ -119,7 +124,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     creation: config.CONCLAVE_CREATION,
     defaultMeetingHours: config.CONCLAVE_DEFAULT_MEETING_HOURS,
   });
-  await app.register(joinRoutes, {
+  const joinOptions = {
     meetings: deps.meetings,
     srp: new SrpServer(),
     sealer: new JoinStateSealer(deps.stateKey),
@@ -138,7 +143,10 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
           )
         : undefined,
     metrics,
-  });
+    rejoins,
+  };
+  await app.register(joinRoutes, joinOptions);
+  await app.register(lobbyRoutes, { ...joinOptions, lobby });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await deps.jobs.start();
@@ -151,6 +159,8 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     async shutdown() {
       draining = true;
       await app.close();
+      lobby.close();
+      rejoins.close();
       await deps.close();
     },
   };

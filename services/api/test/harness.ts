@@ -120,8 +120,13 @@ export async function join(
   meetingId: string,
   password: string,
   extra: Record<string, unknown> = {},
+  initBody?: Record<string, unknown>,
 ) {
-  const init = await t.request({ method: 'POST', url: `/v1/meetings/${meetingId}/join/init` });
+  const init = await t.request({
+    method: 'POST',
+    url: `/v1/meetings/${meetingId}/join/init`,
+    ...(initBody ? { payload: initBody } : {}),
+  });
   if (init.statusCode !== 200) return { init, verify: undefined, clientAcceptedServer: false };
   const { salt, B, state } = init.json();
   const step1 = await new SRPClientSession(srpRoutines).step1(meetingId, password);

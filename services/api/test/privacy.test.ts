@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SRPClientSession } from 'tssrp6a';
 import {
   capturedLogLines,
   createMeeting,
   join,
   MODES,
   randomSecret,
+  srpRoutines,
   startApi,
   type TestApi,
 } from './harness.ts';
@@ -38,6 +40,26 @@ const ALLOWED_COLUMNS: Record<string, string[]> = {
   ],
 };
 const PARTICIPANT_WORDS = /name|ip|addr|agent|participant|session|user|member|join|email|device|peer|sid/i;
+
+async function knockOn(
+  t: TestApi,
+  meetingId: string,
+  password: string,
+  sealedName: string,
+  headers: Record<string, string>,
+) {
+  const init = (
+    await t.request({ method: 'POST', url: `/v1/meetings/${meetingId}/knock/init`, headers })
+  ).json();
+  const step1 = await new SRPClientSession(srpRoutines).step1(meetingId, password);
+  const step2 = await step1.step2(BigInt(`0x${init.salt}`), BigInt(`0x${init.B}`));
+  return t.request({
+    method: 'POST',
+    url: `/v1/meetings/${meetingId}/knock/verify`,
+    headers,
+    payload: { state: init.state, A: step2.A.toString(16), M1: step2.M1.toString(16), sealedName },
+  });
+}
 
 for (const mode of MODES) {
   describe(`privacy (${mode} stores)`, () => {
@@ -96,6 +118,38 @@ for (const mode of MODES) {
         payload: { state: 'x', A: 'zz', M1: 1 },
       });
       await t.request({ method: 'GET', url: `/v1/meetings/${m.meetingId}#${m.password}`, headers });
+      // A knock on the locked meeting: its ID, secret and sealed name stay out of the logs too.
+      await t.request({
+        method: 'PUT',
+        url: `/v1/meetings/${m.meetingId}/lock`,
+        headers: { ...headers, authorization: `Bearer ${m.hostSecret}` },
+        payload: { locked: true },
+      });
+      const sealedName = `sealedNameCanary${randomSecret()}`;
+      const knock = await knockOn(t, m.meetingId, m.password, sealedName, headers);
+      assert.equal(knock.statusCode, 202, knock.body);
+      const { knockId, knockSecret } = knock.json();
+      secrets.push(sealedName, knockId, knockSecret);
+      const lobby = await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/lobby/wait`,
+        headers: { ...headers, authorization: `Bearer ${m.hostSecret}` },
+        payload: { waitSeconds: 0 },
+      });
+      assert.equal(lobby.json().knocks[0].sealedName, sealedName);
+      await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/lobby/${knockId}/admit`,
+        headers: { ...headers, authorization: `Bearer ${m.hostSecret}` },
+      });
+      const admitted = await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/knock/${knockId}/wait`,
+        headers,
+        payload: { knockSecret, waitSeconds: 0 },
+      });
+      assert.equal(admitted.statusCode, 200);
+      secrets.push(admitted.json().token, admitted.json().rejoin);
       await t.request({
         method: 'POST',
         url: `/v1/meetings/${m.meetingId}/end`,

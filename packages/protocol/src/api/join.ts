@@ -13,6 +13,16 @@ export const JoinChallenge = Type.Object(
 );
 export type JoinChallenge = Static<typeof JoinChallenge>;
 
+/**
+ * Optional body of `join/init`. A locked meeting still lets in the host (its host secret) and
+ * people coming back after a dropped connection (the rejoin secret of their last join).
+ */
+export const JoinInitBody = Type.Object(
+  { hostSecret: Type.Optional(Secret128), rejoin: Type.Optional(Secret128) },
+  { additionalProperties: false },
+);
+export type JoinInitBody = Static<typeof JoinInitBody>;
+
 export const JoinProofBody = Type.Object(
   {
     state: Type.String({ minLength: 1, maxLength: 1024 }),
@@ -20,6 +30,8 @@ export const JoinProofBody = Type.Object(
     M1: HexInteger(64),
     /** Present only when the host joins: proves the host role. */
     hostSecret: Type.Optional(Secret128),
+    /** The rejoin secret of an earlier join: passes a lock; single use. */
+    rejoin: Type.Optional(Secret128),
   },
   { additionalProperties: false },
 );
@@ -35,6 +47,13 @@ export const JoinGranted = Type.Object(
     sfuUrl: Type.String(),
     dsUrl: Type.String(),
     expiresAt: Type.String({ format: 'date-time' }),
+    /**
+     * Lets this session back in while the meeting is locked (a new join after a dropped
+     * connection). Single use, bound to this meeting and session; renew it before
+     * `rejoinExpiresAt` with `POST /v1/meetings/{meetingId}/rejoin/renew`.
+     */
+    rejoin: Type.Optional(Secret128),
+    rejoinExpiresAt: Type.Optional(Type.String({ format: 'date-time' })),
     /** TURN servers with short-lived credentials, when the deployment runs TURN. */
     iceServers: Type.Optional(
       Type.Array(

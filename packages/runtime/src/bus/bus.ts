@@ -6,7 +6,9 @@ export type BusEvent =
   /** The host ended the meeting (or it expired): close the SFU room and the MLS group. */
   | { type: 'room.ended'; room: string; grp: string }
   /** A session was removed by the host: refuse its token from now on and drop its connections. */
-  | { type: 'session.removed'; room: string; grp: string; sid: string };
+  | { type: 'session.removed'; room: string; grp: string; sid: string }
+  /** The lobby of the meeting with this group changed (a knock arrived or was answered): wake waiters. */
+  | { type: 'lobby.changed'; grp: string };
 
 export type BusHandler = (event: BusEvent) => void;
 export type Unsubscribe = () => void;

@@ -13,6 +13,7 @@ const BusEventSchema = Type.Union([
     grp: Type.String(),
     sid: Type.String(),
   }),
+  Type.Object({ type: Type.Literal('lobby.changed'), grp: Type.String() }),
 ]);
 
 /** Redis pub/sub bus for the distributed mode: every instance of every service hears every event. */

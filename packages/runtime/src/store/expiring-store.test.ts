@@ -33,6 +33,9 @@ function contract(name: string, make: () => ExpiringStore) {
       assert.equal(await store.getOrSet(key, 'b', 1000), 'a');
       await store.delete(key);
       assert.equal(await store.getOrSet(key, 'c', 1000), 'c');
+      assert.equal(await store.get(key), 'c');
+      await store.delete(key);
+      assert.equal(await store.get(key), null);
     });
   });
 }

@@ -40,6 +40,10 @@ export class LocalExpiringStore implements ExpiringStore {
     return entry.value;
   }
 
+  async get(key: string): Promise<string | null> {
+    return this.#live(key)?.value ?? null;
+  }
+
   async delete(key: string): Promise<void> {
     this.#entries.delete(key);
   }

@@ -31,6 +31,10 @@ export class RedisExpiringStore implements ExpiringStore {
     return previous;
   }
 
+  async get(key: string): Promise<string | null> {
+    return this.#redis.get(this.#prefix + key);
+  }
+
   async delete(key: string): Promise<void> {
     await this.#redis.del(this.#prefix + key);
   }

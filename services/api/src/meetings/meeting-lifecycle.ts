@@ -1,4 +1,5 @@
 import type { EventBus, JobScheduler, Logger } from '@conclave/runtime';
+import type { Lobby } from '../lobby/lobby.ts';
 import type { Meeting, MeetingStore } from './meeting-store.ts';
 
 const EXPIRE = 'meeting.expire';
@@ -15,8 +16,10 @@ export class MeetingLifecycle {
   readonly #bus: EventBus;
   readonly #jobs: JobScheduler;
   readonly #log: Logger;
+  readonly #lobby: Lobby | undefined;
 
-  constructor(meetings: MeetingStore, bus: EventBus, jobs: JobScheduler, log: Logger) {
+  constructor(meetings: MeetingStore, bus: EventBus, jobs: JobScheduler, log: Logger, lobby?: Lobby) {
+    this.#lobby = lobby;
     this.#meetings = meetings;
     this.#bus = bus;
     this.#jobs = jobs;
@@ -61,8 +64,10 @@ export class MeetingLifecycle {
     this.#log.info({ event: 'meeting_removed', reason }, 'meeting removed');
   }
 
-  #announceEnd(meeting: Meeting): Promise<void> {
-    return this.#bus.publish({ type: 'room.ended', room: meeting.sfuRoomId, grp: meeting.mlsGroupId });
+  /** Tells the SFU and the DS; people waiting in the lobby are forgotten with the call. */
+  async #announceEnd(meeting: Meeting): Promise<void> {
+    await this.#lobby?.clear(meeting.id, meeting.mlsGroupId);
+    await this.#bus.publish({ type: 'room.ended', room: meeting.sfuRoomId, grp: meeting.mlsGroupId });
   }
 
   /** Re-arms every pending job from the database; overdue ones run at once. */

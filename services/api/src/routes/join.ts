@@ -2,11 +2,16 @@ import {
   ErrorBody,
   JoinChallenge,
   JoinGranted,
+  JoinInitBody,
   JoinProofBody,
   JoinTokenPublicKeys,
   MeetingParams,
+  RejoinRenewBody,
+  RejoinRenewed,
   type Role,
 } from '@conclave/protocol';
+import { Type } from 'typebox';
+import type { RejoinSecrets } from '../lobby/rejoin.ts';
 import type { ExpiringStore, JoinTokenSigner } from '@conclave/runtime';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApiError } from '../http/api-error.ts';
@@ -33,13 +38,14 @@ export interface JoinRoutesOptions {
   /** Present when the deployment runs TURN (coturn with a shared secret). */
   turn: TurnCredentials | undefined;
   metrics: JoinMetrics;
+  rejoins: RejoinSecrets;
 }
 
 /** Server SRP state and join tokens live this long (PROTOCOL §3). */
-const STATE_TTL_MS = 60_000;
+export const STATE_TTL_MS = 60_000;
 const TOKEN_TTL_SECONDS = 60;
 
-const errors = {
+export const errors = {
   400: ErrorBody,
   401: ErrorBody,
   403: ErrorBody,
@@ -49,8 +55,8 @@ const errors = {
   429: ErrorBody,
 };
 
-/** The meeting must exist, have a verifier, have started, and be unlocked. */
-function assertJoinable(
+/** The meeting must exist, have a verifier and have started. */
+export function assertReady(
   meeting: Meeting,
 ): asserts meeting is Meeting & { srpSalt: string; srpVerifier: string } {
   if (meeting.srpVerifier === null || meeting.srpSalt === null) {
@@ -59,38 +65,136 @@ function assertJoinable(
   if (meeting.startsAt && meeting.startsAt.getTime() > Date.now()) {
     throw new ApiError('meeting_not_started', `the meeting starts at ${meeting.startsAt.toISOString()}`);
   }
-  if (meeting.locked) throw new ApiError('meeting_locked', 'the meeting is locked');
 }
 
-function parseHex(value: string): bigint {
+const lockedError = () => new ApiError('meeting_locked', 'the meeting is locked');
+
+const isHostSecret = (meeting: Meeting, secret: string | undefined) =>
+  secret !== undefined && sameHash(sha256(secret), meeting.hostSecretHash);
+
+/** Lets an optional body be left out entirely (no content, no content type). */
+export async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
+  request.body ??= {};
+}
+
+export function parseHex(value: string): bigint {
   return BigInt(`0x${value}`);
 }
 
+/** Step 1 of SRP-6a for a ready meeting: the challenge with the sealed server state. */
+export function srpChallenge(
+  srp: SrpServer,
+  sealer: JoinStateSealer,
+  meeting: Meeting & { srpSalt: string; srpVerifier: string },
+): JoinChallenge {
+  const { b, B } = srp.challenge(parseHex(meeting.srpVerifier));
+  const state = sealer.seal({ id: randomId(), meetingId: meeting.id, b, B, exp: Date.now() + STATE_TTL_MS });
+  return { salt: meeting.srpSalt, B: B.toString(16), state };
+}
+
+/**
+ * Step 2 of SRP-6a: unseals the state (single use), loads the meeting and checks the proof.
+ * `gate` runs on the loaded meeting before the proof is checked (the lock check).
+ */
+export async function srpVerify(
+  opts: Pick<JoinRoutesOptions, 'meetings' | 'srp' | 'sealer' | 'ephemeral' | 'metrics'>,
+  meetingId: string,
+  body: { state: string; A: string; M1: string },
+  gate: (meeting: Meeting) => Promise<void>,
+): Promise<{ meeting: Meeting; M2: string }> {
+  const unsealed = opts.sealer.unseal(body.state);
+  if (!unsealed.ok)
+    throw new ApiError(unsealed.code, 'the join handshake state is invalid or expired; start again');
+  const { state } = unsealed;
+  if (state.meetingId !== meetingId)
+    throw new ApiError('join_state_invalid', 'the join state belongs to another meeting');
+  if (!(await opts.ephemeral.claim(`srp:${state.id}`, STATE_TTL_MS))) {
+    throw new ApiError('join_state_replayed', 'this join handshake state was already used; start again');
+  }
+  const meeting = await requireMeeting(opts.meetings, meetingId);
+  assertReady(meeting);
+  await gate(meeting);
+  const result = opts.srp.verify(
+    parseHex(meeting.srpVerifier),
+    state.b,
+    state.B,
+    parseHex(body.A),
+    parseHex(body.M1),
+  );
+  opts.metrics.joins.inc({ result: result.ok ? 'ok' : result.code });
+  if (!result.ok) {
+    throw result.code === 'wrong_password'
+      ? new ApiError('wrong_password', 'wrong meeting password')
+      : new ApiError('invalid_srp_value', 'the client public value A is invalid');
+  }
+  return { meeting, M2: result.M2.toString(16) };
+}
+
+/** A join token (and a rejoin secret) for a meeting whose password was just proven. */
+export async function grantJoin(
+  opts: Pick<JoinRoutesOptions, 'signer' | 'sfu' | 'dsUrl' | 'turn' | 'rejoins'>,
+  meeting: Meeting,
+  role: Role,
+  M2: string,
+): Promise<JoinGranted> {
+  const iat = Math.floor(Date.now() / 1000);
+  const sid = randomId();
+  const sfuUrl = await opts.sfu.urlForRoom(meeting.sfuRoomId);
+  const token = opts.signer.sign({
+    v: 1,
+    sid,
+    room: meeting.sfuRoomId,
+    grp: meeting.mlsGroupId,
+    role,
+    sfu: sfuUrl,
+    ds: opts.dsUrl,
+    iat,
+    exp: iat + TOKEN_TTL_SECONDS,
+  });
+  const rejoin = await opts.rejoins.issue(meeting.id, meeting.sfuRoomId, sid);
+  return {
+    M2,
+    token,
+    role,
+    sfuUrl,
+    dsUrl: opts.dsUrl,
+    expiresAt: new Date((iat + TOKEN_TTL_SECONDS) * 1000).toISOString(),
+    rejoin: rejoin.rejoin,
+    rejoinExpiresAt: new Date(rejoin.expiresAt).toISOString(),
+    ...(opts.turn ? { iceServers: [opts.turn.issue()] } : {}),
+  };
+}
+
 export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (app, opts) => {
-  const { meetings, srp, sealer, ephemeral, limiter, metrics } = opts;
+  const { meetings, srp, sealer, limiter, rejoins } = opts;
 
   app.post(
     '/v1/meetings/:meetingId/join/init',
     {
       schema: {
         summary: 'SRP-6a step 1: get the salt and the server public value B',
+        description:
+          'A locked meeting answers 423 meeting_locked unless the body carries the host secret or a live rejoin secret.',
         params: MeetingParams,
+        body: Type.Optional(JoinInitBody),
         response: { 200: JoinChallenge, ...errors },
       },
+      preValidation: emptyBodyAsObject,
     },
     async (request) => {
       await limiter.checkMeetingJoin(request.params.meetingId);
       const meeting = await requireMeeting(meetings, request.params.meetingId);
-      assertJoinable(meeting);
-      const { b, B } = srp.challenge(parseHex(meeting.srpVerifier));
-      const state = sealer.seal({
-        id: randomId(),
-        meetingId: meeting.id,
-        b,
-        B,
-        exp: Date.now() + STATE_TTL_MS,
-      });
-      return { salt: meeting.srpSalt, B: B.toString(16), state };
+      assertReady(meeting);
+      const pass = request.body ?? {};
+      if (meeting.locked) {
+        if (pass.hostSecret !== undefined && !isHostSecret(meeting, pass.hostSecret))
+          throw new ApiError('wrong_host_secret', 'wrong host secret');
+        const through =
+          pass.hostSecret !== undefined ||
+          (pass.rejoin !== undefined && (await rejoins.valid(pass.rejoin, meeting.id, meeting.sfuRoomId)));
+        if (!through) throw lockedError();
+      }
+      return srpChallenge(srp, sealer, meeting);
     },
   );
 
@@ -106,61 +210,46 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
     },
     async (request) => {
       const { meetingId } = request.params;
+      const { hostSecret, rejoin } = request.body;
       await limiter.checkMeetingJoin(meetingId);
-      const unsealed = sealer.unseal(request.body.state);
-      if (!unsealed.ok)
-        throw new ApiError(unsealed.code, 'the join handshake state is invalid or expired; start again');
-      const { state } = unsealed;
-      if (state.meetingId !== meetingId)
-        throw new ApiError('join_state_invalid', 'the join state belongs to another meeting');
-      if (!(await ephemeral.claim(`srp:${state.id}`, STATE_TTL_MS))) {
-        throw new ApiError('join_state_replayed', 'this join handshake state was already used; start again');
-      }
-      const meeting = await requireMeeting(meetings, meetingId);
-      assertJoinable(meeting);
-      const A = parseHex(request.body.A);
-      const result = srp.verify(
-        parseHex(meeting.srpVerifier),
-        state.b,
-        state.B,
-        A,
-        parseHex(request.body.M1),
-      );
-      metrics.joins.inc({ result: result.ok ? 'ok' : result.code });
-      if (!result.ok) {
-        throw result.code === 'wrong_password'
-          ? new ApiError('wrong_password', 'wrong meeting password')
-          : new ApiError('invalid_srp_value', 'the client public value A is invalid');
-      }
-      let role: Role = 'participant';
-      if (request.body.hostSecret !== undefined) {
-        if (!sameHash(sha256(request.body.hostSecret), meeting.hostSecretHash)) {
-          throw new ApiError('wrong_host_secret', 'wrong host secret');
+      let lockPassedWithRejoin = false;
+      const { meeting, M2 } = await srpVerify(opts, meetingId, request.body, async (m) => {
+        if (!m.locked || isHostSecret(m, hostSecret)) return;
+        if (rejoin !== undefined && (await rejoins.valid(rejoin, m.id, m.sfuRoomId))) {
+          lockPassedWithRejoin = true;
+          return;
         }
+        throw lockedError();
+      });
+      let role: Role = 'participant';
+      if (hostSecret !== undefined) {
+        if (!isHostSecret(meeting, hostSecret)) throw new ApiError('wrong_host_secret', 'wrong host secret');
         role = 'host';
       }
-      const iat = Math.floor(Date.now() / 1000);
-      const sfuUrl = await opts.sfu.urlForRoom(meeting.sfuRoomId);
-      const token = opts.signer.sign({
-        v: 1,
-        sid: randomId(),
-        room: meeting.sfuRoomId,
-        grp: meeting.mlsGroupId,
-        role,
-        sfu: sfuUrl,
-        ds: opts.dsUrl,
-        iat,
-        exp: iat + TOKEN_TTL_SECONDS,
-      });
-      return {
-        M2: result.M2.toString(16),
-        token,
-        role,
-        sfuUrl,
-        dsUrl: opts.dsUrl,
-        expiresAt: new Date((iat + TOKEN_TTL_SECONDS) * 1000).toISOString(),
-        ...(opts.turn ? { iceServers: [opts.turn.issue()] } : {}),
-      };
+      // Single use: the grant below carries the next one.
+      if (lockPassedWithRejoin && !(await rejoins.consume(rejoin!, meeting.id, meeting.sfuRoomId))) {
+        throw new ApiError('rejoin_invalid', 'this rejoin secret was already used or has expired');
+      }
+      return grantJoin(opts, meeting, role, M2);
+    },
+  );
+
+  app.post(
+    '/v1/meetings/:meetingId/rejoin/renew',
+    {
+      schema: {
+        summary: 'Exchange a live rejoin secret for a fresh one (the old one stops working)',
+        params: MeetingParams,
+        body: RejoinRenewBody,
+        response: { 200: RejoinRenewed, ...errors },
+      },
+    },
+    async (request) => {
+      const meeting = await requireMeeting(meetings, request.params.meetingId);
+      const sid = await rejoins.consume(request.body.rejoin, meeting.id, meeting.sfuRoomId);
+      if (!sid) throw new ApiError('rejoin_invalid', 'this rejoin secret was already used or has expired');
+      const next = await rejoins.issue(meeting.id, meeting.sfuRoomId, sid);
+      return { rejoin: next.rejoin, rejoinExpiresAt: new Date(next.expiresAt).toISOString() };
     },
   );
 
