@@ -298,16 +298,26 @@ export class Peer {
       throw new SfuFailure('limit_reached', `at most ${MAX_CONSUMERS} consumers per peer`);
     }
     const rr = await this.room.routerOf(this);
-    await this.room.pipeProducerTo(entry, rr);
+    // The producer closing under the request (its owner left) is a producer_not_found, not a
+    // media failure, whichever step of piping and consuming it interrupts.
+    const gone = () =>
+      entry.producer.closed || this.room.producer(entry.producer.id) !== entry
+        ? new SfuFailure('producer_not_found', 'the producer closed')
+        : undefined;
+    try {
+      await this.room.pipeProducerTo(entry, rr);
+    } catch (error) {
+      throw gone() ?? error;
+    }
     const rtpCapabilities = data.rtpCapabilities as types.RtpCapabilities;
     let canConsume: boolean;
     try {
       canConsume = rr.router.canConsume({ producerId: entry.producer.id, rtpCapabilities });
     } catch (error) {
-      throw mediaFailure(error, 'cannot_consume');
+      throw gone() ?? mediaFailure(error, 'cannot_consume');
     }
     if (!canConsume)
-      throw new SfuFailure('cannot_consume', 'your RTP capabilities cannot receive this producer');
+      throw gone() ?? new SfuFailure('cannot_consume', 'your RTP capabilities cannot receive this producer');
     let consumer: types.Consumer;
     try {
       consumer = await transport.consume({
@@ -317,11 +327,19 @@ export class Peer {
         appData: { source: entry.source },
       });
     } catch (error) {
-      throw mediaFailure(error, 'cannot_consume');
+      throw gone() ?? mediaFailure(error, 'cannot_consume');
     }
     if (this.#closed) {
       consumer.close();
       throw new SfuFailure('not_joined', 'peer closed');
+    }
+    // The producer may have closed while the worker made the consumer: its consumers were
+    // closed (and announced) before this one existed here, so this one must not be handed out.
+    const closed =
+      gone() ?? (consumer.closed ? new SfuFailure('producer_not_found', 'the producer closed') : undefined);
+    if (closed) {
+      consumer.close();
+      throw closed;
     }
     this.#adoptConsumer(consumer, entry);
     return {
@@ -371,11 +389,40 @@ export class Peer {
     try {
       await request(consumer);
     } catch (error) {
-      // The worker may refuse before the consumer's close reaches us; the producer shows it first.
+      // The worker may refuse before the consumer's close reaches us (mediasoup delivers worker
+      // notifications a tick after responses); the producer shows it first. Close it here, so
+      // the client gets consumerClosed before this answer, never a bare consumer_not_found.
       if (consumer.closed || entry.producer.closed || !this.#consumers.has(consumerId)) {
+        this.#dropConsumer(consumerId);
         throw new SfuFailure('consumer_not_found', 'the consumer closed');
       }
       throw error;
+    }
+  }
+
+  /**
+   * Closes a consumer the client did not close and tells the client (`consumerClosed`), once.
+   * Safe when mediasoup already closed it.
+   */
+  #dropConsumer(consumerId: string): void {
+    const record = this.#consumers.get(consumerId);
+    if (!record) return;
+    if (!record.consumer.closed) {
+      record.consumer.close(); // the 'close' observer notifies
+      return;
+    }
+    this.#consumers.delete(consumerId);
+    if (!this.#closed && !record.closedByClient) this.#conn.notify('consumerClosed', { consumerId });
+  }
+
+  /**
+   * A producer of the room closed: its consumers here close now, announced with
+   * `consumerClosed` before anything else this peer is told or answered, instead of when the
+   * worker's notification arrives a tick later (or, for a piped producer, after the pipe closes).
+   */
+  producerGone(entry: ProducerEntry): void {
+    for (const [consumerId, record] of [...this.#consumers]) {
+      if (record.entry === entry) this.#dropConsumer(consumerId);
     }
   }
 

@@ -226,7 +226,9 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#producers.delete(entry.producer.id);
     for (const key of [...this.#pipes.keys()])
       if (key.startsWith(`${entry.producer.id}/`)) this.#pipes.delete(key);
-    if (!this.#closed) this.broadcast('producerClosed', { producerId: entry.producer.id }, entry.peer);
+    if (this.#closed) return;
+    for (const peer of this.#peers.values()) if (peer !== entry.peer) peer.producerGone(entry);
+    this.broadcast('producerClosed', { producerId: entry.producer.id }, entry.peer);
   }
 
   /** Active speaker and audio levels are observed on one router; audio from others is piped there. */
