@@ -206,6 +206,8 @@ describe('a meeting in the browser', { timeout: 240_000 }, () => {
     await carol.goto(link);
     await carol.waitForSelector('#app[data-error="meeting_locked"]', { timeout: 15_000 });
     assert.match((await carol.textContent('#app'))!, /This meeting is locked/);
+    // Refused, but offered the lobby (services/web/test/lobby.test.ts follows it through).
+    assert.equal(await carol.isVisible('#ask-to-join'), true);
     assert.equal((await diag(host)).size, 2);
   });
 

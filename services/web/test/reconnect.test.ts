@@ -1,7 +1,8 @@
 /**
  * A network blip: both signaling connections of one participant drop. The DS session resumes
  * with its resume secret (same MLS member, no new epoch), the SFU session is rebuilt with a
- * fresh join token, and media and chat flow again both ways.
+ * fresh join token, and media and chat flow again both ways. A lock set meanwhile does not keep
+ * the participant out: the fresh token is asked for with the session's rejoin secret.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +21,13 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
   let env: TestEnv;
   let host: Page;
   let alice: Page;
+  let hostLink: string;
+  const blip = () =>
+    alice.evaluate(() => {
+      for (const s of (globalThis as unknown as { testSockets: WebSocket[] }).testSockets) {
+        if (s.readyState === WebSocket.OPEN) s.close(4000 + 999, 'network blip');
+      }
+    });
 
   before(async () => {
     env = await startTestEnv();
@@ -37,7 +45,9 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
         }
       };
     });
-    const { link, hostLink } = await createMeeting(host, env.origin);
+    const created = await createMeeting(host, env.origin);
+    const link = created.link;
+    hostLink = created.hostLink;
     await joinMeeting(host, hostLink, 'Host');
     await joinMeeting(alice, link, 'Alice');
   });
@@ -55,11 +65,7 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
       h.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10 && r.peerId === a.peerId) &&
       a.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10);
     const before = await eventually('media both ways', decodingBoth, ok);
-    await alice.evaluate(() => {
-      for (const s of (globalThis as unknown as { testSockets: WebSocket[] }).testSockets) {
-        if (s.readyState === WebSocket.OPEN) s.close(4000 + 999, 'network blip');
-      }
-    });
+    await blip();
     await eventually(
       'reconnecting shown',
       () => alice.textContent('.status'),
@@ -96,5 +102,53 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
       () => alice.textContent('#chat-log'),
       (t) => !!t?.includes('welcome back'),
     );
+  });
+
+  it('comes back through a lock the host set meanwhile, with its rejoin secret', async () => {
+    await openPanel(host, 'people');
+    await host.click('#toggle-lock');
+    await eventually(
+      'lock badge',
+      () => host.isVisible('#lock-badge'),
+      (v) => v,
+    );
+    const before = await diagnostics(alice);
+    const locked = await alice.evaluate(
+      async (id) => (await fetch(`/v1/meetings/${id}`)).json(),
+      new URL(hostLink).pathname.split('/')[2],
+    );
+    assert.equal(locked.locked, true);
+    await blip();
+    const after = await eventually(
+      'media again through the lock',
+      async () => {
+        const [h, a] = await Promise.all([diagnostics(host), diagnostics(alice)]);
+        return { h, a };
+      },
+      ({ h, a }) =>
+        a.peerId !== before.peerId &&
+        h.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10 && r.peerId === a.peerId) &&
+        a.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10),
+      30_000,
+    );
+    assert.equal(after.a.ended, null);
+    assert.equal(after.a.securityCode, after.h.securityCode);
+    await eventually(
+      'status cleared',
+      () => alice.textContent('.status'),
+      (t) => t === '',
+    );
+  });
+
+  it('lets the host back into its locked meeting after a reload', async () => {
+    await host.reload();
+    await host.fill('#display-name', 'Host');
+    await host.click('#join-button');
+    await host.waitForFunction(() => document.getElementById('app')?.dataset['epoch'], undefined, {
+      timeout: 30_000,
+    });
+    const d = await diagnostics(host);
+    assert.equal(d.role, 'host');
+    assert.equal(await host.getAttribute('#app', 'data-error'), null);
   });
 });

@@ -9,7 +9,15 @@ import {
   generateHostSecret,
   generatePassword,
 } from '@conclave/e2ee';
-import type { JoinChallenge, JoinGranted, MeetingCreated, MeetingInfo } from '@conclave/protocol';
+import type {
+  JoinChallenge,
+  JoinGranted,
+  KnockOpened,
+  LobbyState,
+  MeetingCreated,
+  MeetingInfo,
+  RejoinRenewed,
+} from '@conclave/protocol';
 
 export class ApiError extends Error {
   readonly code: string;
@@ -22,7 +30,13 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, hostSecret?: string): Promise<T> {
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  hostSecret?: string,
+  signal?: AbortSignal,
+): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (hostSecret) headers['authorization'] = `Bearer ${hostSecret}`;
@@ -35,8 +49,10 @@ async function call<T>(method: string, path: string, body?: unknown, hostSecret?
       referrerPolicy: 'no-referrer',
       credentials: 'omit',
       cache: 'no-store',
+      ...(signal ? { signal } : {}),
     });
   } catch {
+    if (signal?.aborted) throw new ApiError('aborted', 0, 'Cancelled.');
     throw new ApiError('network', 0, 'The server cannot be reached.');
   }
   if (res.status === 204) return undefined as T;
@@ -72,23 +88,78 @@ async function registerPassword(meetingId: string, hostSecret: string): Promise<
   return password;
 }
 
-/** SRP-6a join: proves the password, checks the server's proof, returns the join token. */
+/**
+ * SRP-6a join: proves the password, checks the server's proof, returns the join token. The host
+ * secret, or the rejoin secret of this session's previous join, lets it through a lock.
+ */
 export async function requestJoin(
   meetingId: string,
   srpSecret: string,
   hostSecret?: string,
+  rejoin?: string,
 ): Promise<JoinGranted> {
-  const challenge = await call<JoinChallenge>('POST', `${meetingPath(meetingId)}/join/init`, {});
+  const pass = { ...(hostSecret ? { hostSecret } : {}), ...(rejoin ? { rejoin } : {}) };
+  const challenge = await call<JoinChallenge>('POST', `${meetingPath(meetingId)}/join/init`, pass);
   const proof = await computeSrpClientProof(meetingId, srpSecret, challenge);
   const granted = await call<JoinGranted>('POST', `${meetingPath(meetingId)}/join/verify`, {
     state: challenge.state,
     A: proof.A,
     M1: proof.M1,
-    ...(hostSecret ? { hostSecret } : {}),
+    ...pass,
   });
   await proof.verifyServer(granted.M2);
   return granted;
 }
+
+/** Trades a rejoin secret for a fresh one before it expires. */
+export const renewRejoin = (meetingId: string, rejoin: string) =>
+  call<RejoinRenewed>('POST', `${meetingPath(meetingId)}/rejoin/renew`, { rejoin });
+
+/** Knocks on a locked meeting: the SRP proof as a join, plus the sealed name for the host. */
+export async function knock(meetingId: string, srpSecret: string, sealedName: string): Promise<KnockOpened> {
+  const challenge = await call<JoinChallenge>('POST', `${meetingPath(meetingId)}/knock/init`, {});
+  const proof = await computeSrpClientProof(meetingId, srpSecret, challenge);
+  const opened = await call<KnockOpened>('POST', `${meetingPath(meetingId)}/knock/verify`, {
+    state: challenge.state,
+    A: proof.A,
+    M1: proof.M1,
+    sealedName,
+  });
+  await proof.verifyServer(opened.M2);
+  return opened;
+}
+
+/** One long poll for the host's answer: the join, or undefined to poll again. */
+export const waitForAdmission = (
+  meetingId: string,
+  knockId: string,
+  knockSecret: string,
+  signal?: AbortSignal,
+) =>
+  call<JoinGranted | undefined>(
+    'POST',
+    `${meetingPath(meetingId)}/knock/${encodeURIComponent(knockId)}/wait`,
+    { knockSecret },
+    undefined,
+    signal,
+  );
+
+export const withdrawKnock = (meetingId: string, knockId: string, knockSecret: string) =>
+  call<void>('POST', `${meetingPath(meetingId)}/knock/${encodeURIComponent(knockId)}/withdraw`, {
+    knockSecret,
+  });
+
+/** Host: the open knocks, once they differ from `seen` (or after a long poll). */
+export const lobbyWait = (meetingId: string, hostSecret: string, seen: string[], signal?: AbortSignal) =>
+  call<LobbyState>('POST', `${meetingPath(meetingId)}/lobby/wait`, { seen }, hostSecret, signal);
+
+export const answerKnock = (meetingId: string, hostSecret: string, knockId: string, admit: boolean) =>
+  call<void>(
+    'POST',
+    `${meetingPath(meetingId)}/lobby/${encodeURIComponent(knockId)}/${admit ? 'admit' : 'deny'}`,
+    undefined,
+    hostSecret,
+  );
 
 export const setLocked = (meetingId: string, hostSecret: string, locked: boolean) =>
   call<MeetingInfo>('PUT', `${meetingPath(meetingId)}/lock`, { locked }, hostSecret);

@@ -15,14 +15,22 @@ export interface JoinTicket {
   obtainedAt: number;
 }
 
-export async function obtainTicket(link: MeetingLink, secrets?: MeetingSecrets): Promise<JoinTicket> {
+export async function obtainTicket(
+  link: MeetingLink,
+  secrets?: MeetingSecrets,
+  rejoin?: string,
+): Promise<JoinTicket> {
   const s = secrets ?? (await deriveMeetingSecrets(link.meetingId, link.password));
-  const granted = await requestJoin(link.meetingId, s.srpSecret, link.hostSecret);
+  const granted = await requestJoin(link.meetingId, s.srpSecret, link.hostSecret, rejoin);
   return { secrets: s, granted, obtainedAt: performance.now() };
 }
 
-/** The ticket if still fresh, else a new one (the old token may be near its expiry). */
+/**
+ * The ticket if still fresh, else a new one (the old token may be near its expiry). The new one
+ * is asked for with the old ticket's rejoin secret, so a lock set meanwhile (or the lock an
+ * admitted knocker came through) does not shut this person out.
+ */
 export async function freshTicket(link: MeetingLink, ticket: JoinTicket): Promise<JoinTicket> {
   if (performance.now() - ticket.obtainedAt < TICKET_MAX_AGE_MS) return ticket;
-  return obtainTicket(link, ticket.secrets);
+  return obtainTicket(link, ticket.secrets, ticket.granted.rejoin);
 }

@@ -2,14 +2,15 @@
  * Entry point: `/` is the home page, `/m/<meetingId>#<password>[.<hostSecret>]` a meeting.
  * The fragment is read here and kept in memory; it is never sent, logged or reported.
  */
-import { type MeetingLink, parseMeetingLink } from '@conclave/e2ee';
+import { deriveMeetingSecrets, type MeetingLink, parseMeetingLink } from '@conclave/e2ee';
 import { h, replace } from './dom.ts';
 import { describeError } from './errors.ts';
-import { obtainTicket } from './join-ticket.ts';
+import { type JoinTicket, obtainTicket } from './join-ticket.ts';
 import { Meeting } from './meeting.ts';
 import { encodedTransformSupport } from './media-crypto.ts';
 import { errorPage } from './views/common.ts';
 import { homeView } from './views/home.ts';
+import { knockView } from './views/knock.ts';
 import { meetingView } from './views/meeting-view.ts';
 import { prejoinView } from './views/prejoin.ts';
 
@@ -58,10 +59,43 @@ async function meetingPage(): Promise<void> {
     const isHost = link.hostSecret !== undefined;
     choice = await Promise.race([prejoinView(root, link.meetingId, isHost, abort.signal), failed]);
   } catch (error) {
+    if ((error as { code?: string }).code === 'meeting_locked') {
+      root.dataset['error'] = 'meeting_locked';
+      await lockedMeeting(link);
+      return;
+    }
     replace(root, errorPage(describeError(error), { label: 'Try again' }));
     root.dataset['error'] = (error as { code?: string }).code ?? 'error';
     return;
   }
+  await enterMeeting(link, choice.name, choice.stream, ticket);
+}
+
+/** Knock, wait for the host, then join with the token the admission carries. */
+async function lockedMeeting(link: MeetingLink): Promise<void> {
+  const secrets = await deriveMeetingSecrets(link.meetingId, link.password);
+  const admission = await knockView(root, link, secrets);
+  delete root.dataset['error'];
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: { ideal: 1280 }, height: { ideal: 720 } },
+    });
+  } catch {
+    stream = new MediaStream();
+  }
+  const ticket = { secrets, granted: admission.granted, obtainedAt: performance.now() };
+  await enterMeeting(link, admission.name, stream, Promise.resolve(ticket));
+}
+
+async function enterMeeting(
+  link: MeetingLink,
+  name: string,
+  stream: MediaStream,
+  ticket: Promise<JoinTicket>,
+): Promise<void> {
+  const choice = { name, stream };
   replace(
     root,
     h(
@@ -79,6 +113,11 @@ async function meetingPage(): Promise<void> {
   } catch (error) {
     meeting?.leave();
     for (const t of choice.stream.getTracks()) t.stop();
+    // Locked while this page was on its way in: ask the host instead.
+    if ((error as { code?: string }).code === 'meeting_locked') {
+      root.dataset['error'] = 'meeting_locked';
+      return lockedMeeting(link);
+    }
     replace(root, errorPage(describeError(error), { label: 'Try again' }));
     root.dataset['error'] = (error as { code?: string }).code ?? 'error';
   }

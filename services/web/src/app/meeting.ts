@@ -2,9 +2,25 @@
  * One meeting as the page sees it: SRP join, the MLS group (roster, chat, keys), the SFU
  * (media), and the host's controls. Views read its state and subscribe to `changed`.
  */
-import { type AppMessage, deriveMeetingSecrets, type MeetingLink, type MeetingSecrets } from '@conclave/e2ee';
+import {
+  type AppMessage,
+  deriveMeetingSecrets,
+  type MeetingLink,
+  type MeetingSecrets,
+  openDisplayName,
+} from '@conclave/e2ee';
+import type { JoinGranted } from '@conclave/protocol';
 import type { Consumer } from 'mediasoup-client/types';
-import { endMeeting, requestJoin, rotateMeeting, setLocked } from './api.ts';
+import {
+  ApiError,
+  answerKnock,
+  endMeeting,
+  lobbyWait,
+  renewRejoin,
+  requestJoin,
+  rotateMeeting,
+  setLocked,
+} from './api.ts';
 import { freshTicket, type JoinTicket } from './join-ticket.ts';
 import { MediaCrypto } from './media-crypto.ts';
 import { type EpochView, MlsSession } from './mls-session.ts';
@@ -33,6 +49,13 @@ export interface RemoteTrack {
   paused: boolean;
 }
 
+/** Someone asking to be let into the locked meeting, as the host sees them. */
+export interface LobbyEntry {
+  knockId: string;
+  /** Opened with the meeting's name key; the server only ever saw it sealed. */
+  name: string;
+}
+
 export type EndReason = 'left' | 'removed' | 'ended' | 'lost' | 'refused';
 
 export interface MeetingListener {
@@ -49,6 +72,8 @@ const SEND_AFTER_ADD_MS = 150;
 /** Join phases on the performance timeline (read by the time-to-media benchmark). */
 const mark = (phase: string) => performance.mark(`conclave:${phase}`);
 const dec = new TextDecoder();
+/** Rejoin secrets live 30 minutes on the server: trade them in well before. */
+const REJOIN_RENEW_MS = 10 * 60_000;
 
 export class Meeting {
   readonly link: MeetingLink;
@@ -73,8 +98,15 @@ export class Meeting {
   connection: 'connected' | 'reconnecting' = 'connected';
   ended: EndReason | undefined;
   #listener: MeetingListener | undefined;
+  /** People knocking while the meeting is locked (hosts only). */
+  lobby: LobbyEntry[] = [];
   #sfuUrl = '';
   #reconnecting = false;
+  /** Lets this session back in through a lock after a dropped connection. */
+  #rejoin: string | undefined;
+  #rejoinTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #lobbyAbort = new AbortController();
+  readonly #lobbyNames = new Map<string, string>();
 
   constructor(link: MeetingLink, name: string, stream: MediaStream, secrets: MeetingSecrets) {
     this.link = link;
@@ -159,7 +191,75 @@ export class Meeting {
     mark('srp-done');
     this.role = granted.role;
     this.#sfuUrl = granted.sfuUrl;
+    this.#keepRejoin(granted);
     await Promise.all([this.mls.connectTo(granted.dsUrl, granted.token), this.#startMedia(granted.token)]);
+    if (this.isHost && !this.ended) void this.#watchLobby();
+  }
+
+  #keepRejoin(granted: JoinGranted): void {
+    this.#rejoin = granted.rejoin;
+    if (this.#rejoinTimer || !granted.rejoin) return;
+    this.#rejoinTimer = setInterval(() => {
+      const current = this.#rejoin;
+      if (!current || this.#reconnecting) return;
+      void renewRejoin(this.link.meetingId, current).then(
+        (next) => {
+          if (this.#rejoin === current) this.#rejoin = next.rejoin;
+        },
+        () => {},
+      );
+    }, REJOIN_RENEW_MS);
+  }
+
+  /** Hosts: long-polls the lobby and opens the sealed names of people knocking. */
+  async #watchLobby(): Promise<void> {
+    const hostSecret = this.#hostSecret();
+    for (let failures = 0; !this.ended; ) {
+      try {
+        const { knocks } = await lobbyWait(
+          this.link.meetingId,
+          hostSecret,
+          this.lobby.map((k) => k.knockId),
+          this.#lobbyAbort.signal,
+        );
+        failures = 0;
+        const next: LobbyEntry[] = [];
+        for (const k of knocks) {
+          let name = this.#lobbyNames.get(k.knockId);
+          if (name === undefined) {
+            name = await openDisplayName(this.secrets.nameKey, this.link.meetingId, k.sealedName).catch(
+              () => 'Someone (name unreadable)',
+            );
+            this.#lobbyNames.set(k.knockId, name);
+            this.#listener?.notice(`${name} is asking to join`);
+          }
+          next.push({ knockId: k.knockId, name });
+        }
+        for (const id of this.#lobbyNames.keys())
+          if (!knocks.some((k) => k.knockId === id)) this.#lobbyNames.delete(id);
+        this.lobby = next;
+        this.#changed();
+      } catch (error) {
+        if (this.ended || (error instanceof ApiError && error.code === 'meeting_not_found')) return;
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** failures++)));
+      }
+    }
+  }
+
+  /** Hosts: lets a knocker in (or not). The knock leaves the list either way. */
+  async answerKnock(knockId: string, admit: boolean): Promise<void> {
+    const entry = this.lobby.find((k) => k.knockId === knockId);
+    this.lobby = this.lobby.filter((k) => k.knockId !== knockId);
+    this.#changed();
+    try {
+      await answerKnock(this.link.meetingId, this.#hostSecret(), knockId, admit);
+    } catch (error) {
+      if (
+        !(error instanceof ApiError && (error.code === 'knock_not_found' || error.code === 'knock_answered'))
+      )
+        throw error;
+    }
+    if (entry) this.#listener?.notice(admit ? `Letting ${entry.name} in` : `${entry.name} was not let in`);
   }
 
   async #startMedia(token: string): Promise<void> {
@@ -193,13 +293,21 @@ export class Meeting {
     for (let attempt = 0; !this.ended; attempt++) {
       await new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** attempt)));
       try {
-        const granted = await requestJoin(this.link.meetingId, this.secrets.srpSecret, this.link.hostSecret);
+        const granted = await requestJoin(
+          this.link.meetingId,
+          this.secrets.srpSecret,
+          this.link.hostSecret,
+          this.#rejoin,
+        );
+        this.#keepRejoin(granted);
         this.#sfuUrl = granted.sfuUrl;
         await this.#startMedia(granted.token);
         break;
       } catch (error) {
         if (error instanceof SfuRequestError && error.code === 'close_4003') return this.#end('removed');
         if ((error as { code?: string }).code === 'meeting_not_found') return this.#end('ended');
+        // Locked, and this session's rejoin secret is gone (expired or revoked): no way back in.
+        if ((error as { code?: string }).code === 'meeting_locked') return this.#end('lost');
       }
     }
     this.#reconnecting = false;
@@ -354,6 +462,8 @@ export class Meeting {
   #end(reason: EndReason): void {
     if (this.ended) return;
     this.ended = reason;
+    clearInterval(this.#rejoinTimer);
+    this.#lobbyAbort.abort();
     this.sfu.close();
     this.mls.leave();
     this.crypto.close();

@@ -118,6 +118,18 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   );
   const title = h('h1', { class: 'meeting-title' }, `Meeting ${meeting.link.meetingId}`);
   const lockBadge = h('span', { class: 'badge', id: 'lock-badge', hidden: true }, 'Locked');
+  // Hosts: a visible notice while people are waiting in the lobby; it opens the People panel.
+  const lobbyBadge = h('button', {
+    type: 'button',
+    class: 'badge attention',
+    id: 'lobby-badge',
+    hidden: true,
+    onclick: () => {
+      panel = 'people';
+      render();
+      (side.querySelector('#lobby-list button') as HTMLElement | null)?.focus();
+    },
+  });
   const e2eeBadge = h(
     'span',
     { class: 'badge ok', title: 'Audio, video, chat and names are end-to-end encrypted' },
@@ -128,7 +140,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     h(
       'div',
       { class: 'meeting' },
-      h('header', { class: 'top' }, title, e2eeBadge, lockBadge, status),
+      h('header', { class: 'top' }, title, e2eeBadge, lockBadge, lobbyBadge, status),
       h('div', { class: 'body' }, h('div', { class: 'stage' }, grid, reactions), side),
       controls,
       audioBox,
@@ -331,10 +343,61 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     return h(
       'section',
       { 'aria-labelledby': 'people-title' },
+      meeting.isHost ? lobbyPanel() : null,
       h('h2', { id: 'people-title' }, `People (${meeting.epoch?.size ?? 1})`),
       h('ul', { class: 'people', id: 'people-list' }, items),
       unnamed > 0 ? h('p', { class: 'muted' }, `${unnamed} joining…`) : null,
       meeting.isHost ? hostPanel() : null,
+    );
+  }
+
+  /** Hosts: people asking to join the locked meeting, with their names opened locally. */
+  function lobbyPanel(): HTMLElement | null {
+    if (meeting.lobby.length === 0) return null;
+    const answer = (knockId: string, admit: boolean) =>
+      void meeting.answerKnock(knockId, admit).catch((e: unknown) => toast(describeError(e).title));
+    return h(
+      'section',
+      { class: 'lobby', id: 'lobby', 'aria-labelledby': 'lobby-title' },
+      h('h2', { id: 'lobby-title' }, `Waiting to join (${meeting.lobby.length})`),
+      h(
+        'ul',
+        { class: 'people', id: 'lobby-list' },
+        meeting.lobby.map((k) =>
+          h(
+            'li',
+            { class: 'person', 'data-knock': k.knockId },
+            h('span', { class: 'person-name' }, k.name),
+            h(
+              'div',
+              { class: 'host-actions' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'button small primary',
+                  'data-action': 'admit',
+                  'aria-label': `Admit ${k.name}`,
+                  onclick: () => answer(k.knockId, true),
+                },
+                'Admit',
+              ),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'button small danger',
+                  'data-action': 'deny',
+                  'aria-label': `Deny ${k.name}`,
+                  onclick: () => answer(k.knockId, false),
+                },
+                'Deny',
+              ),
+            ),
+          ),
+        ),
+      ),
+      h('p', { class: 'muted' }, 'Names are end-to-end encrypted; check you know who you let in.'),
     );
   }
 
@@ -464,6 +527,11 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     handBtn.textContent = meeting.hand ? 'Lower hand' : 'Raise hand';
     handBtn.setAttribute('aria-pressed', String(meeting.hand));
     lockBadge.hidden = !meeting.locked;
+    const waiting = meeting.lobby.length;
+    lobbyBadge.hidden = waiting === 0;
+    lobbyBadge.textContent = waiting === 1 ? '1 person waiting' : `${waiting} people waiting`;
+    peopleBtn.textContent = waiting ? `People (${waiting} waiting)` : 'People';
+    peopleBtn.classList.toggle('unread', waiting > 0);
     status.textContent =
       meeting.connection === 'reconnecting'
         ? 'Reconnecting…'
