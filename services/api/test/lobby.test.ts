@@ -4,6 +4,7 @@ import { JoinTokenVerifier, LocalExpiringStore } from '@conclave/runtime';
 import { Redis } from 'ioredis';
 import { SRPClientSession } from 'tssrp6a';
 import {
+  awayFromWindowEdge,
   createMeeting,
   type CreatedMeeting,
   join,
@@ -250,6 +251,27 @@ for (const mode of MODES) {
         202,
         'a freed slot is reused',
       );
+    });
+
+    it('knocks count against the per-meeting join rate limit', async () => {
+      const limited = await startApi(mode, { CONCLAVE_JOIN_RATE_PER_MEETING: '3' });
+      try {
+        const m = await createMeeting(limited);
+        await lock(limited, m);
+        await awayFromWindowEdge();
+        const statuses = [];
+        for (let i = 0; i < 4; i++) {
+          const res = await limited.request({
+            method: 'POST',
+            url: `/v1/meetings/${m.meetingId}/knock/init`,
+          });
+          statuses.push(res.statusCode);
+          if (res.statusCode === 429) assert.equal(res.json().error, 'rate_limited');
+        }
+        assert.deepEqual(statuses, [200, 200, 200, 429]);
+      } finally {
+        await limited.close();
+      }
     });
 
     it('an unanswered knock expires: the knocker hears knock_expired', async () => {
