@@ -266,7 +266,8 @@ export interface MeasureOptions {
   deadline: number;
 }
 
-async function step(
+/** One measured step at the current subscriber count (warm-up, then `stepMs` of sending). */
+export async function step(
   forwarder: Forwarder,
   publisher: Publisher,
   subscribers: number,
@@ -368,18 +369,24 @@ export async function plainForwarder(options: {
   workers: number;
   routerMaxPeers: number;
   receiverSockets?: number;
-}): Promise<Forwarder & { bench: BenchSfu }> {
+  /** Receiving threads (the sockets are spread over them); default 1. */
+  receiverThreads?: number;
+}): Promise<Forwarder & { bench: BenchSfu; subscribers(): readonly Peer[] }> {
   const bench = await startBenchSfu(options);
-  const receivers = new Receivers();
-  const ports = await receivers.open(options.receiverSockets ?? 16);
+  const threads = Array.from({ length: options.receiverThreads ?? 1 }, () => new Receivers());
+  const perThread = Math.ceil((options.receiverSockets ?? 16) / threads.length);
+  const ports = (await Promise.all(threads.map((t) => t.open(perThread)))).flat();
   const publisher = bench.join();
   const mix = await publishMix(publisher);
   const subscribers: Peer[] = [];
   return {
     bench,
+    subscribers: () => subscribers,
     name: options.name,
     ingressPort: mix.port,
     async subscribe(total) {
+      // Shrinking closes the newest subscribers, so a room spread over workers stays balanced.
+      while (subscribers.length > total) subscribers.pop()!.close();
       while (subscribers.length < total) {
         const peer = bench.join();
         const transport = await peer.openPlainTransport('recv');
@@ -398,10 +405,10 @@ export async function plainForwarder(options: {
         subscribers.push(peer);
       }
     },
-    received: () => receivers.packets(),
+    received: async () => (await Promise.all(threads.map((t) => t.packets()))).reduce((a, b) => a + b, 0),
     cpuMs: async () => bench.cpuMs(),
     async close() {
-      await receivers.close();
+      await Promise.all(threads.map((t) => t.close()));
       await bench.close();
     },
   };
