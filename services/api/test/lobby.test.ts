@@ -416,6 +416,26 @@ for (const mode of MODES) {
       const elsewhere = await join(t, other.meetingId, other.password, { rejoin: granted.rejoin });
       assert.equal(elsewhere.init.statusCode, 423, 'bound to its meeting');
       if (!claims.ok) return;
+      if (mode === 'distributed') {
+        // The rejoin state holds hashes only: no meeting, room, group or session ID in clear.
+        const redis = new Redis(process.env.REDIS_URL!);
+        try {
+          const keys = await redis.keys('conclave:api:rejoin*');
+          assert.ok(keys.length >= 2);
+          const values = await Promise.all(keys.map((k) => redis.get(k)));
+          const dump = JSON.stringify([keys, values]);
+          for (const id of [
+            m.meetingId,
+            claims.claims.sid,
+            claims.claims.room,
+            claims.claims.grp,
+            granted.rejoin,
+          ])
+            assert.equal(dump.includes(id), false, `rejoin state contains ${id}`);
+        } finally {
+          redis.disconnect();
+        }
+      }
       await t.deps.bus.publish({
         type: 'session.removed',
         room: claims.claims.room,

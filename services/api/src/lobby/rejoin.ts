@@ -5,16 +5,18 @@ import { randomId } from '../http/secrets.ts';
 /** A rejoin secret lives this long; the client renews it while it is in the meeting. */
 export const REJOIN_TTL_MS = 30 * 60_000;
 
+/** Only hashes: the store never holds a meeting, room or session ID in clear. */
 interface RejoinRecord {
-  /** Meeting ID and the SFU room it was issued for: ending the call (new rooms) voids it. */
+  /** Hash of the meeting ID and the SFU room it was issued for: ending the call (new rooms) voids it. */
   m: string;
-  room: string;
-  sid: string;
+  /** Hash of the session ID, for revocation when the host removes the session. */
+  s: string;
 }
 
-const hashOf = (secret: string) => createHash('sha256').update(secret).digest('base64url');
+const hashOf = (value: string) => createHash('sha256').update(value).digest('base64url');
 const secretKey = (secret: string) => `rejoin:${hashOf(secret)}`;
-const sessionKey = (sid: string) => `rejoin-sid:${sid}`;
+const sessionKey = (sessionHash: string) => `rejoin-sid:${sessionHash}`;
+const meetingHash = (meetingId: string, room: string) => hashOf(`${meetingId}\n${room}`);
 
 /**
  * Rejoin secrets: handed out with every join token so a session can come back through a lock
@@ -31,17 +33,22 @@ export class RejoinSecrets {
     this.#store = store;
     this.#now = now;
     this.#unsubscribe = bus.subscribe((event) => {
-      if (event.type === 'session.removed') void this.revokeSession(event.sid).catch(() => {});
+      if (event.type === 'session.removed') void this.#revoke(hashOf(event.sid)).catch(() => {});
     });
   }
 
-  /** A fresh secret for a session, replacing any earlier one of that session. */
-  async issue(meetingId: string, room: string, sid: string): Promise<{ rejoin: string; expiresAt: number }> {
+  /** A fresh secret for a session (by ID, or by the hash `consume` returned), replacing its earlier one. */
+  async issue(
+    meetingId: string,
+    room: string,
+    session: { sid: string } | { sessionHash: string },
+  ): Promise<{ rejoin: string; expiresAt: number }> {
     const rejoin = randomId();
-    const record: RejoinRecord = { m: meetingId, room, sid };
-    await this.revokeSession(sid);
+    const s = 'sid' in session ? hashOf(session.sid) : session.sessionHash;
+    const record: RejoinRecord = { m: meetingHash(meetingId, room), s };
+    await this.#revoke(s);
     await this.#store.getOrSet(secretKey(rejoin), JSON.stringify(record), REJOIN_TTL_MS);
-    await this.#store.getOrSet(sessionKey(sid), hashOf(rejoin), REJOIN_TTL_MS);
+    await this.#store.getOrSet(sessionKey(s), hashOf(rejoin), REJOIN_TTL_MS);
     return { rejoin, expiresAt: this.#now() + REJOIN_TTL_MS };
   }
 
@@ -50,18 +57,22 @@ export class RejoinSecrets {
     return (await this.#record(secret, meetingId, room)) !== undefined;
   }
 
-  /** Uses a secret up; the session it belonged to, or undefined when it was not valid. */
-  async consume(secret: string, meetingId: string, room: string): Promise<string | undefined> {
+  /** Uses a secret up; the (hashed) session it belonged to, or undefined when it was not valid. */
+  async consume(
+    secret: string,
+    meetingId: string,
+    room: string,
+  ): Promise<{ sessionHash: string } | undefined> {
     const record = await this.#record(secret, meetingId, room);
     if (!record) return undefined;
-    await Promise.all([this.#store.delete(secretKey(secret)), this.#store.delete(sessionKey(record.sid))]);
-    return record.sid;
+    await Promise.all([this.#store.delete(secretKey(secret)), this.#store.delete(sessionKey(record.s))]);
+    return { sessionHash: record.s };
   }
 
-  async revokeSession(sid: string): Promise<void> {
-    const hash = await this.#store.get(sessionKey(sid));
+  async #revoke(sessionHash: string): Promise<void> {
+    const hash = await this.#store.get(sessionKey(sessionHash));
     if (hash === null) return;
-    await Promise.all([this.#store.delete(`rejoin:${hash}`), this.#store.delete(sessionKey(sid))]);
+    await Promise.all([this.#store.delete(`rejoin:${hash}`), this.#store.delete(sessionKey(sessionHash))]);
   }
 
   close(): void {
@@ -73,7 +84,7 @@ export class RejoinSecrets {
     if (!raw) return undefined;
     try {
       const record = JSON.parse(raw) as RejoinRecord;
-      return record.m === meetingId && record.room === room ? record : undefined;
+      return record.m === meetingHash(meetingId, room) ? record : undefined;
     } catch {
       return undefined;
     }

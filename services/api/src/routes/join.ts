@@ -151,7 +151,7 @@ export async function grantJoin(
     iat,
     exp: iat + TOKEN_TTL_SECONDS,
   });
-  const rejoin = await opts.rejoins.issue(meeting.id, meeting.sfuRoomId, sid);
+  const rejoin = await opts.rejoins.issue(meeting.id, meeting.sfuRoomId, { sid });
   return {
     M2,
     token,
@@ -246,9 +246,10 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
     },
     async (request) => {
       const meeting = await requireMeeting(meetings, request.params.meetingId);
-      const sid = await rejoins.consume(request.body.rejoin, meeting.id, meeting.sfuRoomId);
-      if (!sid) throw new ApiError('rejoin_invalid', 'this rejoin secret was already used or has expired');
-      const next = await rejoins.issue(meeting.id, meeting.sfuRoomId, sid);
+      const session = await rejoins.consume(request.body.rejoin, meeting.id, meeting.sfuRoomId);
+      if (!session)
+        throw new ApiError('rejoin_invalid', 'this rejoin secret was already used or has expired');
+      const next = await rejoins.issue(meeting.id, meeting.sfuRoomId, session);
       return { rejoin: next.rejoin, rejoinExpiresAt: new Date(next.expiresAt).toISOString() };
     },
   );
