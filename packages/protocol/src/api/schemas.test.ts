@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { Value } from 'typebox/value';
 import { JoinTokenClaims } from '../join-token.ts';
 import { API_ERRORS } from './errors.ts';
-import { JoinProofBody } from './join.ts';
+import { JoinGranted, JoinInitBody, JoinProofBody } from './join.ts';
+import { KnockProofBody, LobbyWaitBody, SealedName } from './lobby.ts';
 import { CreateMeetingBody, MeetingId } from './meetings.ts';
 
 describe('API schemas', () => {
@@ -25,6 +26,37 @@ describe('API schemas', () => {
     assert.equal(Value.Check(JoinProofBody, { state: 's', A: 'ab', M1: 'cd' }), true);
     assert.equal(Value.Check(JoinProofBody, { state: 's', A: 'xyz', M1: 'cd' }), false);
     assert.equal(Value.Check(JoinProofBody, { state: 's', A: 'a'.repeat(513), M1: 'cd' }), false);
+  });
+
+  it('sealed names are bounded base64url; a knock proof needs one', () => {
+    assert.equal(Value.Check(SealedName, 'a'.repeat(400)), true);
+    assert.equal(Value.Check(SealedName, 'a'.repeat(401)), false);
+    assert.equal(Value.Check(SealedName, 'Alice Smith'), false, 'a name in clear is not a sealed name');
+    assert.equal(Value.Check(KnockProofBody, { state: 's', A: 'ab', M1: 'cd' }), false);
+    assert.equal(Value.Check(KnockProofBody, { state: 's', A: 'ab', M1: 'cd', sealedName: 'abc' }), true);
+  });
+
+  it('lobby waits list at most 20 seen knocks and wait at most 25 s', () => {
+    const id = 'A'.repeat(22);
+    assert.equal(Value.Check(LobbyWaitBody, { seen: [id], waitSeconds: 25 }), true);
+    assert.equal(Value.Check(LobbyWaitBody, { waitSeconds: 26 }), false);
+    assert.equal(Value.Check(LobbyWaitBody, { seen: Array(21).fill(id) }), false);
+  });
+
+  it('join/init takes only the host secret or a rejoin secret; grants may carry a rejoin secret', () => {
+    assert.equal(Value.Check(JoinInitBody, {}), true);
+    assert.equal(Value.Check(JoinInitBody, { rejoin: 'A'.repeat(22) }), true);
+    assert.equal(Value.Check(JoinInitBody, { name: 'x' }), false);
+    const granted = {
+      M2: 'ab',
+      token: 't',
+      role: 'participant',
+      sfuUrl: 's',
+      dsUrl: 'd',
+      expiresAt: new Date().toISOString(),
+    };
+    assert.equal(Value.Check(JoinGranted, { ...granted, rejoin: 'A'.repeat(22) }), true);
+    assert.equal(Value.Check(JoinGranted, { ...granted, rejoin: 'short' }), false);
   });
 
   it('join token claims refuse unknown fields and roles', () => {
