@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { JoinTokenVerifier, LocalExpiringStore } from '@conclave/runtime';
 import { Redis } from 'ioredis';
@@ -403,6 +404,46 @@ for (const mode of MODES) {
       const r = viaRenewed.verify!.json().rejoin;
       const wrongPassword = await join(t, m.meetingId, randomSecret(), { rejoin: r }, { rejoin: r });
       assert.equal(wrongPassword.verify?.json().error, 'wrong_password');
+    });
+
+    it('ending the call purges its rejoin secrets at once', async () => {
+      const m = await createMeeting(t, { permanent: true });
+      const grants: { token: string; rejoin: string }[] = [];
+      for (let i = 0; i < 3; i++) grants.push((await join(t, m.meetingId, m.password)).verify!.json());
+      const claims = verifier.verify(grants[0]!.token);
+      assert.ok(claims.ok);
+      if (!claims.ok) return;
+      const sha = (v: string) => createHash('sha256').update(v).digest('base64url');
+      const r = sha(`room\n${claims.claims.room}`);
+      const w = Math.floor(Date.now() / (30 * 60_000));
+      const live = async () => {
+        const found: string[] = [];
+        for (const g of grants)
+          if ((await t.deps.ephemeral.get(`rejoin:${sha(g.rejoin)}`)) !== null) found.push(g.rejoin);
+        for (const k of [`rejoin-n:${r}:${w}`, `rejoin-i:${r}:${w}:1`])
+          if ((await t.deps.ephemeral.get(k)) !== null) found.push(k);
+        return found;
+      };
+      assert.equal((await live()).length, 5, 'three secrets and their index while the call runs');
+      const end = await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/end`,
+        headers: { authorization: `Bearer ${m.hostSecret}` },
+      });
+      assert.equal(end.statusCode, 204);
+      const deadline = Date.now() + 3000;
+      while ((await live()).length > 0 && Date.now() < deadline)
+        await new Promise((res) => setTimeout(res, 50));
+      assert.deepEqual(await live(), []);
+      await lock(t, m);
+      const after = await join(
+        t,
+        m.meetingId,
+        m.password,
+        { rejoin: grants[1]!.rejoin },
+        { rejoin: grants[1]!.rejoin },
+      );
+      assert.equal(after.init.statusCode, 423, 'a secret from the ended call does not pass the lock');
     });
 
     it('a rejoin secret dies when the host removes its session, or for another meeting', async () => {

@@ -23,6 +23,7 @@ function contract(name: string, make: () => ExpiringStore) {
       assert.equal(await store.hit(key, 600), 1);
       assert.equal(await store.hit(key, 600), 2);
       assert.equal(await store.hit(key, 600), 3);
+      assert.equal(await store.get(key), '3');
       await new Promise((r) => setTimeout(r, 750));
       assert.equal(await store.hit(key, 600), 1);
     });

@@ -9,7 +9,7 @@ export interface ExpiringStore {
   hit(key: string, windowMs: number): Promise<number>;
   /** Returns the stored value, or stores `value` when absent and returns it. Refreshes the TTL. */
   getOrSet(key: string, value: string, ttlMs: number): Promise<string>;
-  /** The stored value, or null when the key is absent or expired. Does not touch the TTL. */
+  /** The stored value (a hit counter's count, in decimal), or null when absent or expired. Does not touch the TTL. */
   get(key: string): Promise<string | null>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;

@@ -28,8 +28,11 @@ export class LocalExpiringStore implements ExpiringStore {
 
   async hit(key: string, windowMs: number): Promise<number> {
     const entry = this.#live(key);
-    if (entry) return ++entry.count;
-    this.#entries.set(key, { value: '', count: 1, expiresAt: this.#now() + windowMs });
+    if (entry) {
+      entry.value = String(++entry.count);
+      return entry.count;
+    }
+    this.#entries.set(key, { value: '1', count: 1, expiresAt: this.#now() + windowMs });
     return 1;
   }
 

@@ -151,7 +151,7 @@ export async function grantJoin(
     iat,
     exp: iat + TOKEN_TTL_SECONDS,
   });
-  const rejoin = await opts.rejoins.issue(meeting.id, meeting.sfuRoomId, { sid });
+  const rejoin = await opts.rejoins.issue(meeting.sfuRoomId, { sid });
   return {
     M2,
     token,
@@ -191,7 +191,7 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
           throw new ApiError('wrong_host_secret', 'wrong host secret');
         const through =
           pass.hostSecret !== undefined ||
-          (pass.rejoin !== undefined && (await rejoins.valid(pass.rejoin, meeting.id, meeting.sfuRoomId)));
+          (pass.rejoin !== undefined && (await rejoins.valid(pass.rejoin, meeting.sfuRoomId)));
         if (!through) throw lockedError();
       }
       return srpChallenge(srp, sealer, meeting);
@@ -215,7 +215,7 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
       let lockPassedWithRejoin = false;
       const { meeting, M2 } = await srpVerify(opts, meetingId, request.body, async (m) => {
         if (!m.locked || isHostSecret(m, hostSecret)) return;
-        if (rejoin !== undefined && (await rejoins.valid(rejoin, m.id, m.sfuRoomId))) {
+        if (rejoin !== undefined && (await rejoins.valid(rejoin, m.sfuRoomId))) {
           lockPassedWithRejoin = true;
           return;
         }
@@ -227,7 +227,7 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
         role = 'host';
       }
       // Single use: the grant below carries the next one.
-      if (lockPassedWithRejoin && !(await rejoins.consume(rejoin!, meeting.id, meeting.sfuRoomId))) {
+      if (lockPassedWithRejoin && !(await rejoins.consume(rejoin!, meeting.sfuRoomId))) {
         throw new ApiError('rejoin_invalid', 'this rejoin secret was already used or has expired');
       }
       return grantJoin(opts, meeting, role, M2);
@@ -246,10 +246,10 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
     },
     async (request) => {
       const meeting = await requireMeeting(meetings, request.params.meetingId);
-      const session = await rejoins.consume(request.body.rejoin, meeting.id, meeting.sfuRoomId);
+      const session = await rejoins.consume(request.body.rejoin, meeting.sfuRoomId);
       if (!session)
         throw new ApiError('rejoin_invalid', 'this rejoin secret was already used or has expired');
-      const next = await rejoins.issue(meeting.id, meeting.sfuRoomId, session);
+      const next = await rejoins.issue(meeting.sfuRoomId, session);
       return { rejoin: next.rejoin, rejoinExpiresAt: new Date(next.expiresAt).toISOString() };
     },
   );
