@@ -137,40 +137,52 @@ describe('hostile and broken clients (Redis, two instances)', () => {
     await groupStillWorks();
   });
 
-  it('a member that stops reading is dropped as a slow consumer without stalling the group', async () => {
-    const own = await startCluster(signer, {
-      // In-process state: this is about one socket's back-pressure, not Redis fan-out.
-      redis: false,
-      env: {
-        // Far above one message, so a reader that is merely slow on a busy machine is not dropped.
-        DS_SLOW_CONSUMER_BYTES: String(6 * 1024 * 1024),
-        DS_MAX_MESSAGE_BYTES: String(2 * 1024 * 1024),
-        DS_RATE_BYTES_PER_SECOND: String(200 * 1024 * 1024),
-      },
+  for (const redis of [false, true]) {
+    it(`a member that stops reading is dropped as a slow consumer without stalling the group (${redis ? 'Redis' : 'in-process state'})`, async () => {
+      const own = await startCluster(signer, {
+        redis,
+        // With Redis: the sender on one instance, the reader and the stuck member on the other.
+        count: redis ? 2 : 1,
+        env: {
+          // Far above one message, so a reader that is merely slow on a busy machine is not dropped.
+          DS_SLOW_CONSUMER_BYTES: String(6 * 1024 * 1024),
+          DS_MAX_MESSAGE_BYTES: String(2 * 1024 * 1024),
+          DS_RATE_BYTES_PER_SECOND: String(200 * 1024 * 1024),
+        },
+      });
+      try {
+        const small = new TestMeeting(signer, { real: false });
+        const far = own.instances[own.instances.length - 1]!.url;
+        const sender = await small.join(own.instances[0]!.url);
+        const reader = await small.join(far);
+        const slow = await small.join(far);
+        await small.converged(3);
+        (slow.client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+        // 96 × 256 KB = 24 MB: more than the threshold plus what loopback socket buffers absorb.
+        const blob = 'x'.repeat(256_000);
+        for (let i = 0; i < 96; i++) await sender.sendText(`${i} ${blob}`);
+        // Generous: 24 MB through Redis on a busy 2-core machine can take a while; this asserts behaviour, not speed.
+        await eventually(
+          () => reader.texts.some((t) => t.startsWith('95 ')),
+          60_000,
+          'fan-out to the reader',
+        );
+        assert.deepEqual(
+          reader.texts.map((t) => t.split(' ')[0]),
+          Array.from({ length: 96 }, (_, i) => String(i)),
+        );
+        (slow.client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+        const closed = await Promise.race([
+          slow.client.closed,
+          new Promise((r) => setTimeout(r, 30_000, null)),
+        ]);
+        assert.deepEqual(closed && (closed as { code: number }).code, DsCloseCode.slowConsumer);
+        // It may come back and catch up from the replay buffer, or be removed after the grace.
+        small.gone.add(slow);
+        for (const m of small.active()) m.leave();
+      } finally {
+        await own.close();
+      }
     });
-    try {
-      const small = new TestMeeting(signer, { real: false });
-      const sender = await small.join(own.instances[0]!.url);
-      const reader = await small.join(own.instances[0]!.url);
-      const slow = await small.join(own.instances[0]!.url);
-      await small.converged(3);
-      (slow.client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
-      // 96 × 256 KB = 24 MB: more than the threshold plus what loopback socket buffers absorb.
-      const blob = 'x'.repeat(256_000);
-      for (let i = 0; i < 96; i++) await sender.sendText(`${i} ${blob}`);
-      // Generous: 24 MB through Redis on a busy 2-core machine can take a while; this asserts behaviour, not speed.
-      await eventually(() => reader.texts.some((t) => t.startsWith('95 ')), 60_000, 'fan-out to the reader');
-      (slow.client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
-      const closed = await Promise.race([
-        slow.client.closed,
-        new Promise((r) => setTimeout(r, 30_000, null)),
-      ]);
-      assert.deepEqual(closed && (closed as { code: number }).code, DsCloseCode.slowConsumer);
-      // It may come back and catch up from the replay buffer, or be removed after the grace.
-      small.gone.add(slow);
-      for (const m of small.active()) m.leave();
-    } finally {
-      await own.close();
-    }
-  });
+  }
 });

@@ -50,6 +50,11 @@ export class DsMetrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
+  readonly feedResyncs = new Counter({
+    name: 'ds_feed_resyncs_total',
+    help: 'Catch-ups from the replay buffer after the feed subscription was interrupted, per group',
+    registers: [this.registry],
+  });
   readonly joinLatency = new Histogram({
     name: 'ds_join_seconds',
     help: 'Time from a KeyPackage received to its Welcome sent',

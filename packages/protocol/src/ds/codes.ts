@@ -17,6 +17,11 @@ export const DsCloseCode = {
   sessionRefused: 4403,
   /** The session cannot be resumed (unknown, expired, or missed events no longer buffered): join again. */
   resumeUnavailable: 4404,
+  /**
+   * Same code, reason `gap_too_old`: the connection missed events that are no longer buffered
+   * (e.g. the DS lost its feed for too long). The session is over: join again with a new token.
+   */
+  gapTooOld: 4404,
   /** No `hello`/`resume` arrived in time. */
   authTimeout: 4408,
   /** The token's session is already connected, or a newer connection resumed this session. */

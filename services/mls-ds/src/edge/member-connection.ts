@@ -151,6 +151,12 @@ export class MemberConnection {
   deliver(frames: EntryFrames): void {
     const e = frames.entry;
     if (e.seq <= this.lastSeq) return;
+    // Events reach a connection strictly one after the other; a hole means the ones in
+    // between are no longer buffered anywhere.
+    if (e.seq > this.lastSeq + 1) {
+      this.gapTooOld();
+      return;
+    }
     this.lastSeq = e.seq;
     if (!this.joined) {
       if (e.k !== 'commit' || !e.adds.some((a) => a.member === this.member) || e.welcome === undefined)
@@ -201,6 +207,22 @@ export class MemberConnection {
   becomeCreator(epoch: number, seq: number): void {
     this.joined = true;
     this.send({ t: 'create', epoch, seq });
+  }
+
+  /**
+   * This session missed events that the replay buffer no longer holds: it cannot stay in the
+   * group consistently, so it leaves (its Remove gets committed) and the client joins again.
+   */
+  gapTooOld(): void {
+    if (this.#state === 'closed') return;
+    this.departed = true;
+    const room = this.room;
+    this.close(DsCloseCode.gapTooOld, 'gap_too_old');
+    if (!room) return;
+    this.#service.store
+      .leave(room.key, this.member, Date.now())
+      .then((r) => (r.purged ? room.purged() : undefined))
+      .catch((e) => this.#service.onError(e));
   }
 
   closeFor(reason: CloseReason): void {

@@ -1,9 +1,11 @@
 import { DsCloseCode } from '@conclave/protocol';
 import type { EntryFrames, MemberConnection } from '../edge/member-connection.ts';
+import type { DsMetrics } from '../metrics.ts';
 import type { FeedMessage, GroupKey, GroupStateStore, LogEntry } from '../state/group-state-store.ts';
 
 export interface RoomHost {
   readonly store: GroupStateStore;
+  readonly metrics: DsMetrics;
   maintainIntervalMs: number;
   /** Schedules the group's purge job; called on start, periodically, and on close. */
   armPurge(key: GroupKey): void;
@@ -111,6 +113,8 @@ export class GroupRoom {
       case 'commit':
       case 'app':
         return this.#sequence(message);
+      case 'resync':
+        return this.#resync();
       case 'req': {
         const c = this.#connections.get(message.to);
         c?.onFeed(() => c.commitRequest(message));
@@ -143,15 +147,49 @@ export class GroupRoom {
     }
   }
 
-  /** Dispatches events in sequence order, fetching any the feed skipped from the replay buffer. */
+  /**
+   * Dispatches events in sequence order, fetching any the feed skipped from the replay buffer.
+   * When the buffer no longer holds them, the event is dispatched anyway: each connection
+   * that missed something is closed with `gap_too_old` (see `MemberConnection.deliver`).
+   */
   async #sequence(entry: LogEntry): Promise<void> {
-    if (this.#seq === undefined) this.#seq = entry.seq - 1;
+    if (this.#seq === undefined) this.#seq = this.#oldestSeen() ?? entry.seq - 1;
     if (entry.seq <= this.#seq) return;
     if (entry.seq > this.#seq + 1) {
       const missed = await this.#host.store.readLog(this.key, this.#seq);
       for (const e of missed ?? []) if (e.seq > this.#seq && e.seq < entry.seq) this.#dispatch(e);
     }
     this.#dispatch(entry);
+  }
+
+  /**
+   * The feed was interrupted: dispatch everything sequenced since the last event seen here.
+   * If the replay buffer no longer reaches back that far, the connections that have not seen
+   * the oldest lost event cannot be caught up and are closed with `gap_too_old`.
+   */
+  async #resync(): Promise<void> {
+    this.#host.metrics.feedResyncs.inc();
+    const after = this.#seq ?? this.#oldestSeen();
+    if (after === undefined) return;
+    const missed = await this.#host.store.readLog(this.key, after);
+    if (missed === null) {
+      for (const c of [...this.#connections.values()]) {
+        c.onFeed(() => {
+          if (c.lastSeq <= after) c.gapTooOld();
+        });
+      }
+      return;
+    }
+    for (const e of missed) if (this.#seq === undefined || e.seq > this.#seq) this.#dispatch(e);
+  }
+
+  /** Lowest sequence number processed by a connection here: no event after it may be skipped. */
+  #oldestSeen(): number | undefined {
+    let oldest: number | undefined;
+    for (const c of this.#connections.values()) {
+      if (c.isOpen && (oldest === undefined || c.lastSeq < oldest)) oldest = c.lastSeq;
+    }
+    return oldest;
   }
 
   #dispatch(entry: LogEntry): void {

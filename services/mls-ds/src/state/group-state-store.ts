@@ -162,7 +162,12 @@ export type FeedMessage =
   /** The meeting ended: every connection closes. */
   | { k: 'end' }
   /** The group had no session left and was deleted. */
-  | { k: 'purged' };
+  | { k: 'purged' }
+  /**
+   * Local, never published: the store's feed connection was lost and is back, so messages
+   * may have been missed; the receiver catches up from the replay buffer (`readLog`).
+   */
+  | { k: 'resync' };
 
 export interface CommitRequestFeed {
   k: 'req';

@@ -1,4 +1,5 @@
 import type { Role } from '@conclave/protocol';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type {
   AppendResult,
@@ -44,11 +45,27 @@ export class RedisGroupStateStore implements GroupStateStore {
   readonly #sub: Redis;
   readonly #limits: StoreLimits;
   readonly #handlers = new Map<string, Set<FeedHandler>>();
+  /** CLIENT SETNAME of the feed subscriber connection: random, names no group or member. */
+  readonly feedConnectionName = `conclave-ds-feed-${randomBytes(6).toString('hex')}`;
+  /** The subscriber connection dropped after it had been ready: messages may have been lost. */
+  #lost = false;
+  #closing = false;
 
-  constructor(redisUrl: string, limits: StoreLimits) {
+  /** `feedRetryDelayMs`: fixed delay before the feed connection reconnects (ioredis backoff otherwise). */
+  constructor(redisUrl: string, limits: StoreLimits, options: { feedRetryDelayMs?: number } = {}) {
     this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-    this.#sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const delay = options.feedRetryDelayMs;
+    // Resubscribing is done here, not by ioredis, to know when it is complete (see #recover).
+    this.#sub = new Redis(redisUrl, {
+      maxRetriesPerRequest: null,
+      autoResubscribe: false,
+      connectionName: this.feedConnectionName,
+      ...(delay !== undefined ? { retryStrategy: () => delay } : {}),
+    });
     this.#limits = limits;
+    // Connection errors are retried by ioredis; failed calls reject to their callers.
+    this.#redis.on('error', () => {});
+    this.#sub.on('error', () => {});
     for (const [name, lua] of Object.entries(SCRIPTS))
       this.#redis.defineCommand(name, { numberOfKeys: 6, lua });
     this.#sub.on('message', (channel: string, raw: string) => {
@@ -58,6 +75,34 @@ export class RedisGroupStateStore implements GroupStateStore {
       if (!message) return;
       for (const handler of handlers) handler(message);
     });
+    this.#sub.on('close', () => {
+      if (!this.#closing) this.#lost = true;
+    });
+    this.#sub.on('ready', () => {
+      if (this.#lost) this.#recover();
+    });
+  }
+
+  /**
+   * Pub/sub delivers at most once: whatever was published while the subscriber was away is
+   * gone. Once every channel is subscribed again, each handler gets `resync` and catches up
+   * from the replay buffer, so nothing published after the resubscription can be missed.
+   */
+  #recover(): void {
+    this.#lost = false;
+    const channels = [...this.#handlers.keys()];
+    if (channels.length === 0) return;
+    this.#sub.subscribe(...channels).then(
+      () => {
+        for (const channel of channels) {
+          for (const handler of this.#handlers.get(channel) ?? []) handler({ k: 'resync' });
+        }
+      },
+      // Dropped again before the subscription completed: the next `ready` starts over.
+      () => {
+        this.#lost = true;
+      },
+    );
   }
 
   async join(group: GroupKey, m: NewMember, now: number): Promise<JoinResult> {
@@ -211,8 +256,11 @@ export class RedisGroupStateStore implements GroupStateStore {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     this.#handlers.clear();
-    await Promise.allSettled([this.#redis.quit(), this.#sub.quit()]);
+    // The feed connection has nothing to flush (and may be waiting to reconnect): just drop it.
+    this.#sub.disconnect();
+    await this.#redis.quit().catch(() => {});
   }
 
   #run(script: ScriptName, group: GroupKey, now: number, ...args: (string | number)[]): Promise<Reply> {
