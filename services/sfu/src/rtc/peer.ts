@@ -68,6 +68,8 @@ export class Peer {
   readonly #transports = new Map<string, TransportEntry>();
   readonly #producers = new Map<string, ProducerEntry>();
   readonly #consumers = new Map<string, ConsumerEntry>();
+  /** Consumer IDs by producer, so a producer's close finds its consumers at once. */
+  readonly #consumersOf = new Map<ProducerEntry, Set<string>>();
   /** Sources the host has muted/stopped: resume and new producers are refused. */
   readonly #hostLocks = new Set<MediaSource>();
   #closed = false;
@@ -359,6 +361,8 @@ export class Peer {
     const record: ConsumerEntry = { consumer, entry, closedByClient: false };
     this.#consumers.set(consumer.id, record);
     const consumerId = consumer.id;
+    const ofProducer = this.#consumersOf.get(entry) ?? new Set<string>();
+    this.#consumersOf.set(entry, ofProducer.add(consumerId));
     consumer.on('producerpause', () => this.#conn.notify('consumerPaused', { consumerId }));
     consumer.on('producerresume', () => this.#conn.notify('consumerResumed', { consumerId }));
     consumer.on('layerschange', (layers) =>
@@ -368,10 +372,17 @@ export class Peer {
         temporalLayer: layers?.temporalLayer ?? null,
       }),
     );
-    consumer.observer.once('close', () => {
-      this.#consumers.delete(consumerId);
-      if (!this.#closed && !record.closedByClient) this.#conn.notify('consumerClosed', { consumerId });
-    });
+    consumer.observer.once('close', () => this.#forgetConsumer(consumerId, record));
+  }
+
+  /** Drops a closed consumer from this peer and tells the client unless it closed it itself. */
+  #forgetConsumer(consumerId: string, record: ConsumerEntry): void {
+    if (this.#consumers.get(consumerId) !== record) return;
+    this.#consumers.delete(consumerId);
+    const ofProducer = this.#consumersOf.get(record.entry);
+    ofProducer?.delete(consumerId);
+    if (ofProducer?.size === 0) this.#consumersOf.delete(record.entry);
+    if (!this.#closed && !record.closedByClient) this.#conn.notify('consumerClosed', { consumerId });
   }
 
   #consumer(consumerId: string): ConsumerEntry {
@@ -407,12 +418,8 @@ export class Peer {
   #dropConsumer(consumerId: string): void {
     const record = this.#consumers.get(consumerId);
     if (!record) return;
-    if (!record.consumer.closed) {
-      record.consumer.close(); // the 'close' observer notifies
-      return;
-    }
-    this.#consumers.delete(consumerId);
-    if (!this.#closed && !record.closedByClient) this.#conn.notify('consumerClosed', { consumerId });
+    if (!record.consumer.closed) record.consumer.close(); // the 'close' observer forgets it
+    this.#forgetConsumer(consumerId, record);
   }
 
   /**
@@ -421,9 +428,7 @@ export class Peer {
    * worker's notification arrives a tick later (or, for a piped producer, after the pipe closes).
    */
   producerGone(entry: ProducerEntry): void {
-    for (const [consumerId, record] of [...this.#consumers]) {
-      if (record.entry === entry) this.#dropConsumer(consumerId);
-    }
+    for (const consumerId of [...(this.#consumersOf.get(entry) ?? [])]) this.#dropConsumer(consumerId);
   }
 
   pauseConsumer(consumerId: string): Promise<void> {
