@@ -78,6 +78,9 @@ const answer = (
     headers: { authorization: `Bearer ${secret}` },
   });
 
+/** Lobbies are keyed by a hash of the meeting ID. */
+const lobbyOf = (meetingId: string) => createHash('sha256').update(`lobby\n${meetingId}`).digest('base64url');
+
 /** Every key the API holds in the ephemeral store that mentions the lobby or rejoin secrets. */
 async function lobbyKeys(t: TestApi, meetingId: string, knockIds: string[]): Promise<string[]> {
   if (t.deps.ephemeral instanceof LocalExpiringStore) {
@@ -87,7 +90,7 @@ async function lobbyKeys(t: TestApi, meetingId: string, knockIds: string[]): Pro
         if ((await t.deps.ephemeral.get(key)) !== null) found.push(key);
     }
     for (let i = 0; i < 20; i++) {
-      const key = `lobby:${meetingId}:${i}`;
+      const key = `lobby:${lobbyOf(meetingId)}:${i}`;
       if ((await t.deps.ephemeral.get(key)) !== null) found.push(key);
     }
     return found;
@@ -95,7 +98,8 @@ async function lobbyKeys(t: TestApi, meetingId: string, knockIds: string[]): Pro
   const redis = new Redis(process.env.REDIS_URL!);
   try {
     const keys = [
-      ...(await redis.keys(`conclave:api:lobby:${meetingId}:*`)),
+      ...(await redis.keys(`conclave:api:lobby:${lobbyOf(meetingId)}:*`)),
+      ...(await redis.keys(`conclave:api:*${meetingId}*`)).filter((k) => !k.startsWith('conclave:api:rl:')),
       ...(await Promise.all(knockIds.map((id) => redis.keys(`conclave:api:knock:${id}*`)))).flat(),
     ];
     return keys;
@@ -170,8 +174,21 @@ for (const mode of MODES) {
     it('deny: the knocker hears knock_denied and nothing is left', async () => {
       const m = await createMeeting(t);
       await lock(t, m);
-      const { knockId, knockSecret } = (await knock(t, m.meetingId, m.password)).verify!.json();
+      const name = sealed();
+      const { knockId, knockSecret } = (await knock(t, m.meetingId, m.password, name)).verify!.json();
       assert.equal((await answer(t, m, knockId, 'deny')).statusCode, 204);
+      const slots = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => t.deps.ephemeral.get(`lobby:${lobbyOf(m.meetingId)}:${i}`)),
+      );
+      assert.ok(
+        slots.some((v) => v?.includes(knockId)),
+        'the answered knock keeps its slot until collected',
+      );
+      assert.equal(
+        slots.some((v) => v?.includes(name)),
+        false,
+        'the sealed name goes with the answer',
+      );
       const second = await answer(t, m, knockId, 'admit');
       assert.equal(second.statusCode, 409);
       assert.equal(second.json().error, 'knock_answered', 'the first answer counts');
@@ -236,17 +253,20 @@ for (const mode of MODES) {
     it('at most 20 open knocks per meeting; the 21st gets lobby_full (429)', async () => {
       const m = await createMeeting(t);
       await lock(t, m);
-      const ids: string[] = [];
+      const knocks: { knockId: string; knockSecret: string }[] = [];
       for (let i = 0; i < 20; i++) {
         const { verify } = await knock(t, m.meetingId, m.password);
         assert.equal(verify?.statusCode, 202, verify?.body);
-        ids.push(verify!.json().knockId);
+        knocks.push(verify!.json());
       }
       const { verify } = await knock(t, m.meetingId, m.password);
       assert.equal(verify?.statusCode, 429);
       assert.equal(verify?.json().error, 'lobby_full');
       assert.equal((await lobbyWait(t, m)).json().knocks.length, 20);
-      assert.equal((await answer(t, m, ids[0]!, 'deny')).statusCode, 204);
+      const first = knocks[0]!;
+      assert.equal((await answer(t, m, first.knockId, 'deny')).statusCode, 204);
+      assert.equal((await knock(t, m.meetingId, m.password)).verify?.statusCode, 429, 'held until collected');
+      assert.equal((await waitKnock(t, m.meetingId, first.knockId, first.knockSecret)).statusCode, 403);
       assert.equal(
         (await knock(t, m.meetingId, m.password)).verify?.statusCode,
         202,
@@ -288,7 +308,7 @@ for (const mode of MODES) {
         JSON.stringify({ ...record, exp: Date.now() - 1 }),
         60_000,
       );
-      const slot = `lobby:${m.meetingId}:${record.s}`;
+      const slot = `lobby:${lobbyOf(m.meetingId)}:${record.s}`;
       const listed = JSON.parse((await t.deps.ephemeral.get(slot))!);
       await t.deps.ephemeral.delete(slot);
       await t.deps.ephemeral.getOrSet(slot, JSON.stringify({ ...listed, expiresAt: Date.now() - 1 }), 60_000);

@@ -21,7 +21,7 @@ export interface OpenKnock {
 export type KnockOutcome = { state: 'open' } | { state: 'admitted'; M2: string } | { state: 'denied' };
 
 interface KnockRecord {
-  /** Meeting ID. */
+  /** Hash of the meeting ID. */
   m: string;
   /** SHA-256 of the knock secret, base64url. */
   h: string;
@@ -32,8 +32,17 @@ interface KnockRecord {
   s: number;
 }
 
+/** A slot as stored: an open knock, or (no name) one answered but not yet collected by the knocker. */
+interface Slot extends Partial<OpenKnock> {
+  knockId: string;
+  expiresAt: number;
+  answered?: true;
+}
+
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('base64url');
-const slotKey = (meetingId: string, slot: number) => `lobby:${meetingId}:${slot}`;
+/** The store never holds a meeting ID in clear: lobbies are keyed by a hash of it. */
+const lobbyOf = (meetingId: string) => hashOf(`lobby\n${meetingId}`);
+const slotKey = (meetingId: string, slot: number) => `lobby:${lobbyOf(meetingId)}:${slot}`;
 const knockKey = (knockId: string) => `knock:${knockId}`;
 const answerKey = (knockId: string) => `knock:${knockId}:a`;
 
@@ -48,10 +57,11 @@ function parse<T>(raw: string | null): T | undefined {
 
 /**
  * The lobby of locked meetings, entirely in the ephemeral store: a meeting has a fixed number of
- * slots, each listing one open knock (ID, sealed name, expiry); the knock itself (meeting, hash of
- * its secret) lives under its ID; the host's answer under a third key, first answer wins. Every
- * key expires with the knock, and answering removes the slot (and with it the sealed name) at
- * once. Waiters on any API instance are woken through the event bus.
+ * slots, each listing one open knock (ID, sealed name, expiry); the knock itself (hashes of the
+ * meeting ID and of its secret) lives under its ID; the host's answer under a third key, first
+ * answer wins. Every key expires with the knock; answering drops the sealed name from the slot at
+ * once, and the knocker collecting the answer (or the end of the meeting) removes the rest.
+ * Waiters on any API instance are woken through the event bus.
  */
 export class Lobby {
   readonly #store: ExpiringStore;
@@ -83,14 +93,14 @@ export class Lobby {
     let slot = -1;
     for (let i = 0; i < MAX_OPEN_KNOCKS && slot < 0; i++) {
       const key = slotKey(meetingId, i);
-      const current = parse<OpenKnock>(await this.#store.get(key));
+      const current = parse<Slot>(await this.#store.get(key));
       if (current && current.expiresAt > this.#now()) continue;
       if (current) await this.#store.delete(key);
       if ((await this.#store.getOrSet(key, listed, KNOCK_TTL_MS)) === listed) slot = i;
     }
     if (slot < 0)
       throw new ApiError('lobby_full', 'too many people are waiting to be let in; try again later');
-    const record: KnockRecord = { m: meetingId, h: hashOf(knockSecret), p: M2, exp, s: slot };
+    const record: KnockRecord = { m: lobbyOf(meetingId), h: hashOf(knockSecret), p: M2, exp, s: slot };
     await this.#store.getOrSet(knockKey(knockId), JSON.stringify(record), KNOCK_TTL_MS);
     await this.#changed(grp);
     return { knockId, knockSecret, expiresAt: exp };
@@ -103,21 +113,28 @@ export class Lobby {
       Array.from({ length: MAX_OPEN_KNOCKS }, (_, i) => this.#store.get(slotKey(meetingId, i))),
     );
     return slots
-      .map((raw) => parse<OpenKnock>(raw))
-      .filter((k): k is OpenKnock => !!k && k.expiresAt > now)
+      .map((raw) => parse<Slot>(raw))
+      .filter((k): k is OpenKnock => !!k && !k.answered && k.sealedName !== undefined && k.expiresAt > now)
+      .map(({ knockId, sealedName, expiresAt }) => ({ knockId, sealedName, expiresAt }))
       .sort((a, b) => a.expiresAt - b.expiresAt);
   }
 
   /** The host's answer; the first one counts. The knock leaves the list at once. */
   async answer(meetingId: string, grp: string, knockId: string, admit: boolean): Promise<void> {
     const record = await this.#record(knockId);
-    if (!record || record.m !== meetingId || record.exp <= this.#now())
+    if (!record || record.m !== lobbyOf(meetingId) || record.exp <= this.#now())
       throw new ApiError('knock_not_found', 'no such knock: it may have expired or been withdrawn');
     const value = admit ? 'admit' : 'deny';
     const ttl = Math.max(1000, record.exp - this.#now());
     if ((await this.#store.getOrSet(answerKey(knockId), value, ttl)) !== value)
       throw new ApiError('knock_answered', 'this knock was already answered');
-    await this.#unlist(meetingId, record.s, knockId);
+    // The slot keeps only the knock ID until the knocker collects the answer: no name any more.
+    const key = slotKey(meetingId, record.s);
+    if (parse<Slot>(await this.#store.get(key))?.knockId === knockId) {
+      await this.#store.delete(key);
+      const answered: Slot = { knockId, expiresAt: record.exp, answered: true };
+      await this.#store.getOrSet(key, JSON.stringify(answered), ttl);
+    }
     await this.#changed(grp);
   }
 
@@ -127,20 +144,24 @@ export class Lobby {
    */
   async outcome(meetingId: string, knockId: string, knockSecret: string): Promise<KnockOutcome> {
     const record = await this.#record(knockId);
-    if (!record || record.m !== meetingId || record.exp <= this.#now())
+    if (!record || record.m !== lobbyOf(meetingId) || record.exp <= this.#now())
       throw new ApiError('knock_expired', 'the host did not answer in time; knock again');
     if (!sameHash(Buffer.from(hashOf(knockSecret)), Buffer.from(record.h)))
       throw new ApiError('wrong_knock_secret', 'wrong knock secret');
     const answer = await this.#store.get(answerKey(knockId));
     if (answer === null) return { state: 'open' };
-    await Promise.all([this.#store.delete(knockKey(knockId)), this.#store.delete(answerKey(knockId))]);
+    await Promise.all([
+      this.#store.delete(knockKey(knockId)),
+      this.#store.delete(answerKey(knockId)),
+      this.#unlist(meetingId, record.s, knockId),
+    ]);
     return answer === 'admit' ? { state: 'admitted', M2: record.p } : { state: 'denied' };
   }
 
   /** The knocker gives up: the knock leaves the host's list. */
   async withdraw(meetingId: string, grp: string, knockId: string, knockSecret: string): Promise<void> {
     const record = await this.#record(knockId);
-    if (!record || record.m !== meetingId) return;
+    if (!record || record.m !== lobbyOf(meetingId)) return;
     if (!sameHash(Buffer.from(hashOf(knockSecret)), Buffer.from(record.h)))
       throw new ApiError('wrong_knock_secret', 'wrong knock secret');
     await Promise.all([
@@ -201,7 +222,7 @@ export class Lobby {
 
   async #unlist(meetingId: string, slot: number, knockId: string): Promise<void> {
     const key = slotKey(meetingId, slot);
-    if (parse<OpenKnock>(await this.#store.get(key))?.knockId === knockId) await this.#store.delete(key);
+    if (parse<Slot>(await this.#store.get(key))?.knockId === knockId) await this.#store.delete(key);
   }
 
   async #changed(grp: string): Promise<void> {
