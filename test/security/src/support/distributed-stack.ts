@@ -265,7 +265,15 @@ export async function startDistributedStack(options: StackOptions): Promise<Dist
         },
         stdio: ['ignore', out, out],
       });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // Should this process die without closing the stack, the services go with it.
+      const killOnExit = () => child.kill('SIGKILL');
+      process.once('exit', killOnExit);
+      const exited = new Promise<number | null>((resolve) =>
+        child.once('exit', (code) => {
+          process.off('exit', killOnExit);
+          resolve(code);
+        }),
+      );
       const service: ServiceProcess = { name, dir, logFile, port, child, exited };
       services.push(service);
       return service;
