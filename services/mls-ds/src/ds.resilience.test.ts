@@ -23,7 +23,8 @@ describe('bursts: back-pressure instead of refusal (Redis, two instances)', () =
       count: 2,
       // The rate limit allows the burst; what is tested is that nothing is refused for
       // arriving faster than the store takes it.
-      env: { DS_RATE_MESSAGES_PER_SECOND: '50', DS_RATE_MESSAGE_BURST: '400' },
+      // Frequent pings: the sender's pongs wait behind its burst while reading is paused.
+      env: { DS_RATE_MESSAGES_PER_SECOND: '50', DS_RATE_MESSAGE_BURST: '400', DS_PING_INTERVAL_MS: '250' },
     });
   });
   after(() => cluster?.close());
@@ -34,14 +35,18 @@ describe('bursts: back-pressure instead of refusal (Redis, two instances)', () =
     const readers = [await meeting.join(url(0)), await meeting.join(url(1)), await meeting.join(url(1))];
     await meeting.converged(4);
     const texts = Array.from({ length: 300 }, (_, i) => `burst ${i}`);
+    let senderClosed: unknown;
+    void sender.client.closed.then((c) => {
+      senderClosed = c;
+    });
     await sender.sendBurst(texts);
     await eventually(
       () => readers.every((r) => r.texts.length >= texts.length),
-      60_000,
+      30_000,
       'every message at every reader',
     ).catch((e) => {
       throw new Error(
-        `${e}: got ${readers.map((r) => r.texts.length).join(', ')}; ${sender.dsErrors.join(',')}`,
+        `${e}: got ${readers.map((r) => r.texts.length).join(', ')}; errors ${sender.dsErrors.join(',')}; closed ${JSON.stringify(senderClosed)}`,
       );
     });
     for (const r of readers) assert.deepEqual(r.texts, texts);

@@ -99,10 +99,14 @@ export class MemberConnection {
     return this.#state === 'open';
   }
 
-  /** Called on every ping interval: a peer that missed the previous ping is gone. */
+  /**
+   * Called on every ping interval: a peer that missed the previous ping is gone. Any frame
+   * counts as a sign of life, and while reading is paused its pong may be waiting unread
+   * behind the burst that caused the pause.
+   */
   heartbeat(): void {
     if (this.#state === 'closed') return;
-    if (!this.#alive) {
+    if (!this.#alive && !this.#paused) {
       this.#socket.terminate();
       return;
     }
@@ -242,6 +246,7 @@ export class MemberConnection {
 
   #onFrame(data: Buffer, isBinary: boolean): void {
     if (this.#state === 'closed') return;
+    this.#alive = true;
     if (this.#state === 'auth') {
       this.#state = 'authenticating';
       clearTimeout(this.#authTimer);
