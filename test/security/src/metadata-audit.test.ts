@@ -647,7 +647,10 @@ describe('metadata audit: a browser meeting in distributed mode leaves nothing b
       if (settled || Date.now() - started > PURGE_DEADLINE_MS) break;
       await new Promise((r) => setTimeout(r, 3000));
     }
-    console.log(`audit: Redis keys left: ${JSON.stringify([...new Set(keys.map(shape))])}`);
+    const lifetimes = [...scanner.redisTtls].map(
+      ([key, ttl]) => `${shape(key)} (${ttl === -1 ? 'no TTL' : `${Math.ceil(ttl / 1000)} s`})`,
+    );
+    console.log(`audit: Redis keys left (${keys.length}): ${[...new Set(lifetimes)].sort().join(', ')}`);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
       `audit: ${needles.length} identifiers; scanned ${scanner.stats.tables} tables / ${scanner.stats.rows} rows, ${scanner.stats.redisKeys} Redis keys, ${scanner.stats.files} files, ${Object.keys(metrics).length} metrics outputs, ${scanner.stats.bytes} bytes; clean after ${seconds} s; hits ${scanner.hits.length}`,
@@ -680,6 +683,15 @@ describe('metadata audit: a browser meeting in distributed mode leaves nothing b
     assert.equal(tables['public.meetings'], 0, 'the ended meeting is deleted');
     assert.match(metrics.api ?? '', /^conclave_api_http_request_duration_seconds_count\{[^}]*\} [1-9]/m);
     assert.match(metrics.sfu ?? '', /^sfu_signaling_requests_total\{[^}]*\} [1-9]/m);
+
+    // Every key expires, except the job queue's bookkeeping (BullMQ's counter, metadata and the
+    // trimmed events stream) and the SFU node index, none of which names a meeting or a person.
+    const untimed = [...scanner.redisTtls]
+      .filter(
+        ([key, ttl]) => ttl === -1 && !/^(bull:[^:]+:(events|id|meta)|conclave:sfu:v1:nodes)$/.test(key),
+      )
+      .map(([key]) => key);
+    assert.deepEqual(untimed, [], 'Redis keys without a TTL');
 
     assert.deepEqual(
       stopReport,

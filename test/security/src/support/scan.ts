@@ -40,6 +40,8 @@ function escapeRegExp(value: string): string {
 export class Scanner {
   readonly hits: Hit[] = [];
   readonly stats: ScanStats = { tables: 0, rows: 0, redisKeys: 0, files: 0, bytes: 0, texts: 0 };
+  /** Remaining lifetime of every Redis key seen, in ms (-1: none). */
+  readonly redisTtls = new Map<string, number>();
   readonly #needles: { needle: Needle; pattern: RegExp }[];
 
   constructor(needles: Needle[]) {
@@ -124,6 +126,7 @@ export class Scanner {
           seen.push(name);
           this.stats.redisKeys++;
           this.scan(`redis key name ${name}`, key);
+          this.redisTtls.set(name, await redis.pttl(key));
           const type = await redis.type(key);
           const where = `redis ${type} ${name}`;
           if (type === 'string') {
