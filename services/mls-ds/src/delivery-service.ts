@@ -143,6 +143,7 @@ export class DeliveryService implements RoomHost {
       create: r.create,
       epoch: r.epoch,
       seq: r.seq,
+      members: r.members,
     });
     c.open(r.seq);
   }

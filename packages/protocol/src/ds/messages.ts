@@ -140,6 +140,11 @@ export const ReadyMessage = Type.Object(
     epoch: Epoch,
     /** Sequence number of the last event of the group; events after it will follow. */
     seq: Seq,
+    /**
+     * The DS member ID on every leaf of the group's tree right now (members, and members
+     * waiting for their Remove). The `welcome` carries the mapping that holds once joined.
+     */
+    members: Type.Optional(Type.Array(AddedMember)),
   },
   { additionalProperties: false },
 );
@@ -194,6 +199,8 @@ export const WelcomeEvent = Type.Object(
     epoch: Epoch,
     welcome: Type.String(),
     adds: Type.Array(AddedMember),
+    /** The DS member ID on every leaf of the tree the member joins, including leaves added before it. */
+    members: Type.Optional(Type.Array(AddedMember)),
   },
   { additionalProperties: false },
 );

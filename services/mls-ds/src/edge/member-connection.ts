@@ -172,6 +172,7 @@ export class MemberConnection {
         epoch: e.epoch + 1,
         welcome: e.welcome,
         adds: e.adds,
+        ...(e.members !== undefined ? { members: e.members } : {}),
       } satisfies DsServerMessage);
       this.joined = true;
       if (this.keyPackageAt > 0)

@@ -59,8 +59,10 @@ function conformance(
       const g = await openGroup(store);
       const a = await g.join();
       const b = await g.join();
-      assert.deepEqual(a.result, { ok: true, create: true, epoch: 0, seq: 0 });
-      assert.deepEqual(b.result, { ok: true, create: false, epoch: 0, seq: 0 });
+      const leaf0 = [{ member: a.member, leaf: 0 }];
+      assert.deepEqual(a.result, { ok: true, create: true, epoch: 0, seq: 0, members: leaf0 });
+      // The joiner learns who is on the tree; it is not on it yet.
+      assert.deepEqual(b.result, { ok: true, create: false, epoch: 0, seq: 0, members: leaf0 });
     });
 
     it('a published KeyPackage makes the oldest member the designated committer', async () => {

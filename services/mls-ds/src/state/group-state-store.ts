@@ -90,7 +90,14 @@ export type StoreErrorCode =
   | 'invalid_commit';
 
 export type JoinResult =
-  | { ok: true; create: boolean; epoch: number; seq: number }
+  | {
+      ok: true;
+      create: boolean;
+      epoch: number;
+      seq: number;
+      /** DS member ID of every leaf in the group's tree now (members and leaves awaiting Remove). */
+      members: AddedMember[];
+    }
   | { ok: false; code: 'session_refused' | 'session_in_use' | 'group_full' };
 
 export type ResumeResult =
@@ -143,6 +150,8 @@ export interface CommitEntry {
   welcome?: string;
   adds: AddedMember[];
   removes: string[];
+  /** On commits with a Welcome: the DS member ID of every leaf once the commit is applied. */
+  members?: AddedMember[];
 }
 
 export interface AppEntry {

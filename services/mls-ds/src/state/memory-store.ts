@@ -1,4 +1,4 @@
-import type { Role } from '@conclave/protocol';
+import type { AddedMember, Role } from '@conclave/protocol';
 import type {
   AppendResult,
   CommitResult,
@@ -102,7 +102,7 @@ export class MemoryGroupStateStore implements GroupStateStore {
     g.bySid.set(m.sid, m.member);
     this.#pump(key, g, now);
     g.touched = now;
-    return { ok: true, create, epoch: g.epoch, seq: g.seq };
+    return { ok: true, create, epoch: g.epoch, seq: g.seq, members: leavesOf(g) };
   }
 
   async resume(key: GroupKey, r: ResumeRequest, now: number): Promise<ResumeResult> {
@@ -165,6 +165,10 @@ export class MemoryGroupStateStore implements GroupStateStore {
       adds: c.adds,
       removes: c.removes,
     };
+    if (c.adds.length > 0) {
+      const removed = new Set(c.removes);
+      entry.members = [...leavesOf(g).filter((m) => !removed.has(m.member)), ...c.adds];
+    }
     const seq = this.#append(key, g, entry);
     g.epoch += 1;
     g.request = undefined;
@@ -432,4 +436,12 @@ export class MemoryGroupStateStore implements GroupStateStore {
       if (g.touched < now - this.#limits.stateTtlMs) this.#groups.delete(key);
     }
   }
+}
+
+/** Every leaf of the group's tree: joined members and members waiting for their Remove. */
+function leavesOf(g: Group): AddedMember[] {
+  const out: AddedMember[] = [];
+  for (const [member, s] of g.sessions)
+    if (s.state !== 'pending' && s.leaf >= 0) out.push({ member, leaf: s.leaf });
+  return out;
 }

@@ -61,6 +61,16 @@ local function resetGroup(all)
   redis.call('HDEL', G, 'req')
 end
 local function byOrder(a, b) return a.r.o < b.r.o end
+-- Every leaf of the tree (joined members and members waiting for their Remove), minus 'skip'.
+local function leaves(skip)
+  local out = {}
+  local raw = redis.call('HGETALL', M)
+  for i = 1, #raw, 2 do
+    local r = cjson.decode(raw[i + 1])
+    if r.st ~= 'p' and r.leaf >= 0 and not skip[raw[i]] then table.insert(out, {member = raw[i], leaf = r.leaf}) end
+  end
+  return out
+end
 
 -- Expires silent sessions, deletes an empty group, and hands pending work to a committer.
 local function pump()
@@ -154,7 +164,7 @@ putm(id, {sid = sid, r = role, st = create and 'j' or 'p', o = o, leaf = create 
 redis.call('HSET', S, sid, id)
 pump()
 touch()
-return {create and 'create' or 'pending', epochOf(), seqOf()}
+return {create and 'create' or 'pending', epochOf(), seqOf(), cjson.encode(leaves({}))}
 `;
 
 /** ARGV 8 member, 9 connection, 10 secret hash, 11 after seq. */
@@ -202,6 +212,14 @@ for _, a in ipairs(adds) do
   if r ~= nil and r.st ~= 'p' then return {'invalid_commit'} end
 end
 for _, rm in ipairs(removes) do if rm == id then return {'invalid_commit'} end end
+if #adds > 0 then
+  -- A joiner learns from its Welcome which DS member sits on every leaf.
+  local skip = {}
+  for _, rm in ipairs(removes) do skip[rm] = true end
+  local members = leaves(skip)
+  for _, a in ipairs(adds) do table.insert(members, {member = a.member, leaf = a.leaf}) end
+  rest = '"members":' .. cjson.encode(members) .. ',' .. rest
+end
 local seq = append(rest)
 redis.call('HSET', G, 'epoch', epoch + 1)
 redis.call('HDEL', G, 'req')

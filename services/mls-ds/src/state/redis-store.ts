@@ -1,4 +1,4 @@
-import type { Role } from '@conclave/protocol';
+import type { AddedMember, Role } from '@conclave/protocol';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type {
@@ -118,7 +118,13 @@ export class RedisGroupStateStore implements GroupStateStore {
       this.#limits.maxGroupMembers,
     );
     if (r[0] === 'create' || r[0] === 'pending') {
-      return { ok: true, create: r[0] === 'create', epoch: Number(r[1]), seq: Number(r[2]) };
+      return {
+        ok: true,
+        create: r[0] === 'create',
+        epoch: Number(r[1]),
+        seq: Number(r[2]),
+        members: list<AddedMember>(JSON.parse(String(r[3]))),
+      };
     }
     return { ok: false, code: r[0] as 'session_refused' | 'session_in_use' | 'group_full' };
   }
@@ -291,6 +297,7 @@ function parseEntry(raw: string): LogEntry {
   if (e.k === 'commit') {
     e.adds = list(e.adds);
     e.removes = list(e.removes);
+    if (e.members !== undefined) e.members = list(e.members);
   }
   return e;
 }
