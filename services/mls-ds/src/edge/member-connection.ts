@@ -133,6 +133,11 @@ export class MemberConnection {
     if (this.#state === 'closed') return;
     this.#service.metrics.closes.inc({ code: String(code) });
     this.#socket.close(code, reason);
+    // Read again, or the peer's closing handshake would wait behind the pause until it times out.
+    if (this.#paused) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
     this.#onClose();
   }
 
