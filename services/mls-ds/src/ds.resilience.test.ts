@@ -194,7 +194,7 @@ describe('Redis feed interrupted (real Redis, two instances)', () => {
     const env = { DS_REPLAY_EVENTS: '16', DS_RATE_MESSAGE_BURST: '400' };
     const a = await instance(env);
     // Instance B's feed stays away for a while once it is lost.
-    const b = await instance(env, 3000);
+    const b = await instance(env, 5000);
     const meeting = new TestMeeting(signer);
     const sender = await meeting.join(a.ds.url);
     const near = await meeting.join(a.ds.url);
@@ -205,7 +205,7 @@ describe('Redis feed interrupted (real Redis, two instances)', () => {
     const texts = Array.from({ length: 40 }, (_, i) => `while B is away ${i}`);
     await sender.sendBurst(texts);
     await eventually(() => near.texts.length >= texts.length, 10_000, 'the burst on instance A');
-    assert.ok(Date.now() - lostAt < 3000, 'the burst was over before instance B resubscribed');
+    assert.ok(Date.now() - lostAt < 5000, 'the burst was over before instance B resubscribed');
     for (const m of far) {
       const closed = await Promise.race([m.client.closed, new Promise((r) => setTimeout(r, 15_000, null))]);
       assert.deepEqual(closed, { code: DsCloseCode.gapTooOld, reason: 'gap_too_old' });
