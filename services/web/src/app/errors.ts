@@ -68,7 +68,8 @@ export const END_MESSAGES: Record<string, UserError> = {
   ended: { title: 'The meeting has ended', detail: 'The host ended the meeting for everyone.' },
   lost: {
     title: 'The connection was lost',
-    detail: 'The meeting could not be reached again. Open the link to rejoin.',
+    detail:
+      'The meeting could not be reached again, or this device missed too much of it to catch up. Rejoin to continue.',
   },
   refused: { title: 'You cannot rejoin this meeting', detail: 'The host removed you.' },
 };

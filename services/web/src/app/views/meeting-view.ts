@@ -597,7 +597,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
         root,
         errorPage(
           END_MESSAGES[reason]!,
-          reason === 'left' ? { label: 'Rejoin' } : { label: 'Home', href: '/' },
+          reason === 'left' || reason === 'lost' ? { label: 'Rejoin' } : { label: 'Home', href: '/' },
         ),
       );
       root.dataset['ended'] = reason;
