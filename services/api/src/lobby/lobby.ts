@@ -93,9 +93,10 @@ export class Lobby {
     let slot = -1;
     for (let i = 0; i < MAX_OPEN_KNOCKS && slot < 0; i++) {
       const key = slotKey(meetingId, i);
-      const current = parse<Slot>(await this.#store.get(key));
-      if (current && current.expiresAt > this.#now()) continue;
-      if (current) await this.#store.delete(key);
+      // A slot's key expires with its knock, so a taken slot is skipped even in the last
+      // milliseconds of its life: deleting it here could delete a knock another request has
+      // just put there.
+      if ((await this.#store.get(key)) !== null) continue;
       if ((await this.#store.getOrSet(key, listed, KNOCK_TTL_MS)) === listed) slot = i;
     }
     if (slot < 0)
