@@ -16,8 +16,10 @@ type Flavour = 'v1' | 'v2';
 
 interface Mount {
   flavour: Flavour;
-  /** Directory of the group the benchmark itself runs in (groups are created under it). */
+  /** Where the groups are created. */
   base: string;
+  /** The group the benchmark itself runs in: processes go back there at the end. */
+  home: string;
 }
 
 function mounts(): { type: string; dir: string; options: string }[] {
@@ -44,7 +46,7 @@ export function findCpuController(): Mount | { unavailable: string } {
   const v1 = all.find((m) => m.type === 'cgroup' && m.options.split(',').includes('cpu'));
   if (v1) {
     const base = join(v1.dir, ownGroup('cpu') ?? '/');
-    if (existsSync(join(base, 'cpu.cfs_quota_us'))) return { flavour: 'v1', base };
+    if (existsSync(join(base, 'cpu.cfs_quota_us'))) return { flavour: 'v1', base, home: base };
     return { unavailable: `cgroup v1 cpu controller at ${v1.dir} has no cpu.cfs_quota_us` };
   }
   const v2 = all.find((m) => m.type === 'cgroup2');
@@ -57,7 +59,7 @@ export function findCpuController(): Mount | { unavailable: string } {
     if (!controllers.split(/\s+/).includes('cpu')) {
       return { unavailable: `cgroup v2 at ${base}: the cpu controller is not delegated here` };
     }
-    return { flavour: 'v2', base };
+    return { flavour: 'v2', base, home: join(v2.dir, own) };
   }
   return { unavailable: 'no cgroup cpu controller is mounted' };
 }
@@ -82,7 +84,7 @@ export function limitCpu(pid: number, fraction: number, label: string): CpuBudge
   const dir = join(found.base, `conclave-bench-${process.pid}-${label}`);
   const quota = Math.max(1000, Math.round(fraction * PERIOD_US));
   mkdirSync(dir);
-  const original = join(found.base, 'cgroup.procs');
+  const original = join(found.home, 'cgroup.procs');
   let released = false;
   const budget: CpuBudget = {
     pid,
