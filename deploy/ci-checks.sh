@@ -73,6 +73,11 @@ step "values.schema.json refuses bad values" bash -c '
   for bad in "sfu.workers=0" "api.creation=closed" "unknownKey=1" "sfu.publicUrl=http://x" "postgresql.storage.size=8GB"; do
     if helm template t "$1" --kube-version 1.34.0 --set "$bad" >/dev/null 2>&1; then echo "accepted $bad"; exit 1; fi
   done' _ "$chart"
+step "static SFU selection: the API's SFU URL is the one the SFU accepts tokens for" bash -c '
+  out=$(helm template t "$1" --kube-version 1.34.0 --set api.sfuSelection=static,sfu.publicUrl=wss://sfu.example.org/v1/sfu) &&
+  sfu=$(printf "%s\n" "$out" | grep -o "name: SFU_PUBLIC_URL, value: \"[^\"]*\"" | sort -u) &&
+  api=$(printf "%s\n" "$out" | grep -o "name: CONCLAVE_SFU_URL, value: \"[^\"]*\"" | sort -u) &&
+  [ "${sfu#*value: }" = "\"wss://sfu.example.org/v1/sfu\"" ] && [ "${api#*value: }" = "${sfu#*value: }" ]' _ "$chart"
 step "helm template with hostPort SFU, no ingress, no bundled stores" bash -c '
   helm template t "$1" --kube-version 1.34.0 --set sfu.hostNetwork=false,ingress.enabled=false,postgresql.bundled=false,redis.bundled=false,networkPolicy.enabled=true >"$2/alt.yaml" &&
   kubernetes-validate --strict --quiet -k 1.34.0 "$2/alt.yaml" && "$3" deploy/ci/check-manifests.py deploy/schemas/servicemonitor.schema.json "$2/alt.yaml"' _ "$chart" "$tmp" "$python"

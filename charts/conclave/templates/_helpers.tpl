@@ -110,7 +110,7 @@ httpGet:
 - {name: CONCLAVE_CREATION, value: {{ .Values.api.creation | quote }}}
 - {name: CONCLAVE_DEFAULT_MEETING_HOURS, value: {{ .Values.api.defaultMeetingHours | quote }}}
 - {name: CONCLAVE_SFU_SELECTION, value: {{ .Values.api.sfuSelection | quote }}}
-- {name: CONCLAVE_SFU_URL, value: {{ printf "wss://%s/v1/sfu" .Values.publicHost | quote }}}
+- {name: CONCLAVE_SFU_URL, value: {{ include "conclave.sfuPublicUrl" . | quote }}}
 - {name: CONCLAVE_DS_URL, value: {{ printf "wss://%s/v1/ds" .Values.publicHost | quote }}}
 - {name: LOG_LEVEL, value: {{ .Values.api.logLevel | quote }}}
 - name: CONCLAVE_JOIN_TOKEN_PRIVATE_KEY
