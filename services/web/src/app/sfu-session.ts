@@ -124,6 +124,11 @@ export class SfuSession {
         return;
       case 'consumerClosed':
       case 'producerClosed': {
+        // A consume still in flight learns of it when it lands (see #consume).
+        if (this.#consuming.size > 0) {
+          const closed = d['consumerId'] ?? d['producerId'];
+          if (typeof closed === 'string') this.#closedWhileConsuming.add(closed);
+        }
         for (const [id, c] of this.consumers) {
           if (id === d['consumerId'] || c.producerId === d['producerId']) {
             c.close();
@@ -258,10 +263,18 @@ export class SfuSession {
       await this.#consume(info, this.#recv, this.#device);
     } finally {
       this.#consuming.delete(info.producerId);
+      if (this.#consuming.size === 0) this.#closedWhileConsuming.clear();
     }
   }
 
+  /** Producers being consumed right now. */
   readonly #consuming = new Set<string>();
+  /** Consumer and producer IDs the SFU closed while a consume was in flight. */
+  readonly #closedWhileConsuming = new Set<string>();
+
+  #closedMeanwhile(ci: ConsumerInfo): boolean {
+    return this.#closedWhileConsuming.has(ci.consumerId) || this.#closedWhileConsuming.has(ci.producerId);
+  }
 
   async #consume(info: ProducerInfo, recv: Transport, device: Device): Promise<void> {
     for (const c of this.consumers.values()) if (c.producerId === info.producerId) return;
@@ -270,6 +283,8 @@ export class SfuSession {
       producerId: info.producerId,
       rtpCapabilities: device.rtpCapabilities,
     });
+    // The SFU may close the consumer (its producer went away) before our side exists.
+    if (this.#closedMeanwhile(ci)) return;
     const consumer = await recv.consume({
       id: ci.consumerId,
       producerId: ci.producerId,
@@ -278,6 +293,10 @@ export class SfuSession {
       onRtpReceiver: (receiver) => this.#crypto.decryptReceiver(receiver, ci.kind),
       appData: { peerId: ci.peerId, source: ci.source },
     });
+    if (this.#closedMeanwhile(ci)) {
+      consumer.close();
+      return;
+    }
     this.consumers.set(consumer.id, consumer);
     if (this.consumers.size === 1) performance.mark('conclave:first-consumer');
     this.#events.consumer(consumer, ci);
