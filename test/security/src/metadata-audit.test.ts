@@ -48,7 +48,7 @@ import { type DistributedStack, startDistributedStack } from './support/distribu
 import { type Needle, Scanner } from './support/scan.ts';
 
 const TAP_PRELOAD = fileURLToPath(new URL('./fixtures/sfu-tap.ts', import.meta.url));
-// The longest-lived key that names the meeting is its join rate-limit bucket: one minute.
+// The longest-lived key naming anything of the call is the SFU's room registry entry (~15 s).
 const PURGE_DEADLINE_MS = 150_000;
 
 interface Participant {

@@ -5,8 +5,8 @@ import { ApiError } from './api-error.ts';
 const WINDOW_MS = 60_000;
 
 /**
- * Fixed one-minute windows per meeting and per source. A source address is never stored: its
- * bucket is a keyed hash that changes every window, and the bucket expires with the window.
+ * Fixed one-minute windows per meeting and per source. Neither a source address nor a meeting ID
+ * is stored: a bucket is a keyed hash that changes every window, and it expires with the window.
  */
 export class RateLimiter {
   readonly #store: ExpiringStore;
@@ -33,7 +33,11 @@ export class RateLimiter {
 
   async checkMeetingJoin(meetingId: string): Promise<void> {
     const window = Math.floor(Date.now() / WINDOW_MS);
-    if ((await this.#store.hit(`rl:m:${meetingId}:${window}`, WINDOW_MS)) > this.#perMeeting) {
+    // Keyed like the source buckets, so the store never names a meeting that people joined.
+    const bucket = createHmac('sha256', this.#key)
+      .update(`meeting\n${window}\n${meetingId}`)
+      .digest('base64url');
+    if ((await this.#store.hit(`rl:m:${bucket}`, WINDOW_MS)) > this.#perMeeting) {
       throw new ApiError('rate_limited', 'too many join attempts for this meeting; try again in a minute');
     }
   }
