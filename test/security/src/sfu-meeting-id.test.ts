@@ -65,6 +65,8 @@ describe('SFU compromised: it cannot map rooms to meetings', () => {
         PATH: process.env.PATH,
         MEDIASOUP_WORKER_BIN: bin,
         SFU_JOIN_TOKEN_PUBLIC_KEYS: api.deps.publicKeys.join('\n'),
+        // The token names the SFU the API would have chosen; this stand-in answers for it.
+        SFU_ACCEPTED_URLS: String(claims.sfu),
         SFU_HOST: '127.0.0.1',
         SFU_PORT: '0',
         SFU_WORKERS: '1',
