@@ -59,7 +59,8 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-export async function startTestEnv(): Promise<TestEnv> {
+/** `env` overrides the stack's environment (e.g. a benchmark lifting the per-meeting join limit). */
+export async function startTestEnv(options: { env?: Record<string, string> } = {}): Promise<TestEnv> {
   if (!process.env['MEDIASOUP_WORKER_BIN'] || !existsSync(process.env['MEDIASOUP_WORKER_BIN'])) {
     throw new Error(
       'MEDIASOUP_WORKER_BIN is not set or missing: run `export MEDIASOUP_WORKER_BIN=$(scripts/build-mediasoup-worker.sh)`. ' +
@@ -81,6 +82,7 @@ export async function startTestEnv(): Promise<TestEnv> {
     sfuWorkers: 1,
     webRoot: WEB_DIST,
     logLevel: 'warn',
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
