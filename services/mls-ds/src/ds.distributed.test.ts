@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { groupKeyOf } from './delivery-service.ts';
 import { DsTestClient } from './testing/ds-client.ts';
 import { type Cluster, newSigner, requireRedisUrl, startCluster } from './testing/fixtures.ts';
+import { checkLeafMapping } from './testing/leaf-mapping.ts';
 import { eventually, TestMeeting } from './testing/meeting.ts';
 
 /** Keys in Redis whose name contains the group's store key (or its raw ID). */
@@ -57,35 +58,7 @@ describe('distributed DS: two instances sharing Redis, members on real MLS', () 
   });
 
   it('ready and welcome tell a joiner which DS member sits on every leaf', async () => {
-    const meeting = new TestMeeting(signer, { real: false });
-    const [a, b] = [await meeting.join(url(0)), await meeting.join(url(1))];
-    await meeting.converged(2);
-    const c = await meeting.join(url(0));
-    await meeting.converged(3);
-    const sorted = (l: { member: string; leaf: number }[] | undefined) =>
-      [...(l ?? [])].sort((x, y) => x.leaf - y.leaf);
-    const ready = c.client.received.find((m) => m.t === 'ready');
-    assert.deepEqual(sorted(ready?.t === 'ready' ? ready.members : undefined), [
-      { member: a!.member, leaf: 0 },
-      { member: b!.member, leaf: 1 },
-    ]);
-    const welcome = c.client.received.find((m) => m.t === 'welcome');
-    assert.deepEqual(sorted(welcome?.t === 'welcome' ? welcome.members : undefined), [
-      { member: a!.member, leaf: 0 },
-      { member: b!.member, leaf: 1 },
-      { member: c.member, leaf: 2 },
-    ]);
-    // After a Remove, the next joiner's Welcome no longer lists the removed member.
-    b!.leave();
-    meeting.gone.add(b!);
-    await meeting.converged(2);
-    const d = await meeting.join(url(1));
-    await meeting.converged(3);
-    const later = d.client.received.find((m) => m.t === 'welcome');
-    const members = sorted(later?.t === 'welcome' ? later.members : undefined).map((m) => m.member);
-    assert.deepEqual(new Set(members), new Set([a!.member, c.member, d.member]));
-    assert.deepEqual(meeting.errors(), []);
-    for (const m of meeting.active()) m.leave();
+    await checkLeafMapping(new TestMeeting(signer, { real: false }), url);
   });
 
   it('a crashed member is removed by a commit and the keys rotate', async () => {

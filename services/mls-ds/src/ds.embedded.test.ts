@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Cluster, newSigner, startCluster } from './testing/fixtures.ts';
+import { checkLeafMapping } from './testing/leaf-mapping.ts';
 import { eventually, TestMeeting } from './testing/meeting.ts';
 import type { MemoryGroupStateStore } from './state/memory-store.ts';
 import { TokenBucket } from './edge/rate-limiter.ts';
@@ -36,38 +37,7 @@ describe('embedded DS: in-process state, no Redis', () => {
   });
 
   it('ready and welcome tell a joiner which DS member sits on every leaf', async () => {
-    const meeting = new TestMeeting(signer, { real: false });
-    const [a, b] = [
-      await meeting.join(cluster.instances[0]!.url),
-      await meeting.join(cluster.instances[0]!.url),
-    ];
-    await meeting.converged(2);
-    const c = await meeting.join(cluster.instances[0]!.url);
-    await meeting.converged(3);
-    const sorted = (l: { member: string; leaf: number }[] | undefined) =>
-      [...(l ?? [])].sort((x, y) => x.leaf - y.leaf);
-    const ready = c.client.received.find((m) => m.t === 'ready');
-    assert.deepEqual(sorted(ready?.t === 'ready' ? ready.members : undefined), [
-      { member: a!.member, leaf: 0 },
-      { member: b!.member, leaf: 1 },
-    ]);
-    const welcome = c.client.received.find((m) => m.t === 'welcome');
-    assert.deepEqual(sorted(welcome?.t === 'welcome' ? welcome.members : undefined), [
-      { member: a!.member, leaf: 0 },
-      { member: b!.member, leaf: 1 },
-      { member: c.member, leaf: 2 },
-    ]);
-    // After a Remove, the next joiner's Welcome no longer lists the removed member.
-    b!.leave();
-    meeting.gone.add(b!);
-    await meeting.converged(2);
-    const d = await meeting.join(cluster.instances[0]!.url);
-    await meeting.converged(3);
-    const later = d.client.received.find((m) => m.t === 'welcome');
-    const members = sorted(later?.t === 'welcome' ? later.members : undefined).map((m) => m.member);
-    assert.deepEqual(new Set(members), new Set([a!.member, c.member, d.member]));
-    assert.deepEqual(meeting.errors(), []);
-    for (const m of meeting.active()) m.leave();
+    await checkLeafMapping(new TestMeeting(signer, { real: false }), () => cluster.instances[0]!.url);
   });
 
   it('health, readiness and metrics answer without naming any group', async () => {
