@@ -36,6 +36,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { type ParsedRtp, RtpReceiver } from '../../../services/sfu/src/testing/rtp.ts';
 import { buildWebClient } from '../../../services/web/build.ts';
 import {
+  CHROMIUM_ARGS,
   CHROMIUM_PATH,
   createMeeting,
   type Diagnostics,
@@ -335,15 +336,7 @@ describe('metadata audit: a browser meeting in distributed mode leaves nothing b
       executablePath: CHROMIUM_PATH,
       timeout: 30_000,
       args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        '--autoplay-policy=no-user-gesture-required',
+        ...CHROMIUM_ARGS,
         // The edge's HTTPS certificate (for the LAN address) is self-signed.
         '--ignore-certificate-errors',
         // Every participant's token names the services by localhost (one edge, one URL); a page

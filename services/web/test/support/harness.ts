@@ -12,7 +12,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { buildWebClient, WEB_DIST } from '../../build.ts';
 
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+/** How every test launches Chromium: headless, fake camera and microphone, no background traffic. */
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
