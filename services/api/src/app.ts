@@ -11,7 +11,7 @@ import { MeetingLifecycle } from './meetings/meeting-lifecycle.ts';
 import { type ApiMetrics, createMetrics } from './observability/metrics.ts';
 import { Lobby } from './lobby/lobby.ts';
 import { RejoinSecrets } from './lobby/rejoin.ts';
-import { joinRoutes } from './routes/join.ts';
+import { emptyBodyAsObject, joinRoutes } from './routes/join.ts';
 import { lobbyRoutes } from './routes/lobby.ts';
 import { meetingRoutes } from './routes/meetings.ts';
 import { operationsRoutes } from './routes/operations.ts';
@@ -55,6 +55,15 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Routes whose body may be left out (they fill in `{}` before validation). @fastify/swagger
+  // marks every body as required, so the document is corrected for these.
+  const optionalBodies = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const hooks = [route.preValidation ?? []].flat();
+    if (!hooks.includes(emptyBodyAsObject)) return;
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    for (const method of [route.method].flat()) optionalBodies.add(`${method.toLowerCase()} ${path}`);
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -63,6 +72,21 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
         version: '1.0.0',
         description: 'Meetings, the SRP-6a join and join tokens. The server never sees meeting passwords.',
       },
+    },
+    transformObject: (documentObject) => {
+      const document =
+        'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+      const paths = (document.paths ?? {}) as Record<
+        string,
+        Record<string, { requestBody?: { required?: boolean } }>
+      >;
+      for (const [path, operations] of Object.entries(paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          if (operation.requestBody && optionalBodies.has(`${method} ${path}`))
+            operation.requestBody.required = false;
+        }
+      }
+      return document;
     },
   });
 
@@ -144,6 +168,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
         : undefined,
     metrics,
     rejoins,
+    keyRotationSeconds: config.CONCLAVE_KEY_ROTATION_SECONDS,
   };
   await app.register(joinRoutes, joinOptions);
   await app.register(lobbyRoutes, { ...joinOptions, lobby });

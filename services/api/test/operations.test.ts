@@ -37,6 +37,31 @@ describe('operations endpoints', () => {
     assert.equal(doc.paths['/metrics'], undefined);
   });
 
+  it('the OpenAPI document marks a body optional exactly where the server accepts none', async () => {
+    const doc = (await t.request({ method: 'GET', url: '/v1/openapi.json' })).json();
+    const bodies = new Map<string, boolean>();
+    for (const [path, operations] of Object.entries(
+      doc.paths as Record<string, Record<string, { requestBody?: { required: boolean } }>>,
+    )) {
+      for (const [method, operation] of Object.entries(operations)) {
+        if (operation.requestBody) bodies.set(`${method} ${path}`, operation.requestBody.required);
+      }
+    }
+    assert.equal(bodies.get('post /v1/meetings/{meetingId}/join/init'), false);
+    assert.equal(bodies.get('post /v1/meetings/{meetingId}/join/verify'), true);
+    const optional = [...bodies].filter(([, required]) => !required).map(([op]) => op);
+    assert.deepEqual(optional.sort(), [
+      'post /v1/meetings/{meetingId}/join/init',
+      'post /v1/meetings/{meetingId}/lobby/wait',
+    ]);
+    for (const op of optional) {
+      const [method, path] = op.split(' ') as [string, string];
+      const url = path.replace('{meetingId}', 'ABCDEFGHJK').replace('{knockId}', 'A'.repeat(22));
+      const res = await t.request({ method: method.toUpperCase() as 'POST', url });
+      assert.notEqual(res.json().error, 'bad_request', `${op} without a body: ${res.body}`);
+    }
+  });
+
   it('every response forbids caching and referrers', async () => {
     const res = await t.request({ method: 'GET', url: '/v1/join-token-keys' });
     assert.equal(res.headers['referrer-policy'], 'no-referrer');
