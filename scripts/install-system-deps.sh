@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests and the embedded stack need: PostgreSQL and Redis
 # servers (for the distributed-mode tests), Chromium (browser tests) and the mediasoup worker's
-# build dependencies. Installs only what is missing; needs root (or prints the apt command).
+# build dependencies, and curl + openssl for the edge check and the audit's throwaway certificate.
+# Installs only what is missing; needs root (or prints the apt command).
 set -euo pipefail
 packages=(postgresql redis-server chromium meson ninja-build pkg-config g++ make python3 libssl-dev
-  nlohmann-json3-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev ca-certificates)
+  nlohmann-json3-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev ca-certificates curl openssl)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
