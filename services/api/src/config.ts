@@ -50,12 +50,21 @@ export const ApiConfigSchema = Type.Object({
   CONCLAVE_TURN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86400, default: 600 }),
   /** Lifetime of a one-off meeting without an explicit expiry, in hours. */
   CONCLAVE_DEFAULT_MEETING_HOURS: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
+  /**
+   * How often clients rotate the meeting's keys with a self-update commit while membership is
+   * stable, in seconds (each member waits a random 1–1.5 × this after every epoch change);
+   * 0 turns scheduled rotation off. Told to clients in the join answer.
+   */
+  CONCLAVE_KEY_ROTATION_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 600 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
 });
 export type ApiConfig = Static<typeof ApiConfigSchema>;
+
+/** Shortest scheduled key rotation interval accepted (0 turns rotation off). */
+export const MIN_KEY_ROTATION_SECONDS = 10;
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const problems: string[] = [];
@@ -73,6 +82,10 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     Boolean(env.CONCLAVE_TURN_SECRET || env.CONCLAVE_TURN_SECRET_FILE) !== Boolean(env.CONCLAVE_TURN_URLS)
   ) {
     problems.push('CONCLAVE_TURN_SECRET and CONCLAVE_TURN_URLS: set both or neither');
+  }
+  const rotation = Number(env.CONCLAVE_KEY_ROTATION_SECONDS);
+  if (rotation > 0 && rotation < MIN_KEY_ROTATION_SECONDS) {
+    problems.push(`CONCLAVE_KEY_ROTATION_SECONDS: must be 0 (off) or at least ${MIN_KEY_ROTATION_SECONDS}`);
   }
   try {
     const config = loadConfig(ApiConfigSchema, env);

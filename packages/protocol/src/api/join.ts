@@ -63,6 +63,12 @@ export const JoinGranted = Type.Object(
         ),
       ),
     ),
+    /**
+     * Scheduled key rotation: after every epoch change each member waits a random 1–1.5 ×
+     * this many seconds and, if the epoch has not changed meanwhile, commits an update of its
+     * own leaf. 0 (or absent, from older servers): no scheduled rotation.
+     */
+    keyRotationSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
   },
   { additionalProperties: false },
 );

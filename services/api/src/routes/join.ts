@@ -39,6 +39,8 @@ export interface JoinRoutesOptions {
   turn: TurnCredentials | undefined;
   metrics: JoinMetrics;
   rejoins: RejoinSecrets;
+  /** Scheduled key rotation interval told to clients, in seconds; 0 or absent: off. */
+  keyRotationSeconds?: number;
 }
 
 /** Server SRP state and join tokens live this long (PROTOCOL §3). */
@@ -132,7 +134,7 @@ export async function srpVerify(
 
 /** A join token (and a rejoin secret) for a meeting whose password was just proven. */
 export async function grantJoin(
-  opts: Pick<JoinRoutesOptions, 'signer' | 'sfu' | 'dsUrl' | 'turn' | 'rejoins'>,
+  opts: Pick<JoinRoutesOptions, 'signer' | 'sfu' | 'dsUrl' | 'turn' | 'rejoins' | 'keyRotationSeconds'>,
   meeting: Meeting,
   role: Role,
   M2: string,
@@ -162,6 +164,7 @@ export async function grantJoin(
     rejoin: rejoin.rejoin,
     rejoinExpiresAt: new Date(rejoin.expiresAt).toISOString(),
     ...(opts.turn ? { iceServers: [opts.turn.issue()] } : {}),
+    keyRotationSeconds: opts.keyRotationSeconds ?? 0,
   };
 }
 
