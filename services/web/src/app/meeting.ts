@@ -95,6 +95,8 @@ export class Meeting {
   hand = false;
   mutedByHost = false;
   locked = false;
+  /** Scheduled key rotation interval from the join answer, in seconds (0: off). */
+  keyRotationSeconds = 0;
   connection: 'connected' | 'reconnecting' = 'connected';
   ended: EndReason | undefined;
   #listener: MeetingListener | undefined;
@@ -192,6 +194,8 @@ export class Meeting {
     this.role = granted.role;
     this.#sfuUrl = granted.sfuUrl;
     this.#keepRejoin(granted);
+    this.keyRotationSeconds = granted.keyRotationSeconds ?? 0;
+    this.mls.rotationMs = this.keyRotationSeconds * 1000;
     await Promise.all([this.mls.connectTo(granted.dsUrl, granted.token), this.#startMedia(granted.token)]);
     if (this.isHost && !this.ended) void this.#watchLobby();
   }
@@ -319,8 +323,9 @@ export class Meeting {
     const first = this.epoch === undefined;
     if (first) mark('mls-joined');
     this.epoch = view;
-    // After a Remove the departed member must not read new media: switch at once. After an Add,
-    // keep sending under the old key a moment so members still processing the commit keep up.
+    // After a Remove the departed member must not read new media: switch at once. After an Add
+    // or a scheduled rotation (no Adds, no Removes), keep sending under the old key a moment so
+    // members still processing the commit keep up and no frame is lost.
     this.crypto.installEpoch({
       epoch: view.epoch,
       baseKey: view.baseKey,
@@ -570,12 +575,15 @@ export class Meeting {
     if (peerId) await this.sfu.request('hostStopVideo', { peerId });
   }
 
-  /** The SFU closes their media and tells the DS, whose members then commit the Remove. */
+  /**
+   * The SFU closes their media and tells the DS, whose members then commit the Remove. The DS
+   * is told the member ID it gave that leaf itself; the roster entry's claim is only a fallback.
+   */
   async hostRemove(leaf: number): Promise<void> {
     const entry = this.roster.get(leaf);
-    if (!entry) return;
-    if (entry.peerId) await this.sfu.request('hostRemove', { peerId: entry.peerId }).catch(() => {});
-    if (entry.member) this.mls.kick(entry.member);
+    const member = this.mls.memberAt(leaf) ?? entry?.member;
+    if (entry?.peerId) await this.sfu.request('hostRemove', { peerId: entry.peerId }).catch(() => {});
+    if (member && member !== this.mls.member) this.mls.kick(member);
   }
 
   async setLocked(locked: boolean): Promise<void> {
@@ -629,6 +637,9 @@ export class Meeting {
       crypto: await this.crypto.stats(),
       remote,
       ended: this.ended ?? null,
+      // The DS's own leaf → member mapping (what a kick names), for the tests.
+      member: this.mls.member,
+      dsMembers: (this.epoch?.members ?? []).map((leaf) => ({ leaf, member: this.mls.memberAt(leaf) ?? '' })),
     };
   }
 }

@@ -2,6 +2,11 @@
  * The meeting's MLS group over the delivery service: joins (KeyPackage → Welcome) or creates
  * the group, commits when the DS asks, processes every event in order, resumes after a dropped
  * connection. Chat, names, roster, hands and reactions are MLS application messages.
+ *
+ * Scheduled rotation: after every epoch change a timer fires at a random point between one and
+ * one and a half rotation intervals; if the epoch is still the same, this member commits an
+ * update of its own leaf (fresh keys for everyone). The DS takes one commit per epoch, so when
+ * another member's commit wins, ours gets `stale_epoch` and is dropped; the timer re-arms.
  */
 import {
   type AppMessage,
@@ -61,7 +66,13 @@ export class MlsSession {
   #ws: WebSocket | undefined;
   #group: MeetingGroup | undefined;
   #joiner: Joiner | undefined;
-  #pending: PendingCommit | undefined;
+  /** Our commits awaiting the DS's verdict, all built on the current epoch. */
+  #pending: OwnCommit[] = [];
+  /** DS member ID on each leaf, as the DS stated it (`ready`, `welcome`, `commit`). */
+  readonly #leafMembers = new Map<number, string>();
+  /** Scheduled rotation interval in milliseconds; 0 turns it off. Set before connecting. */
+  rotationMs = 0;
+  #rotationTimer: ReturnType<typeof setTimeout> | undefined;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
   member = '';
@@ -91,6 +102,7 @@ export class MlsSession {
         ws.removeEventListener('close', onClose);
         this.member = m.member;
         this.#secret = m.secret;
+        for (const { member, leaf } of m.members ?? []) this.#leafMembers.set(leaf, member);
         this.#lastSeq = m.seq;
         this.role = m.role;
         resolve();
@@ -129,7 +141,7 @@ export class MlsSession {
     ws.addEventListener('close', (e) => {
       if (ws !== this.#ws || this.#closed) return;
       if (FINAL_CLOSES.has(e.code) || !this.member) {
-        this.#closed = true;
+        this.#stop();
         this.#events.closed(e.code);
         return;
       }
@@ -179,23 +191,26 @@ export class MlsSession {
         if (!this.#joiner || this.#group) return;
         this.#group = await joinFromWelcome(this.#joiner, unb64(m.welcome));
         this.#joiner = undefined;
+        this.#leafMembers.clear();
+        for (const { member, leaf } of [...(m.members ?? []), ...m.adds]) this.#leafMembers.set(leaf, member);
         return this.#emitEpoch([], []);
       }
       case 'commit_request':
         return this.#commitRequest(m);
       case 'commit': {
         if (!this.#group) return;
-        if (m.from === this.member && this.#pending) {
-          const pending = this.#pending;
-          this.#pending = undefined;
-          this.#group = acceptCommit(pending);
-          return this.#emitEpoch(pending.added, pending.removed);
+        // Every commit of ours was built on the epoch this commit ends: only the one that won counts.
+        const own = m.from === this.member ? this.#pending.find((p) => p.commit === m.commit) : undefined;
+        this.#pending = [];
+        for (const { member, leaf } of m.adds) this.#leafMembers.set(leaf, member);
+        if (own) {
+          this.#group = acceptCommit(own.pending);
+          return this.#emitEpoch(own.pending.added, own.pending.removed);
         }
-        this.#pending = undefined;
         const r = await receiveMessage(this.#group, unb64(m.commit));
         this.#group = r.group;
         if (r.kind === 'removed') {
-          this.#closed = true;
+          this.#stop();
           this.#events.closed(4410);
           return;
         }
@@ -210,7 +225,8 @@ export class MlsSession {
         return;
       }
       case 'error': {
-        if (m.code === 'stale_epoch') this.#pending = undefined;
+        // Another member's commit took that epoch (it arrives, or arrived, in order): drop ours.
+        if (m.code === 'stale_epoch') this.#pending = this.#pending.filter((p) => p.ref !== m.ref);
         // Sent just before a commit moved the group on: encrypt it again in the new epoch. The
         // commit event came before this error, so the queue has already processed it.
         const unsent = m.ref ? this.#unconfirmed.get(m.ref) : undefined;
@@ -243,11 +259,13 @@ export class MlsSession {
       }
       throw error;
     }
-    this.#pending = pending;
+    const own = { ref: `c${this.#nextRef++}`, commit: b64(pending.commit), pending, rotation: false };
+    this.#pending.push(own);
     this.#send({
       t: 'commit',
+      id: own.ref,
       epoch: m.epoch,
-      commit: b64(pending.commit),
+      commit: own.commit,
       ...(pending.welcome ? { welcome: b64(pending.welcome) } : {}),
       adds: pending.addedFrom.map((index, i) => ({ member: m.adds[index]!.member, leaf: pending.added[i]! })),
       removes: m.removes.map((r) => r.member),
@@ -255,9 +273,50 @@ export class MlsSession {
     });
   }
 
+  /** Arms the rotation timer for the current epoch (after every epoch change). */
+  #armRotation(): void {
+    clearTimeout(this.#rotationTimer);
+    this.#rotationTimer = undefined;
+    const group = this.#group;
+    if (!this.rotationMs || this.#closed || !group) return;
+    const epoch = group.state.groupContext.epoch;
+    const delay = this.rotationMs * (1 + Math.random() / 2);
+    this.#rotationTimer = setTimeout(() => this.#enqueue(() => this.#rotate(epoch)), delay);
+  }
+
+  /** The timer fired: if the epoch is still `epoch`, commit an update of our own leaf. */
+  async #rotate(epoch: bigint): Promise<void> {
+    const group = this.#group;
+    if (this.#closed || !group || group.state.groupContext.epoch !== epoch) return;
+    // Should this commit get lost (connection down), try again one interval later.
+    this.#armRotation();
+    // Alone there is nobody to share keys with; a commit the DS asked for changes them anyway.
+    if (summarize(group).size < 2 || this.#pending.some((p) => !p.rotation)) return;
+    const pending = await createMeetingCommit(group, {});
+    const own = { ref: `c${this.#nextRef++}`, commit: b64(pending.commit), pending, rotation: true };
+    this.#pending = [own];
+    this.#send({ t: 'commit', id: own.ref, epoch: Number(epoch), commit: own.commit, adds: [], removes: [] });
+  }
+
+  #stop(): void {
+    this.#closed = true;
+    clearTimeout(this.#rotationTimer);
+    this.#rotationTimer = undefined;
+  }
+
+  /** The DS member ID on `leaf` as the DS itself stated it, if known. */
+  memberAt(leaf: number): string | undefined {
+    return this.#leafMembers.get(leaf);
+  }
+
   async #emitEpoch(added: number[], removed: number[]): Promise<void> {
     const group = this.#group!;
     const s = summarize(group);
+    // Leaves the commit removed leave the map; our own leaf is ours.
+    for (const leaf of this.#leafMembers.keys())
+      if (!s.memberLeafIndices.includes(leaf)) this.#leafMembers.delete(leaf);
+    this.#leafMembers.set(s.ownLeafIndex, this.member);
+    this.#armRotation();
     this.#events.epoch({
       epoch: s.epoch,
       size: s.size,
@@ -305,7 +364,7 @@ export class MlsSession {
   }
 
   leave(): void {
-    this.#closed = true;
+    this.#stop();
     this.#send({ t: 'leave' });
     this.#ws?.close(1000);
   }
@@ -314,6 +373,16 @@ export class MlsSession {
   dropConnection(): void {
     this.#ws?.close(4999);
   }
+}
+
+interface OwnCommit {
+  /** Correlation ID sent with the commit; a `stale_epoch` error names it. */
+  ref: string;
+  /** The commit as sent (base64); the accepted `commit` event carries it unchanged. */
+  commit: string;
+  pending: PendingCommit;
+  /** A scheduled self-update rather than a commit the DS asked for. */
+  rotation: boolean;
 }
 
 export class DsClosedError extends Error {

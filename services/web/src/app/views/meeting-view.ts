@@ -472,6 +472,12 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     );
   }
 
+  function rotationText(seconds: number): string {
+    if (!seconds) return 'only when someone joins or leaves';
+    const every = seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+    return `about every ${every}, and whenever someone joins or leaves`;
+  }
+
   function renderInfo(): HTMLElement {
     const e = meeting.epoch;
     return h(
@@ -487,13 +493,15 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
         h('dd', { id: 'info-epoch' }, e ? String(e.epoch) : '…'),
         h('dt', null, 'Group size'),
         h('dd', { id: 'info-size' }, e ? String(e.size) : '…'),
+        h('dt', null, 'Key rotation'),
+        h('dd', { id: 'info-rotation' }, rotationText(meeting.keyRotationSeconds)),
         h('dt', null, 'Security code'),
         h('dd', { id: 'security-code', class: 'code' }, e?.securityCode ?? '…'),
       ),
       h(
         'p',
         null,
-        'Read the security code aloud and compare it with everyone in the meeting. If anyone sees a different code, someone else may be in the call: leave and share a new link by another channel. The code changes whenever someone joins or leaves.',
+        'Read the security code aloud and compare it with everyone in the meeting. If anyone sees a different code, someone else may be in the call: leave and share a new link by another channel. The code changes whenever someone joins or leaves, and when the keys are rotated on schedule.',
       ),
     );
   }
