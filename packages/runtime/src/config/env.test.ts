@@ -35,6 +35,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses a fraction for a whole-number variable instead of truncating it', () => {
+    for (const bad of ['12.5', '1e3', '0x10']) {
+      assert.throws(
+        () => loadConfig(Schema, { SECRET: 'abcd', PORT: bad }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.problems.some((p) => p.startsWith('PORT: must be a whole number')),
+        bad,
+      );
+    }
+    assert.equal(loadConfig(Schema, { SECRET: 'abcd', PORT: ' 8080 ' }).PORT, 8080);
+    assert.equal(loadConfig(Schema, { SECRET: 'abcd', PORT: '' }).PORT, 80, 'empty means unset');
+  });
+
   it('reports an unreadable file and every invalid variable at once', () => {
     assert.throws(
       () => loadConfig(Schema, { SECRET_FILE: '/nonexistent/secret', PORT: 'eighty' }),

@@ -21,7 +21,8 @@ export class ConfigError extends Error {
  * Docker and Kubernetes mount secrets); surrounding white space is trimmed.
  */
 export function loadConfig<T extends TSchema>(schema: T, env: Record<string, string | undefined>): Static<T> {
-  const known = Object.keys((schema as unknown as { properties: Record<string, unknown> }).properties);
+  const properties = (schema as unknown as { properties: Record<string, { type?: unknown }> }).properties;
+  const known = Object.keys(properties);
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const key of known) {
@@ -35,6 +36,16 @@ export function loadConfig<T extends TSchema>(schema: T, env: Record<string, str
           `${key}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
         );
       }
+    }
+  }
+  // Value.Convert truncates "12.5" to 12 for an integer; a person who wrote 12.5 meant something else.
+  for (const [key, given] of Object.entries(raw)) {
+    if (
+      properties[key]?.type === 'integer' &&
+      typeof given === 'string' &&
+      !/^[+-]?\d+$/.test(given.trim())
+    ) {
+      problems.push(`${key}: must be a whole number, got "${given}"`);
     }
   }
   const value = Value.Convert(schema, Value.Default(schema, raw));
