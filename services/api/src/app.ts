@@ -36,7 +36,10 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
   const metrics = createMetrics();
   const lobby = new Lobby(deps.ephemeral, deps.bus);
   const rejoins = new RejoinSecrets(deps.ephemeral, deps.bus);
-  const lifecycle = new MeetingLifecycle(deps.meetings, deps.bus, deps.jobs, log, lobby);
+  const lifecycle = new MeetingLifecycle(deps.meetings, deps.bus, deps.jobs, log, {
+    lobby,
+    endRepeatMs: config.CONCLAVE_END_REPEAT_SECONDS * 1000,
+  });
   const limiter = new RateLimiter(
     deps.ephemeral,
     deps.stateKey,

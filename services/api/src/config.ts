@@ -56,6 +56,12 @@ export const ApiConfigSchema = Type.Object({
    * 0 turns scheduled rotation off. Told to clients in the join answer.
    */
   CONCLAVE_KEY_ROTATION_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 600 }),
+  /**
+   * Seconds after a call ends at which its end is announced on the bus once more, for an SFU or
+   * delivery service whose Redis connection was down the first time (Redis pub/sub does not
+   * replay); 0 announces only once.
+   */
+  CONCLAVE_END_REPEAT_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 15 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },

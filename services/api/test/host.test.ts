@@ -79,6 +79,30 @@ for (const mode of MODES) {
       assert.equal((await t.request({ method: 'GET', url: `/v1/meetings/${m.meetingId}` })).statusCode, 404);
     });
 
+    it('announces the end once more a little later, for a service whose Redis connection was down', async () => {
+      const quick = await startApi(mode, { CONCLAVE_END_REPEAT_SECONDS: '1' });
+      try {
+        const m = await createMeeting(quick);
+        const { room, grp } = await roomOf(quick, m.meetingId, m.password);
+        const ended = () =>
+          quick.busEvents.filter((e) => e.type === 'room.ended' && e.room === room && e.grp === grp);
+        const endedAt = Date.now();
+        const end = await quick.request({
+          method: 'POST',
+          url: `/v1/meetings/${m.meetingId}/end`,
+          headers: { authorization: `Bearer ${m.hostSecret}` },
+        });
+        assert.equal(end.statusCode, 204);
+        await waitFor(() => ended().length === 1);
+        await waitFor(() => ended().length === 2, 10_000);
+        assert.ok(Date.now() - endedAt >= 900, 'the repeat comes about a second later, not at once');
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(ended().length, 2, 'announced exactly twice');
+      } finally {
+        await quick.close();
+      }
+    });
+
     it('ending a permanent room closes the call and gives the room new opaque IDs', async () => {
       const m = await createMeeting(t, { permanent: true });
       const before = await roomOf(t, m.meetingId, m.password);

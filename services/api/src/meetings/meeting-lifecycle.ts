@@ -4,6 +4,7 @@ import type { Meeting, MeetingStore } from './meeting-store.ts';
 
 const EXPIRE = 'meeting.expire';
 const VERIFIER_DEADLINE = 'meeting.verifier-deadline';
+const END_REPEAT = 'meeting.end-repeat';
 
 /**
  * Ends meetings: on the host's request, at their expiry, or when the host never registered a
@@ -17,9 +18,17 @@ export class MeetingLifecycle {
   readonly #jobs: JobScheduler;
   readonly #log: Logger;
   readonly #lobby: Lobby | undefined;
+  readonly #endRepeatMs: number;
 
-  constructor(meetings: MeetingStore, bus: EventBus, jobs: JobScheduler, log: Logger, lobby?: Lobby) {
-    this.#lobby = lobby;
+  constructor(
+    meetings: MeetingStore,
+    bus: EventBus,
+    jobs: JobScheduler,
+    log: Logger,
+    options: { lobby?: Lobby; endRepeatMs?: number } = {},
+  ) {
+    this.#lobby = options.lobby;
+    this.#endRepeatMs = options.endRepeatMs ?? 0;
     this.#meetings = meetings;
     this.#bus = bus;
     this.#jobs = jobs;
@@ -32,6 +41,10 @@ export class MeetingLifecycle {
     jobs.handle(VERIFIER_DEADLINE, async ({ meetingId }) => {
       const meeting = meetingId ? await meetings.get(meetingId) : null;
       if (meeting && meeting.srpVerifier === null) await this.remove(meeting, 'unfinished');
+    });
+    // Ending is idempotent in the SFU and the DS, so hearing it twice is harmless.
+    jobs.handle(END_REPEAT, async ({ room, grp }) => {
+      if (room && grp) await bus.publish({ type: 'room.ended', room, grp });
     });
   }
 
@@ -64,10 +77,19 @@ export class MeetingLifecycle {
     this.#log.info({ event: 'meeting_removed', reason }, 'meeting removed');
   }
 
-  /** Tells the SFU and the DS; people waiting in the lobby are forgotten with the call. */
+  /**
+   * Tells the SFU and the DS, now and once more a little later: pub/sub delivers only to
+   * connected subscribers, and a service reconnecting to Redis at this moment would otherwise
+   * keep the call running. The repeat job holds only the opaque room and group IDs and leaves
+   * no history. People waiting in the lobby are forgotten with the call.
+   */
   async #announceEnd(meeting: Meeting): Promise<void> {
     await this.#lobby?.clear(meeting.id, meeting.mlsGroupId);
-    await this.#bus.publish({ type: 'room.ended', room: meeting.sfuRoomId, grp: meeting.mlsGroupId });
+    const ended = { room: meeting.sfuRoomId, grp: meeting.mlsGroupId };
+    await this.#bus.publish({ type: 'room.ended', ...ended });
+    if (this.#endRepeatMs > 0) {
+      await this.#jobs.schedule(END_REPEAT, ended.room, new Date(Date.now() + this.#endRepeatMs), ended);
+    }
   }
 
   /** Re-arms every pending job from the database; overdue ones run at once. */
