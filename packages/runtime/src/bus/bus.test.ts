@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import type { BusEvent, EventBus } from './bus.ts';
 import { LocalEventBus } from './local-bus.ts';
 import { RedisEventBus } from './redis-bus.ts';
@@ -64,5 +65,39 @@ describe('Redis event bus', () => {
     const event: BusEvent = { type: 'session.removed', room: `r${Math.random()}`, grp: 'g', sid: 's' };
     const events = await received(b, () => a.publish(event), 1);
     assert.deepEqual(events, [event]);
+  });
+
+  it('a subscriber whose connection is killed subscribes again and hears later events', async () => {
+    await Promise.all([a.ready(), b.ready()]);
+    const admin = new Redis(redisUrl());
+    try {
+      const mine = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+      const id = mine
+        .split('\n')
+        .find((line) => line.includes(`name=${b.subscriberName} `))
+        ?.match(/\bid=(\d+)/)?.[1];
+      assert.ok(id, 'the subscriber connection is named in CLIENT LIST');
+      assert.equal(await admin.call('CLIENT', 'KILL', 'ID', id), 1);
+      const event: BusEvent = { type: 'room.ended', room: `r${Math.random()}`, grp: 'g' };
+      const heard: BusEvent[] = [];
+      b.subscribe((e) => {
+        if (e.type === 'room.ended' && e.room === event.room) heard.push(e);
+      });
+      // Publish until the reconnected subscriber hears it (events sent while it was down are lost).
+      const deadline = Date.now() + 10_000;
+      while (heard.length === 0 && Date.now() < deadline) {
+        await a.publish(event);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(heard.length > 0, 'the subscriber heard an event published after it reconnected');
+      const after = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+      assert.ok(
+        after.includes(`name=${b.subscriberName} `),
+        'a new subscriber connection with the same name',
+      );
+      assert.ok(!after.includes(`id=${id} `), 'the killed connection is gone');
+    } finally {
+      admin.disconnect();
+    }
   });
 });

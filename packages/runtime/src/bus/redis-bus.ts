@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Value } from 'typebox/value';
 import { Type } from 'typebox';
@@ -22,10 +23,16 @@ export class RedisEventBus implements EventBus {
   readonly #sub: Redis;
   readonly #handlers = new Set<BusHandler>();
   readonly #ready: Promise<unknown>;
+  /**
+   * The subscriber connection's CLIENT name (`conclave-bus-<random>`), so an operator can tell
+   * it apart in CLIENT LIST. ioredis reconnects and subscribes again after it drops; what was
+   * published in between is lost (pub/sub does not replay), which publishers allow for.
+   */
+  readonly subscriberName = `conclave-bus-${randomBytes(6).toString('hex')}`;
 
   constructor(redisUrl: string) {
     this.#pub = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-    this.#sub = new Redis(redisUrl, { lazyConnect: false });
+    this.#sub = new Redis(redisUrl, { lazyConnect: false, connectionName: this.subscriberName });
     this.#ready = this.#sub.subscribe(CHANNEL);
     this.#sub.on('message', (_channel: string, message: string) => {
       let event: unknown;
