@@ -15,6 +15,8 @@ interface RejoinRecord {
 
 const hashOf = (value: string) => createHash('sha256').update(value).digest('base64url');
 const secretKey = (secret: string) => `rejoin:${hashOf(secret)}`;
+/** Set by the one `consume` that may use a secret, so two concurrent uses cannot both pass. */
+const usedKey = (secretHash: string) => `rejoin-used:${secretHash}`;
 const sessionKey = (sessionHash: string) => `rejoin-sid:${sessionHash}`;
 const roomHash = (room: string) => hashOf(`room\n${room}`);
 /** Per room and lifetime window: a counter and one index entry per secret, to purge them at the end. */
@@ -77,6 +79,7 @@ export class RejoinSecrets {
           const record = raw ? (JSON.parse(raw) as RejoinRecord) : undefined;
           await Promise.all([
             this.#store.delete(`rejoin:${hash}`),
+            this.#store.delete(usedKey(hash)),
             record ? this.#store.delete(sessionKey(record.s)) : undefined,
           ]);
         }
@@ -94,7 +97,7 @@ export class RejoinSecrets {
   /** Uses a secret up; the (hashed) session it belonged to, or undefined when it was not valid. */
   async consume(secret: string, room: string): Promise<{ sessionHash: string } | undefined> {
     const record = await this.#record(secret, room);
-    if (!record) return undefined;
+    if (!record || !(await this.#store.claim(usedKey(hashOf(secret)), REJOIN_TTL_MS))) return undefined;
     await Promise.all([this.#store.delete(secretKey(secret)), this.#store.delete(sessionKey(record.s))]);
     return { sessionHash: record.s };
   }
