@@ -211,6 +211,15 @@ export async function startBenchSfu(options: { workers: number; routerMaxPeers: 
   };
 }
 
+/** Consumes each producer on `transportId` with plain-RTP receiver capabilities, resumed at once. */
+export async function consumeAll(peer: Peer, transportId: string, producerIds: string[]): Promise<void> {
+  const caps = plainReceiverCapabilities((await peer.room.routerOf(peer)).router.rtpCapabilities) as never;
+  for (const producerId of producerIds) {
+    const consumer = await peer.consume({ transportId, producerId, rtpCapabilities: caps });
+    await peer.resumeConsumer(consumer.consumerId);
+  }
+}
+
 /** Publishes the 1 Mbps VP8 + Opus mix from `peer` over a plain transport (comedia). */
 export async function publishMix(peer: Peer) {
   const ingress = await peer.openPlainTransport('send');
@@ -391,17 +400,7 @@ export async function plainForwarder(options: {
         const peer = bench.join();
         const transport = await peer.openPlainTransport('recv');
         await transport.connect({ ip: '127.0.0.1', port: ports[subscribers.length % ports.length]! });
-        const caps = plainReceiverCapabilities(
-          (await peer.room.routerOf(peer)).router.rtpCapabilities,
-        ) as never;
-        for (const producerId of mix.producerIds) {
-          const consumer = await peer.consume({
-            transportId: transport.id,
-            producerId,
-            rtpCapabilities: caps,
-          });
-          await peer.resumeConsumer(consumer.consumerId);
-        }
+        await consumeAll(peer, transport.id, mix.producerIds);
         subscribers.push(peer);
       }
     },

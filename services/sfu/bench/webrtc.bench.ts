@@ -20,8 +20,8 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Peer } from '../src/rtc/peer.ts';
 import { requireWorkerBin } from '../src/testing/harness.ts';
-import { plainReceiverCapabilities } from '../src/testing/media.ts';
 import {
+  consumeAll,
   type Forwarder,
   LOSS_LIMIT,
   measure,
@@ -97,17 +97,7 @@ async function webRtcForwarder(): Promise<Forwarder & { handshakes: HandshakeSta
           transportId: transport.transportId,
           dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] },
         });
-        const caps = plainReceiverCapabilities(
-          (await peer.room.routerOf(peer)).router.rtpCapabilities,
-        ) as never;
-        for (const producerId of mix.producerIds) {
-          const consumer = await peer.consume({
-            transportId: transport.transportId,
-            producerId,
-            rtpCapabilities: caps,
-          });
-          await peer.resumeConsumer(consumer.consumerId);
-        }
+        await consumeAll(peer, transport.transportId, mix.producerIds);
         const udp = transport.iceCandidates.find((c) => c.protocol === 'udp')!;
         targets.push({ ip: udp.ip, port: udp.port, ...transport.iceParameters });
         subscribers.push(peer);
