@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { type ExpiringStore, LocalEventBus, LocalExpiringStore, RedisExpiringStore } from '@conclave/runtime';
+import { sha256Text } from '../src/http/secrets.ts';
 import { RejoinSecrets } from '../src/lobby/rejoin.ts';
 
 const stores: [string, () => ExpiringStore][] = [
@@ -39,7 +40,7 @@ for (const [name, makeStore] of stores) {
       assert.ok(await secrets.consume(used.rejoin, room));
       await secrets.purgeRoom(room);
       assert.equal(await secrets.valid(live.rejoin, room), false);
-      const hash = createHash('sha256').update(used.rejoin).digest('base64url');
+      const hash = sha256Text(used.rejoin);
       assert.equal(await store.get(`rejoin-used:${hash}`), null, 'no marker of the used secret is left');
     });
   });

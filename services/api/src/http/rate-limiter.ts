@@ -22,23 +22,20 @@ export class RateLimiter {
   }
 
   async checkSource(address: string): Promise<void> {
-    const window = Math.floor(Date.now() / WINDOW_MS);
-    const bucket = createHmac('sha256', this.#key)
-      .update(`source\n${window}\n${address}`)
-      .digest('base64url');
-    if ((await this.#store.hit(`rl:s:${bucket}`, WINDOW_MS)) > this.#perSource) {
+    if ((await this.#store.hit(`rl:s:${this.#bucket('source', address)}`, WINDOW_MS)) > this.#perSource) {
       throw new ApiError('rate_limited', 'too many requests from this address; try again in a minute');
     }
   }
 
   async checkMeetingJoin(meetingId: string): Promise<void> {
-    const window = Math.floor(Date.now() / WINDOW_MS);
-    // Keyed like the source buckets, so the store never names a meeting that people joined.
-    const bucket = createHmac('sha256', this.#key)
-      .update(`meeting\n${window}\n${meetingId}`)
-      .digest('base64url');
-    if ((await this.#store.hit(`rl:m:${bucket}`, WINDOW_MS)) > this.#perMeeting) {
+    if ((await this.#store.hit(`rl:m:${this.#bucket('meeting', meetingId)}`, WINDOW_MS)) > this.#perMeeting) {
       throw new ApiError('rate_limited', 'too many join attempts for this meeting; try again in a minute');
     }
+  }
+
+  /** This window's bucket for `value`: a keyed hash, so the store names neither an address nor a meeting. */
+  #bucket(kind: 'source' | 'meeting', value: string): string {
+    const window = Math.floor(Date.now() / WINDOW_MS);
+    return createHmac('sha256', this.#key).update(`${kind}\n${window}\n${value}`).digest('base64url');
   }
 }

@@ -9,6 +9,11 @@ export function sha256(value: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHash('sha256').update(value).digest());
 }
 
+/** SHA-256 as base64url text: how the ephemeral store names and holds what it must not keep in clear. */
+export function sha256Text(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
 export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { EventBus, ExpiringStore } from '@conclave/runtime';
 import { ApiError } from '../http/api-error.ts';
-import { randomId, sameHash } from '../http/secrets.ts';
+import { randomId, sameHash, sha256Text } from '../http/secrets.ts';
 
 /** A knock is forgotten this long after it was made unless the host answered it. */
 export const KNOCK_TTL_MS = 5 * 60_000;
@@ -39,9 +38,8 @@ interface Slot extends Partial<OpenKnock> {
   answered?: true;
 }
 
-const hashOf = (secret: string) => createHash('sha256').update(secret).digest('base64url');
 /** The store never holds a meeting ID in clear: lobbies are keyed by a hash of it. */
-const lobbyOf = (meetingId: string) => hashOf(`lobby\n${meetingId}`);
+const lobbyOf = (meetingId: string) => sha256Text(`lobby\n${meetingId}`);
 const slotKey = (meetingId: string, slot: number) => `lobby:${lobbyOf(meetingId)}:${slot}`;
 const knockKey = (knockId: string) => `knock:${knockId}`;
 const answerKey = (knockId: string) => `knock:${knockId}:a`;
@@ -101,7 +99,7 @@ export class Lobby {
     }
     if (slot < 0)
       throw new ApiError('lobby_full', 'too many people are waiting to be let in; try again later');
-    const record: KnockRecord = { m: lobbyOf(meetingId), h: hashOf(knockSecret), p: M2, exp, s: slot };
+    const record: KnockRecord = { m: lobbyOf(meetingId), h: sha256Text(knockSecret), p: M2, exp, s: slot };
     await this.#store.getOrSet(knockKey(knockId), JSON.stringify(record), KNOCK_TTL_MS);
     await this.#changed(grp);
     return { knockId, knockSecret, expiresAt: exp };
@@ -147,7 +145,7 @@ export class Lobby {
     const record = await this.#record(knockId);
     if (!record || record.m !== lobbyOf(meetingId) || record.exp <= this.#now())
       throw new ApiError('knock_expired', 'the host did not answer in time; knock again');
-    if (!sameHash(Buffer.from(hashOf(knockSecret)), Buffer.from(record.h)))
+    if (!sameHash(Buffer.from(sha256Text(knockSecret)), Buffer.from(record.h)))
       throw new ApiError('wrong_knock_secret', 'wrong knock secret');
     const answer = await this.#store.get(answerKey(knockId));
     if (answer === null) return { state: 'open' };
@@ -163,7 +161,7 @@ export class Lobby {
   async withdraw(meetingId: string, grp: string, knockId: string, knockSecret: string): Promise<void> {
     const record = await this.#record(knockId);
     if (!record || record.m !== lobbyOf(meetingId)) return;
-    if (!sameHash(Buffer.from(hashOf(knockSecret)), Buffer.from(record.h)))
+    if (!sameHash(Buffer.from(sha256Text(knockSecret)), Buffer.from(record.h)))
       throw new ApiError('wrong_knock_secret', 'wrong knock secret');
     await Promise.all([
       this.#unlist(meetingId, record.s, knockId),

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { EventBus, ExpiringStore } from '@conclave/runtime';
-import { randomId } from '../http/secrets.ts';
+import { randomId, sha256Text } from '../http/secrets.ts';
 
 /** A rejoin secret lives this long; the client renews it while it is in the meeting. */
 export const REJOIN_TTL_MS = 30 * 60_000;
@@ -13,12 +12,11 @@ interface RejoinRecord {
   s: string;
 }
 
-const hashOf = (value: string) => createHash('sha256').update(value).digest('base64url');
-const secretKey = (secret: string) => `rejoin:${hashOf(secret)}`;
+const secretKey = (secret: string) => `rejoin:${sha256Text(secret)}`;
 /** Set by the one `consume` that may use a secret, so two concurrent uses cannot both pass. */
 const usedKey = (secretHash: string) => `rejoin-used:${secretHash}`;
 const sessionKey = (sessionHash: string) => `rejoin-sid:${sessionHash}`;
-const roomHash = (room: string) => hashOf(`room\n${room}`);
+const roomHash = (room: string) => sha256Text(`room\n${room}`);
 /** Per room and lifetime window: a counter and one index entry per secret, to purge them at the end. */
 const windowOf = (now: number) => Math.floor(now / REJOIN_TTL_MS);
 const counterKey = (r: string, w: number) => `rejoin-n:${r}:${w}`;
@@ -40,7 +38,7 @@ export class RejoinSecrets {
     this.#store = store;
     this.#now = now;
     this.#unsubscribe = bus.subscribe((event) => {
-      if (event.type === 'session.removed') void this.#revoke(hashOf(event.sid)).catch(() => {});
+      if (event.type === 'session.removed') void this.#revoke(sha256Text(event.sid)).catch(() => {});
       if (event.type === 'room.ended') void this.purgeRoom(event.room).catch(() => {});
     });
   }
@@ -51,15 +49,15 @@ export class RejoinSecrets {
     session: { sid: string } | { sessionHash: string },
   ): Promise<{ rejoin: string; expiresAt: number }> {
     const rejoin = randomId();
-    const s = 'sid' in session ? hashOf(session.sid) : session.sessionHash;
+    const s = 'sid' in session ? sha256Text(session.sid) : session.sessionHash;
     const r = roomHash(room);
     const record: RejoinRecord = { r, s };
     await this.#revoke(s);
     await this.#store.getOrSet(secretKey(rejoin), JSON.stringify(record), REJOIN_TTL_MS);
-    await this.#store.getOrSet(sessionKey(s), hashOf(rejoin), REJOIN_TTL_MS);
+    await this.#store.getOrSet(sessionKey(s), sha256Text(rejoin), REJOIN_TTL_MS);
     const w = windowOf(this.#now());
     const n = await this.#store.hit(counterKey(r, w), 2 * REJOIN_TTL_MS);
-    await this.#store.getOrSet(indexKey(r, w, n), hashOf(rejoin), REJOIN_TTL_MS);
+    await this.#store.getOrSet(indexKey(r, w, n), sha256Text(rejoin), REJOIN_TTL_MS);
     return { rejoin, expiresAt: this.#now() + REJOIN_TTL_MS };
   }
 
@@ -97,7 +95,7 @@ export class RejoinSecrets {
   /** Uses a secret up; the (hashed) session it belonged to, or undefined when it was not valid. */
   async consume(secret: string, room: string): Promise<{ sessionHash: string } | undefined> {
     const record = await this.#record(secret, room);
-    if (!record || !(await this.#store.claim(usedKey(hashOf(secret)), REJOIN_TTL_MS))) return undefined;
+    if (!record || !(await this.#store.claim(usedKey(sha256Text(secret)), REJOIN_TTL_MS))) return undefined;
     await Promise.all([this.#store.delete(secretKey(secret)), this.#store.delete(sessionKey(record.s))]);
     return { sessionHash: record.s };
   }
