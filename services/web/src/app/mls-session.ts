@@ -259,7 +259,7 @@ export class MlsSession {
       }
       throw error;
     }
-    const own = { ref: `c${this.#nextRef++}`, commit: b64(pending.commit), pending, rotation: false };
+    const own = this.#ownCommit(pending, false);
     this.#pending.push(own);
     this.#send({
       t: 'commit',
@@ -293,9 +293,13 @@ export class MlsSession {
     // Alone there is nobody to share keys with; a commit the DS asked for changes them anyway.
     if (summarize(group).size < 2 || this.#pending.some((p) => !p.rotation)) return;
     const pending = await createMeetingCommit(group, {});
-    const own = { ref: `c${this.#nextRef++}`, commit: b64(pending.commit), pending, rotation: true };
+    const own = this.#ownCommit(pending, true);
     this.#pending = [own];
     this.#send({ t: 'commit', id: own.ref, epoch: Number(epoch), commit: own.commit, adds: [], removes: [] });
+  }
+
+  #ownCommit(pending: PendingCommit, rotation: boolean): OwnCommit {
+    return { ref: `c${this.#nextRef++}`, commit: b64(pending.commit), pending, rotation };
   }
 
   #stop(): void {
