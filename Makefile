@@ -12,7 +12,10 @@ export PRISMA_HIDE_UPDATE_MESSAGE := 1
 # `prisma generate` needs no schema engine, but the CLI insists on finding one; migrations are
 # applied by services/api/src/db/migrate.ts instead.
 export PRISMA_SCHEMA_ENGINE_BINARY ?= /bin/true
-MEDIASOUP_WORKER_BIN ?= $(shell ls "$${CONCLAVE_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/conclave}"/mediasoup-worker-3.12.16/mediasoup-worker 2>/dev/null)
+# Where scripts/build-mediasoup-worker.sh puts the worker. Always set, even before the worker is
+# built: mediasoup's postinstall then skips its prebuilt download and its meson build, both of
+# which need the internet. The worker comes from the build script only.
+MEDIASOUP_WORKER_BIN ?= $(shell echo "$${CONCLAVE_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/conclave}")/mediasoup-worker-3.12.16/mediasoup-worker
 export MEDIASOUP_WORKER_BIN
 export CHROMIUM_PATH ?= /usr/bin/chromium
 
