@@ -97,6 +97,8 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     reply.header('cache-control', 'no-store');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-content-type-options', 'nosniff');
+    // While stopping, no connection is kept alive: the server closes once the last answer is out.
+    if (draining) reply.header('connection', 'close');
     if (!OPERATIONS_ROUTES.has(request.url.split('?')[0] ?? '')) await limiter.checkSource(request.ip);
   });
 
@@ -186,8 +188,9 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     metrics,
     async shutdown() {
       draining = true;
-      await app.close();
+      // Long-polls answer first; app.close() then waits only for requests already running.
       lobby.close();
+      await app.close();
       rejoins.close();
       await deps.close();
     },

@@ -28,7 +28,8 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.info({ event: 'stopping', signal }, 'api stopping');
-      const force = setTimeout(() => process.exit(1), 15_000);
+      // Within the 10 s Docker (and compose) give a container between SIGTERM and SIGKILL.
+      const force = setTimeout(() => process.exit(1), 8_000);
       force.unref();
       api.shutdown().then(
         () => process.exit(0),

@@ -67,6 +67,7 @@ export class Lobby {
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #unsubscribe: () => void;
   readonly #now: () => number;
+  #closed = false;
 
   constructor(store: ExpiringStore, bus: EventBus, now: () => number = Date.now) {
     this.#store = store;
@@ -194,7 +195,7 @@ export class Lobby {
       const value = await check();
       if (value !== undefined) return value;
       const left = deadline - this.#now();
-      if (left <= 0) return undefined;
+      if (left <= 0 || this.#closed) return undefined;
       await new Promise<void>((resolve) => {
         const waiters = this.#waiters.get(grp) ?? new Set<() => void>();
         this.#waiters.set(grp, waiters);
@@ -210,7 +211,9 @@ export class Lobby {
     }
   }
 
+  /** Ends every wait now and any later one at once: a stopping API answers its long-polls. */
   close(): void {
+    this.#closed = true;
     this.#unsubscribe();
     for (const waiters of this.#waiters.values()) for (const done of [...waiters]) done();
   }
