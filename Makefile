@@ -91,6 +91,10 @@ images: ## Build the four container images (needs a Docker engine with BuildKit)
 	  docker build -f services/$$svc/Dockerfile -t $${CONCLAVE_IMAGE_PREFIX:-conclave}/$$svc:$${CONCLAVE_VERSION:-latest} . ; \
 	done
 
+.PHONY: stack-check
+stack-check: install ## Build the images, run compose.yaml for real, a three-browser meeting and the container audit against it
+	deploy/stack/check.sh
+
 .PHONY: deploy-check
 deploy-check: ## Validate compose.yaml, the Helm chart, Dockerfiles and dashboards offline
 	deploy/ci-checks.sh

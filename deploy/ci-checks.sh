@@ -101,6 +101,10 @@ step "gen-secrets.sh --kubernetes makes a valid Secret" bash -c '
 # --- 3. Dockerfiles and Caddyfiles ---------------------------------------------------------------
 step "Dockerfiles (BuildKit parser and checks)" dockerfile-check services/api/Dockerfile \
   services/mls-ds/Dockerfile services/sfu/Dockerfile services/web/Dockerfile
+# A `# syntax=` line makes BuildKit pull a frontend image, and `RUN --mount` needs BuildKit: the
+# images must build offline with the engine's own frontend and with the classic builder too.
+step "Dockerfiles build without a registry or BuildKit" refused grep -nE '^# *syntax=|--mount=' \
+  services/api/Dockerfile services/mls-ds/Dockerfile services/sfu/Dockerfile services/web/Dockerfile
 step "Caddyfile (edge, automatic HTTPS)" env CONCLAVE_DOMAIN=meet.example.org CONCLAVE_TLS=admin@example.org \
   XDG_DATA_HOME="$tmp/caddy" XDG_CONFIG_HOME="$tmp/caddy" caddy adapt --validate --config deploy/caddy/Caddyfile --adapter caddyfile
 step "Caddyfile (edge, internal CA)" env CONCLAVE_DOMAIN=192.0.2.10 CONCLAVE_TLS=internal \
@@ -114,7 +118,8 @@ step "Grafana dashboard is current" bash -c 'python3 deploy/grafana/build-dashbo
 step "Grafana dashboard metrics exist" python3 deploy/ci/check-dashboard.py deploy/grafana/conclave.json --source "$root"
 
 # --- 5. Shell scripts -----------------------------------------------------------------------------
-scripts_list=(deploy/ci-checks.sh deploy/caddy/edge-check.sh deploy/loadtest/run.sh scripts/gen-secrets.sh scripts/install-tools.sh)
+scripts_list=(deploy/ci-checks.sh deploy/caddy/edge-check.sh deploy/loadtest/run.sh scripts/*.sh deploy/stack/*.sh
+  deploy/stack/stand-ins/*.sh .ci/run)
 step "shell syntax" bash -c 'for f in "$@"; do bash -n "$f" || exit 1; done' _ "${scripts_list[@]}"
 if command -v shellcheck >/dev/null; then
   step "shellcheck" shellcheck -S warning "${scripts_list[@]}"

@@ -3,7 +3,8 @@
 # container sees only what it needs:
 #
 #   api.env       CONCLAVE_JOIN_TOKEN_PRIVATE_KEY (Ed25519, PKCS#8 PEM), CONCLAVE_STATE_KEY
-#                 (32 random bytes, base64), DATABASE_URL, REDIS_URL, CONCLAVE_TURN_SECRET
+#                 (32 random bytes, base64), DATABASE_URL, REDIS_URL, and CONCLAVE_TURN_SECRET
+#                 commented out (TURN is optional; the API wants it only with CONCLAVE_TURN_URLS)
 #   ds.env        JOIN_TOKEN_PUBLIC_KEYS (the matching SPKI PEM), REDIS_URL
 #   sfu.env       SFU_JOIN_TOKEN_PUBLIC_KEYS, SFU_REDIS_URL
 #   postgres.env  POSTGRES_PASSWORD
@@ -83,7 +84,8 @@ CONCLAVE_JOIN_TOKEN_PRIVATE_KEY="${private_pem}"
 CONCLAVE_STATE_KEY=${state_key}
 DATABASE_URL=postgresql://conclave:${db_password}@postgres:5432/conclave
 REDIS_URL=${redis_url}
-CONCLAVE_TURN_SECRET=${turn_secret}
+# TURN (docker compose --profile turn): uncomment, and set CONCLAVE_TURN_URLS in .env.
+# CONCLAVE_TURN_SECRET=${turn_secret}
 EOT
 cat >"$dir/ds.env" <<EOT
 JOIN_TOKEN_PUBLIC_KEYS="${public_pem}"

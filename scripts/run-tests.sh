@@ -2,7 +2,6 @@
 # Runs every workspace's test suite one after another (the machine's cores go to each suite in
 # turn, and suites that open ports never race), then prints one total line.
 set -uo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

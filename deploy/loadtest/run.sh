@@ -3,13 +3,18 @@
 # image's Caddy configuration (routes and headers of deploy/caddy/conclave.caddy) when a caddy
 # binary is available (scripts/install-tools.sh builds one).
 #
-# usage: deploy/loadtest/run.sh smoke|full [embedded|distributed]
+# usage: deploy/loadtest/run.sh smoke|full [embedded|distributed|stack]
 #
 #   embedded     (default) API, DS and SFU in one process with in-memory storage
 #   distributed  the API, the DS and the SFU as separate processes on a throwaway PostgreSQL
 #                and Redis (scripts/test-infra.sh), as in compose.yaml and the Helm chart
+#   stack        the running compose stack of deploy/stack/stack.sh (its containers, through
+#                its Caddy over HTTPS); start it with
+#                CONCLAVE_RATE_PER_SOURCE=1000000 deploy/stack/stack.sh up, since every
+#                simulated participant comes from one address
 #
-# Needs MEDIASOUP_WORKER_BIN (scripts/build-mediasoup-worker.sh) and the npm dependencies.
+# Needs MEDIASOUP_WORKER_BIN (scripts/build-mediasoup-worker.sh, not for `stack`) and the npm
+# dependencies.
 # Everything listens on 127.0.0.1 ports LOADTEST_PORT_BASE+80.. (default 27000); every
 # process is bounded by `timeout` and stopped on exit. Results: deploy/loadtest/results/.
 set -euo pipefail
@@ -20,8 +25,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 node_bin="$(scripts/ensure-node.sh)"
 export PATH="$node_bin:$PATH"
-: "${MEDIASOUP_WORKER_BIN:?set MEDIASOUP_WORKER_BIN (scripts/build-mediasoup-worker.sh)}"
-export MEDIASOUP_WORKER_BIN
+if [ "$topology" != stack ]; then
+  : "${MEDIASOUP_WORKER_BIN:?set MEDIASOUP_WORKER_BIN (scripts/build-mediasoup-worker.sh)}"
+  export MEDIASOUP_WORKER_BIN
+fi
 base="${LOADTEST_PORT_BASE:-27000}"
 export LOADTEST_PORT_BASE="$base"
 case "$mode" in
@@ -49,7 +56,25 @@ for port in $((base + 80)) $((base + 90)) $((base + 443)) $((base + 500)) $((bas
   fi
 done
 
-if [ "$topology" = distributed ]; then
+if [ "$topology" = stack ]; then
+  eval "$(deploy/stack/stack.sh env)"
+  [ -f "$STACK_CA" ] || { echo "loadtest: no compose stack is running (deploy/stack/stack.sh up)" >&2; exit 1; }
+  # Node's fetch and WebSocket trust Caddy's internal CA for this run.
+  export NODE_EXTRA_CA_CERTS="$STACK_CA"
+  status=0
+  # shellcheck disable=SC2086
+  timeout $((limit + 30)) node deploy/loadtest/loadtest.mjs --mode "$mode" --api "$STACK_URL" ${LOADTEST_ARGS:-} \
+    --out "$results/summary-$mode-$topology.json" || status=$?
+  # The services' metrics are not published; read them inside the containers.
+  for svc in api:8080 mls-ds:4100 sfu:4443; do
+    $STACK_COMPOSE exec -T "${svc%%:*}" node -e \
+      "fetch('http://127.0.0.1:${svc#*:}/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))" \
+      >"$work/${svc%%:*}.prom"
+  done
+  cp "$work"/*.prom "$results/"
+  python3 deploy/ci/check-dashboard.py deploy/grafana/conclave.json --metrics "$work"/*.prom || status=1
+  exit "$status"
+elif [ "$topology" = distributed ]; then
   export INFRA_DIR="${INFRA_DIR:-${TMPDIR:-/tmp}/conclave-loadtest-infra}"
   # shellcheck disable=SC1090
   source "$(scripts/test-infra.sh start)"

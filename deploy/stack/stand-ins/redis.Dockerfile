@@ -1,0 +1,9 @@
+# Stand-in for redis:7.4-bookworm: Debian's redis-server (7.0), same command names, no
+# entrypoint of its own (compose.yaml gives the command).
+ARG BASE
+FROM ${BASE}
+RUN printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d \
+ && apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server \
+ && rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d && mkdir -p /data
+WORKDIR /data
+CMD ["redis-server"]
