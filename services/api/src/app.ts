@@ -46,6 +46,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     config.CONCLAVE_JOIN_RATE_PER_MEETING,
     config.CONCLAVE_RATE_PER_SOURCE,
   );
+  const srp = new SrpServer();
   let draining = false;
 
   const app = Fastify({
@@ -150,10 +151,11 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     lifecycle,
     creation: config.CONCLAVE_CREATION,
     defaultMeetingHours: config.CONCLAVE_DEFAULT_MEETING_HOURS,
+    srp,
   });
   const joinOptions = {
     meetings: deps.meetings,
-    srp: new SrpServer(),
+    srp,
     sealer: new JoinStateSealer(deps.stateKey),
     ephemeral: deps.ephemeral,
     limiter,

@@ -53,6 +53,24 @@ for (const mode of MODES) {
       });
     }
 
+    it('a verifier ≥ N is refused at registration (400 invalid_srp_value), so joins never fail with a 500', async () => {
+      for (const verifier of [N, N + 5n, (1n << (1024n * 2n)) - 1n]) {
+        const hostSecret = randomSecret();
+        const created = await t.request({ method: 'POST', url: '/v1/meetings', payload: { hostSecret } });
+        const { meetingId: id } = created.json();
+        const res = await t.request({
+          method: 'PUT',
+          url: `/v1/meetings/${id}/verifier`,
+          headers: { authorization: `Bearer ${hostSecret}` },
+          payload: { salt: 'ab', verifier: verifier.toString(16) },
+        });
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(res.json().error, 'invalid_srp_value');
+        const init = await t.request({ method: 'POST', url: `/v1/meetings/${id}/join/init` });
+        assert.equal(init.json().error, 'meeting_not_ready', 'no verifier was stored');
+      }
+    });
+
     it('an expired handshake state → 401 join_state_expired', async () => {
       const { JoinStateSealer } = await import('../src/srp/sealed-state.ts');
       const sealer = new JoinStateSealer(Buffer.from(t.config.CONCLAVE_STATE_KEY!, 'base64'), () => 0);
