@@ -43,7 +43,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
   const limiter = new RateLimiter(
     deps.ephemeral,
     deps.stateKey,
-    config.CONCLAVE_JOIN_RATE_PER_MEETING,
+    config.CONCLAVE_FAILED_JOINS_PER_SOURCE,
     config.CONCLAVE_RATE_PER_SOURCE,
   );
   const srp = new SrpServer();

@@ -31,9 +31,12 @@ export const ApiConfigSchema = Type.Object({
   CONCLAVE_SFU_URL: Type.String({ default: 'ws://127.0.0.1:8443/v1/sfu' }),
   /** Public WebSocket URL of the MLS delivery service. */
   CONCLAVE_DS_URL: Type.String({ default: 'ws://127.0.0.1:8090/v1/ds' }),
-  /** Join attempts allowed per meeting per minute. */
-  CONCLAVE_JOIN_RATE_PER_MEETING: Type.Integer({ minimum: 1, default: 30 }),
-  /** Requests allowed per source address per minute (the address is kept only as a keyed hash). */
+  /**
+   * Failed password proofs (join or knock) allowed per meeting per source (IPv4 address or IPv6
+   * /64) per minute; further attempts from that source get 429 until the minute is over.
+   */
+  CONCLAVE_FAILED_JOINS_PER_SOURCE: Type.Integer({ minimum: 1, default: 10 }),
+  /** Requests allowed per source (IPv4 address or IPv6 /64) per minute (kept only as a keyed hash). */
   CONCLAVE_RATE_PER_SOURCE: Type.Integer({ minimum: 1, default: 120 }),
   /**
    * Take the client address from X-Forwarded-For: `false`, `true` (any peer), or a
@@ -88,6 +91,12 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     Boolean(env.CONCLAVE_TURN_SECRET || env.CONCLAVE_TURN_SECRET_FILE) !== Boolean(env.CONCLAVE_TURN_URLS)
   ) {
     problems.push('CONCLAVE_TURN_SECRET and CONCLAVE_TURN_URLS: set both or neither');
+  }
+  if (env.CONCLAVE_JOIN_RATE_PER_MEETING !== undefined) {
+    // A per-meeting limit let anyone who knew a meeting ID lock everyone out; say so rather than ignore it.
+    problems.push(
+      'CONCLAVE_JOIN_RATE_PER_MEETING: removed; failed proofs are limited per source with CONCLAVE_FAILED_JOINS_PER_SOURCE',
+    );
   }
   const rotation = Number(env.CONCLAVE_KEY_ROTATION_SECONDS);
   if (rotation > 0 && rotation < MIN_KEY_ROTATION_SECONDS) {

@@ -96,14 +96,17 @@ export function srpChallenge(
 
 /**
  * Step 2 of SRP-6a: unseals the state (single use), loads the meeting and checks the proof.
- * `gate` runs on the loaded meeting before the proof is checked (the lock check).
+ * `gate` runs on the loaded meeting before the proof is checked (the lock check). A failed proof
+ * counts against its source for this meeting only, so nobody can lock others out.
  */
 export async function srpVerify(
-  opts: Pick<JoinRoutesOptions, 'meetings' | 'srp' | 'sealer' | 'ephemeral' | 'metrics'>,
+  opts: Pick<JoinRoutesOptions, 'meetings' | 'srp' | 'sealer' | 'ephemeral' | 'metrics' | 'limiter'>,
   meetingId: string,
+  source: string,
   body: { state: string; A: string; M1: string },
   gate: (meeting: Meeting) => Promise<void>,
 ): Promise<{ meeting: Meeting; M2: string }> {
+  await opts.limiter.checkProofs(meetingId, source);
   const unsealed = opts.sealer.unseal(body.state);
   if (!unsealed.ok)
     throw new ApiError(unsealed.code, 'the join handshake state is invalid or expired; start again');
@@ -125,6 +128,7 @@ export async function srpVerify(
   );
   opts.metrics.joins.inc({ result: result.ok ? 'ok' : result.code });
   if (!result.ok) {
+    await opts.limiter.recordFailedProof(meetingId, source);
     throw result.code === 'wrong_password'
       ? new ApiError('wrong_password', 'wrong meeting password')
       : new ApiError('invalid_srp_value', 'the client public value A is invalid');
@@ -185,7 +189,7 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
       preValidation: emptyBodyAsObject,
     },
     async (request) => {
-      await limiter.checkMeetingJoin(request.params.meetingId);
+      await limiter.checkProofs(request.params.meetingId, request.ip);
       const meeting = await requireMeeting(meetings, request.params.meetingId);
       assertReady(meeting);
       const pass = request.body ?? {};
@@ -214,9 +218,8 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
     async (request) => {
       const { meetingId } = request.params;
       const { hostSecret, rejoin } = request.body;
-      await limiter.checkMeetingJoin(meetingId);
       let lockPassedWithRejoin = false;
-      const { meeting, M2 } = await srpVerify(opts, meetingId, request.body, async (m) => {
+      const { meeting, M2 } = await srpVerify(opts, meetingId, request.ip, request.body, async (m) => {
         if (!m.locked || isHostSecret(m, hostSecret)) return;
         if (rejoin !== undefined && (await rejoins.valid(rejoin, m.sfuRoomId))) {
           lockPassedWithRejoin = true;
