@@ -3,6 +3,7 @@ import {
   JoinChallenge,
   JoinGranted,
   JoinInitBody,
+  JOIN_TOKEN_TTL_SECONDS,
   JoinProofBody,
   JoinTokenPublicKeys,
   MeetingParams,
@@ -45,7 +46,6 @@ export interface JoinRoutesOptions {
 
 /** Server SRP state and join tokens live this long (PROTOCOL §3). */
 export const STATE_TTL_MS = 60_000;
-const TOKEN_TTL_SECONDS = 60;
 
 export const errors = {
   400: ErrorBody,
@@ -155,7 +155,7 @@ export async function grantJoin(
     sfu: sfuUrl,
     ds: opts.dsUrl,
     iat,
-    exp: iat + TOKEN_TTL_SECONDS,
+    exp: iat + JOIN_TOKEN_TTL_SECONDS,
   });
   const rejoin = await opts.rejoins.issue(meeting.sfuRoomId, { sid });
   return {
@@ -164,7 +164,7 @@ export async function grantJoin(
     role,
     sfuUrl,
     dsUrl: opts.dsUrl,
-    expiresAt: new Date((iat + TOKEN_TTL_SECONDS) * 1000).toISOString(),
+    expiresAt: new Date((iat + JOIN_TOKEN_TTL_SECONDS) * 1000).toISOString(),
     rejoin: rejoin.rejoin,
     rejoinExpiresAt: new Date(rejoin.expiresAt).toISOString(),
     ...(opts.turn ? { iceServers: [opts.turn.issue()] } : {}),
