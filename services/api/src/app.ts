@@ -16,6 +16,7 @@ import { lobbyRoutes } from './routes/lobby.ts';
 import { meetingRoutes } from './routes/meetings.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { JoinStateSealer } from './srp/sealed-state.ts';
+import { deriveStateKeys } from './state-keys.ts';
 import { NoSfuAvailableError } from './sfu/sfu-selector.ts';
 import { SrpServer } from './srp/srp-server.ts';
 import { TurnCredentials } from './sfu/turn-credentials.ts';
@@ -34,6 +35,7 @@ const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): Promise<ApiApp> {
   const metrics = createMetrics();
+  const stateKeys = deriveStateKeys(deps.stateKey);
   const lobby = new Lobby(deps.ephemeral, deps.bus);
   const rejoins = new RejoinSecrets(deps.ephemeral, deps.bus);
   const lifecycle = new MeetingLifecycle(deps.meetings, deps.bus, deps.jobs, log, {
@@ -42,7 +44,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
   });
   const limiter = new RateLimiter(
     deps.ephemeral,
-    deps.stateKey,
+    stateKeys.bucketing,
     config.CONCLAVE_FAILED_JOINS_PER_SOURCE,
     config.CONCLAVE_RATE_PER_SOURCE,
   );
@@ -156,7 +158,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
   const joinOptions = {
     meetings: deps.meetings,
     srp,
-    sealer: new JoinStateSealer(deps.stateKey),
+    sealer: new JoinStateSealer(stateKeys.sealing),
     ephemeral: deps.ephemeral,
     limiter,
     signer: deps.signer,

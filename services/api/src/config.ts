@@ -16,7 +16,7 @@ export const ApiConfigSchema = Type.Object({
   CONCLAVE_JOIN_TOKEN_PRIVATE_KEY: Type.Optional(Type.String({ pattern: 'BEGIN PRIVATE KEY' })),
   /** Previous public keys (SPKI PEM, concatenated) still published while tokens they signed may live. */
   CONCLAVE_JOIN_TOKEN_PREVIOUS_PUBLIC_KEYS: Type.Optional(Type.String()),
-  /** 32 bytes, base64: seals SRP state and keys rate-limit buckets; shared by all API instances. */
+  /** 32 bytes, base64: subkeys of it seal SRP state and name rate-limit buckets; shared by all API instances. */
   CONCLAVE_STATE_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
   /** Who may create meetings: anyone (`open`) or holders of an operator-issued key (`key`). */
   CONCLAVE_CREATION: Type.Union([Type.Literal('open'), Type.Literal('key')], { default: 'open' }),
