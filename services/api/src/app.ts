@@ -31,6 +31,7 @@ export interface ApiApp {
 }
 
 const BODY_LIMIT_BYTES = 16 * 1024;
+const IDLE_SOCKET_MS = 60_000;
 const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): Promise<ApiApp> {
@@ -56,6 +57,14 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     // Request logs are written by the onResponse hook below with an explicit field list.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Against slow-header and slow-body clients: the whole request must arrive in time, checked
+    // every second; an idle socket is dropped after a minute (long polls answer within 25 s).
+    requestTimeout: config.CONCLAVE_REQUEST_TIMEOUT_SECONDS * 1000,
+    connectionTimeout: IDLE_SOCKET_MS,
+    http: {
+      headersTimeout: config.CONCLAVE_REQUEST_TIMEOUT_SECONDS * 1000,
+      connectionsCheckingInterval: 1000,
+    },
     trustProxy: trustProxySetting(config.CONCLAVE_TRUST_PROXY),
     genReqId: () => randomBytes(8).toString('hex'),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

@@ -43,6 +43,12 @@ export const ApiConfigSchema = Type.Object({
    * comma-separated list of proxy addresses/CIDRs (only those peers are believed).
    */
   CONCLAVE_TRUST_PROXY: Type.String({ default: 'false', pattern: '^(true|false|[0-9a-fA-F:./, ]+)$' }),
+  /**
+   * Seconds a client has to send a whole request, headers and body (bodies are at most 16 KB);
+   * a slower one gets 408 and is disconnected, so slow senders cannot hold connections open.
+   * Long polls are not affected: the limit is on receiving the request, not on answering it.
+   */
+  CONCLAVE_REQUEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
   /** Apply database migrations at start; turn off where the runtime user has no DDL rights. */
   CONCLAVE_MIGRATE_ON_START: Type.Boolean({ default: true }),
   /** coturn `static-auth-secret`: when set with CONCLAVE_TURN_URLS, joins get short-lived TURN credentials. */
