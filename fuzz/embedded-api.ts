@@ -14,7 +14,7 @@ const stack = await startEmbeddedStack({
   env: {
     ...process.env,
     CONCLAVE_RATE_PER_SOURCE: '1000000',
-    CONCLAVE_JOIN_RATE_PER_MEETING: '1000000',
+    CONCLAVE_FAILED_JOINS_PER_SOURCE: '1000000',
   },
 });
 process.stdout.write(

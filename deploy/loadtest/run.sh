@@ -89,7 +89,7 @@ elif [ "$topology" = distributed ]; then
   echo "loadtest: applying migrations, starting API, DS and SFU on PostgreSQL and Redis" >&2
   timeout 60 node services/api/src/cli.ts migrate >&2
   API_HOST=127.0.0.1 API_PORT=$((base + 80)) CONCLAVE_TRUST_PROXY=true \
-  CONCLAVE_RATE_PER_SOURCE=10000000 CONCLAVE_JOIN_RATE_PER_MEETING=10000000 \
+  CONCLAVE_RATE_PER_SOURCE=10000000 CONCLAVE_FAILED_JOINS_PER_SOURCE=10000000 \
   CONCLAVE_DS_URL="$proxy_url/v1/ds" CONCLAVE_SFU_URL="$proxy_url/v1/sfu" \
     timeout $((limit + 120)) node services/api/src/main.ts >"$results/api-$mode.log" 2>&1 &
   pids+=($!)

@@ -7,7 +7,7 @@ const base = Number(process.env.LOADTEST_PORT_BASE ?? 27000);
 const env = {
   ...process.env,
   CONCLAVE_RATE_PER_SOURCE: process.env.CONCLAVE_RATE_PER_SOURCE ?? '10000000',
-  CONCLAVE_JOIN_RATE_PER_MEETING: process.env.CONCLAVE_JOIN_RATE_PER_MEETING ?? '10000000',
+  CONCLAVE_FAILED_JOINS_PER_SOURCE: process.env.CONCLAVE_FAILED_JOINS_PER_SOURCE ?? '10000000',
   SFU_RTC_MIN_PORT: String(base + 600),
   SFU_RTC_MAX_PORT: String(base + 699),
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',

@@ -33,3 +33,8 @@ export type JoinTokenClaims = Static<typeof JoinTokenClaims>;
 
 /** Wire prefix of a version-1 join token: `cjt1.<claims b64url>.<Ed25519 signature b64url>`. */
 export const JOIN_TOKEN_PREFIX = 'cjt1';
+
+/** Lifetime of every join token the API issues, in seconds (PROTOCOL §3). */
+export const JOIN_TOKEN_TTL_SECONDS = 60;
+/** Clock difference between the API and a token's verifier that verification tolerates, in seconds. */
+export const JOIN_TOKEN_CLOCK_SKEW_SECONDS = 5;

@@ -16,6 +16,7 @@ import { lobbyRoutes } from './routes/lobby.ts';
 import { meetingRoutes } from './routes/meetings.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { JoinStateSealer } from './srp/sealed-state.ts';
+import { deriveStateKeys } from './state-keys.ts';
 import { NoSfuAvailableError } from './sfu/sfu-selector.ts';
 import { SrpServer } from './srp/srp-server.ts';
 import { TurnCredentials } from './sfu/turn-credentials.ts';
@@ -30,10 +31,12 @@ export interface ApiApp {
 }
 
 const BODY_LIMIT_BYTES = 16 * 1024;
+const IDLE_SOCKET_MS = 60_000;
 const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): Promise<ApiApp> {
   const metrics = createMetrics();
+  const stateKeys = deriveStateKeys(deps.stateKey);
   const lobby = new Lobby(deps.ephemeral, deps.bus);
   const rejoins = new RejoinSecrets(deps.ephemeral, deps.bus);
   const lifecycle = new MeetingLifecycle(deps.meetings, deps.bus, deps.jobs, log, {
@@ -42,10 +45,11 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
   });
   const limiter = new RateLimiter(
     deps.ephemeral,
-    deps.stateKey,
-    config.CONCLAVE_JOIN_RATE_PER_MEETING,
+    stateKeys.bucketing,
+    config.CONCLAVE_FAILED_JOINS_PER_SOURCE,
     config.CONCLAVE_RATE_PER_SOURCE,
   );
+  const srp = new SrpServer();
   let draining = false;
 
   const app = Fastify({
@@ -53,6 +57,14 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     // Request logs are written by the onResponse hook below with an explicit field list.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Against slow-header and slow-body clients: the whole request must arrive in time, checked
+    // every second; an idle socket is dropped after a minute (long polls answer within 25 s).
+    requestTimeout: config.CONCLAVE_REQUEST_TIMEOUT_SECONDS * 1000,
+    connectionTimeout: IDLE_SOCKET_MS,
+    http: {
+      headersTimeout: config.CONCLAVE_REQUEST_TIMEOUT_SECONDS * 1000,
+      connectionsCheckingInterval: 1000,
+    },
     trustProxy: trustProxySetting(config.CONCLAVE_TRUST_PROXY),
     genReqId: () => randomBytes(8).toString('hex'),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -152,11 +164,12 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     lifecycle,
     creation: config.CONCLAVE_CREATION,
     defaultMeetingHours: config.CONCLAVE_DEFAULT_MEETING_HOURS,
+    srp,
   });
   const joinOptions = {
     meetings: deps.meetings,
-    srp: new SrpServer(),
-    sealer: new JoinStateSealer(deps.stateKey),
+    srp,
+    sealer: new JoinStateSealer(stateKeys.sealing),
     ephemeral: deps.ephemeral,
     limiter,
     signer: deps.signer,

@@ -16,7 +16,7 @@ export const ApiConfigSchema = Type.Object({
   CONCLAVE_JOIN_TOKEN_PRIVATE_KEY: Type.Optional(Type.String({ pattern: 'BEGIN PRIVATE KEY' })),
   /** Previous public keys (SPKI PEM, concatenated) still published while tokens they signed may live. */
   CONCLAVE_JOIN_TOKEN_PREVIOUS_PUBLIC_KEYS: Type.Optional(Type.String()),
-  /** 32 bytes, base64: seals SRP state and keys rate-limit buckets; shared by all API instances. */
+  /** 32 bytes, base64: subkeys of it seal SRP state and name rate-limit buckets; shared by all API instances. */
   CONCLAVE_STATE_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
   /** Who may create meetings: anyone (`open`) or holders of an operator-issued key (`key`). */
   CONCLAVE_CREATION: Type.Union([Type.Literal('open'), Type.Literal('key')], { default: 'open' }),
@@ -31,15 +31,24 @@ export const ApiConfigSchema = Type.Object({
   CONCLAVE_SFU_URL: Type.String({ default: 'ws://127.0.0.1:8443/v1/sfu' }),
   /** Public WebSocket URL of the MLS delivery service. */
   CONCLAVE_DS_URL: Type.String({ default: 'ws://127.0.0.1:8090/v1/ds' }),
-  /** Join attempts allowed per meeting per minute. */
-  CONCLAVE_JOIN_RATE_PER_MEETING: Type.Integer({ minimum: 1, default: 30 }),
-  /** Requests allowed per source address per minute (the address is kept only as a keyed hash). */
+  /**
+   * Failed password proofs (join or knock) allowed per meeting per source (IPv4 address or IPv6
+   * /64) per minute; further attempts from that source get 429 until the minute is over.
+   */
+  CONCLAVE_FAILED_JOINS_PER_SOURCE: Type.Integer({ minimum: 1, default: 10 }),
+  /** Requests allowed per source (IPv4 address or IPv6 /64) per minute (kept only as a keyed hash). */
   CONCLAVE_RATE_PER_SOURCE: Type.Integer({ minimum: 1, default: 120 }),
   /**
    * Take the client address from X-Forwarded-For: `false`, `true` (any peer), or a
    * comma-separated list of proxy addresses/CIDRs (only those peers are believed).
    */
   CONCLAVE_TRUST_PROXY: Type.String({ default: 'false', pattern: '^(true|false|[0-9a-fA-F:./, ]+)$' }),
+  /**
+   * Seconds a client has to send a whole request, headers and body (bodies are at most 16 KB);
+   * a slower one gets 408 and is disconnected, so slow senders cannot hold connections open.
+   * Long polls are not affected: the limit is on receiving the request, not on answering it.
+   */
+  CONCLAVE_REQUEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
   /** Apply database migrations at start; turn off where the runtime user has no DDL rights. */
   CONCLAVE_MIGRATE_ON_START: Type.Boolean({ default: true }),
   /** coturn `static-auth-secret`: when set with CONCLAVE_TURN_URLS, joins get short-lived TURN credentials. */
@@ -88,6 +97,12 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     Boolean(env.CONCLAVE_TURN_SECRET || env.CONCLAVE_TURN_SECRET_FILE) !== Boolean(env.CONCLAVE_TURN_URLS)
   ) {
     problems.push('CONCLAVE_TURN_SECRET and CONCLAVE_TURN_URLS: set both or neither');
+  }
+  if (env.CONCLAVE_JOIN_RATE_PER_MEETING !== undefined) {
+    // A per-meeting limit let anyone who knew a meeting ID lock everyone out; say so rather than ignore it.
+    problems.push(
+      'CONCLAVE_JOIN_RATE_PER_MEETING: removed; failed proofs are limited per source with CONCLAVE_FAILED_JOINS_PER_SOURCE',
+    );
   }
   const rotation = Number(env.CONCLAVE_KEY_ROTATION_SECONDS);
   if (rotation > 0 && rotation < MIN_KEY_ROTATION_SECONDS) {

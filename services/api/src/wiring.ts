@@ -30,6 +30,7 @@ export interface ApiDeps {
   signer: JoinTokenSigner;
   /** Public keys published for token verification, newest first. */
   publicKeys: string[];
+  /** CONCLAVE_STATE_KEY; used only through its subkeys (state-keys.ts). */
   stateKey: Buffer;
   sfu: SfuSelector;
   close(): Promise<void>;

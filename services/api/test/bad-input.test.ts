@@ -53,9 +53,42 @@ for (const mode of MODES) {
       });
     }
 
+    it('a verifier ≥ N is refused at registration (400 invalid_srp_value), so joins never fail with a 500', async () => {
+      for (const verifier of [N, N + 5n, (1n << (1024n * 2n)) - 1n]) {
+        const hostSecret = randomSecret();
+        const created = await t.request({ method: 'POST', url: '/v1/meetings', payload: { hostSecret } });
+        const { meetingId: id } = created.json();
+        const res = await t.request({
+          method: 'PUT',
+          url: `/v1/meetings/${id}/verifier`,
+          headers: { authorization: `Bearer ${hostSecret}` },
+          payload: { salt: 'ab', verifier: verifier.toString(16) },
+        });
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(res.json().error, 'invalid_srp_value');
+        const init = await t.request({ method: 'POST', url: `/v1/meetings/${id}/join/init` });
+        assert.equal(init.json().error, 'meeting_not_ready', 'no verifier was stored');
+      }
+    });
+
+    it('a handshake state sealed with the raw CONCLAVE_STATE_KEY is refused: sealing uses its own subkey', async () => {
+      const { JoinStateSealer } = await import('../src/srp/sealed-state.ts');
+      const raw = new JoinStateSealer(Buffer.from(t.config.CONCLAVE_STATE_KEY!, 'base64'));
+      const forged = raw.seal({ id: randomSecret(), meetingId, b: 5n, B: 7n, exp: Date.now() + 30_000 });
+      const res = await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${meetingId}/join/verify`,
+        payload: { state: forged, A: 'ab', M1: 'ab' },
+      });
+      assert.equal(res.statusCode, 401);
+      assert.equal(res.json().error, 'join_state_invalid');
+    });
+
     it('an expired handshake state → 401 join_state_expired', async () => {
       const { JoinStateSealer } = await import('../src/srp/sealed-state.ts');
-      const sealer = new JoinStateSealer(Buffer.from(t.config.CONCLAVE_STATE_KEY!, 'base64'), () => 0);
+      const { deriveStateKeys } = await import('../src/state-keys.ts');
+      const keys = deriveStateKeys(Buffer.from(t.config.CONCLAVE_STATE_KEY!, 'base64'));
+      const sealer = new JoinStateSealer(keys.sealing, () => 0);
       const old = sealer.seal({ id: 'x'.repeat(22), meetingId, b: 5n, B: 7n, exp: 1000 });
       const res = await t.request({
         method: 'POST',

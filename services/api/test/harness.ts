@@ -121,10 +121,12 @@ export async function join(
   password: string,
   extra: Record<string, unknown> = {},
   initBody?: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ) {
   const init = await t.request({
     method: 'POST',
     url: `/v1/meetings/${meetingId}/join/init`,
+    headers,
     ...(initBody ? { payload: initBody } : {}),
   });
   if (init.statusCode !== 200) return { init, verify: undefined, clientAcceptedServer: false };
@@ -134,6 +136,7 @@ export async function join(
   const verify = await t.request({
     method: 'POST',
     url: `/v1/meetings/${meetingId}/join/verify`,
+    headers,
     payload: { state, A: step2.A.toString(16), M1: step2.M1.toString(16), ...extra },
   });
   let clientAcceptedServer = false;

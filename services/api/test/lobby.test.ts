@@ -113,7 +113,7 @@ for (const mode of MODES) {
     let t: TestApi;
     let verifier: JoinTokenVerifier;
     before(async () => {
-      t = await startApi(mode, { CONCLAVE_JOIN_RATE_PER_MEETING: '1000' });
+      t = await startApi(mode);
       verifier = new JoinTokenVerifier(
         (await t.request({ method: 'GET', url: '/v1/join-token-keys' })).json().keys,
       );
@@ -274,22 +274,23 @@ for (const mode of MODES) {
       );
     });
 
-    it('knocks count against the per-meeting join rate limit', async () => {
-      const limited = await startApi(mode, { CONCLAVE_JOIN_RATE_PER_MEETING: '3' });
+    it('failed knock proofs count against the failed-proof limit of their source', async () => {
+      const limited = await startApi(mode, { CONCLAVE_FAILED_JOINS_PER_SOURCE: '2' });
       try {
         const m = await createMeeting(limited);
         await lock(limited, m);
         await awayFromWindowEdge();
         const statuses = [];
-        for (let i = 0; i < 4; i++) {
-          const res = await limited.request({
-            method: 'POST',
-            url: `/v1/meetings/${m.meetingId}/knock/init`,
-          });
-          statuses.push(res.statusCode);
-          if (res.statusCode === 429) assert.equal(res.json().error, 'rate_limited');
+        for (let i = 0; i < 3; i++) {
+          const { init, verify } = await knock(limited, m.meetingId, 'wrong');
+          statuses.push((verify ?? init).statusCode);
         }
-        assert.deepEqual(statuses, [200, 200, 200, 429]);
+        assert.deepEqual(statuses, [401, 401, 429]);
+        const refused = await limited.request({
+          method: 'POST',
+          url: `/v1/meetings/${m.meetingId}/knock/init`,
+        });
+        assert.equal(refused.json().error, 'rate_limited');
       } finally {
         await limited.close();
       }

@@ -59,7 +59,7 @@ async function firstFrame(
 
 // Every join counts against the meeting's join rate limit (30 attempts a minute by default):
 // lifted here, as this measures time to media, not the limiter.
-const env = await startTestEnv({ env: { CONCLAVE_JOIN_RATE_PER_MEETING: '100000' } });
+const env = await startTestEnv({ env: { CONCLAVE_FAILED_JOINS_PER_SOURCE: '100000' } });
 try {
   const host = await env.newPage();
   const { link, hostLink } = await createMeeting(host, env.origin);

@@ -24,7 +24,12 @@ export interface Joiner {
   readonly keyPackageBytes: Uint8Array;
 }
 
-const KEY_PACKAGE_VALIDITY_SECONDS = 7n * 24n * 3600n;
+/**
+ * A KeyPackage is made afresh for every connection to the delivery service and used within
+ * seconds; a longer life would only let a malicious DS re-add a departed member's leaf from a
+ * KeyPackage it kept. Committers refuse expired ones (screenKeyPackages).
+ */
+const KEY_PACKAGE_VALIDITY_SECONDS = 15n * 60n;
 const CLOCK_SKEW_SECONDS = 3600n;
 
 function lifetimeFromNow(): Lifetime {

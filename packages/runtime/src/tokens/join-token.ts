@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { JOIN_TOKEN_PREFIX, JoinTokenClaims } from '@conclave/protocol';
+import { JOIN_TOKEN_CLOCK_SKEW_SECONDS, JOIN_TOKEN_PREFIX, JoinTokenClaims } from '@conclave/protocol';
 import { Value } from 'typebox/value';
 
 export type JoinTokenError =
@@ -11,7 +11,7 @@ export type JoinTokenError =
 export type VerifyResult = { ok: true; claims: JoinTokenClaims } | { ok: false; error: JoinTokenError };
 
 const SIGNING_CONTEXT = Buffer.from('conclave join token v1\n');
-const CLOCK_SKEW_SECONDS = 5;
+const CLOCK_SKEW_SECONDS = JOIN_TOKEN_CLOCK_SKEW_SECONDS;
 
 function signedBytes(payload: string): Buffer {
   return Buffer.concat([SIGNING_CONTEXT, Buffer.from(payload)]);

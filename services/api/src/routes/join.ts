@@ -3,6 +3,7 @@ import {
   JoinChallenge,
   JoinGranted,
   JoinInitBody,
+  JOIN_TOKEN_TTL_SECONDS,
   JoinProofBody,
   JoinTokenPublicKeys,
   MeetingParams,
@@ -45,7 +46,6 @@ export interface JoinRoutesOptions {
 
 /** Server SRP state and join tokens live this long (PROTOCOL §3). */
 export const STATE_TTL_MS = 60_000;
-const TOKEN_TTL_SECONDS = 60;
 
 export const errors = {
   400: ErrorBody,
@@ -96,14 +96,17 @@ export function srpChallenge(
 
 /**
  * Step 2 of SRP-6a: unseals the state (single use), loads the meeting and checks the proof.
- * `gate` runs on the loaded meeting before the proof is checked (the lock check).
+ * `gate` runs on the loaded meeting before the proof is checked (the lock check). A failed proof
+ * counts against its source for this meeting only, so nobody can lock others out.
  */
 export async function srpVerify(
-  opts: Pick<JoinRoutesOptions, 'meetings' | 'srp' | 'sealer' | 'ephemeral' | 'metrics'>,
+  opts: Pick<JoinRoutesOptions, 'meetings' | 'srp' | 'sealer' | 'ephemeral' | 'metrics' | 'limiter'>,
   meetingId: string,
+  source: string,
   body: { state: string; A: string; M1: string },
   gate: (meeting: Meeting) => Promise<void>,
 ): Promise<{ meeting: Meeting; M2: string }> {
+  await opts.limiter.checkProofs(meetingId, source);
   const unsealed = opts.sealer.unseal(body.state);
   if (!unsealed.ok)
     throw new ApiError(unsealed.code, 'the join handshake state is invalid or expired; start again');
@@ -125,6 +128,7 @@ export async function srpVerify(
   );
   opts.metrics.joins.inc({ result: result.ok ? 'ok' : result.code });
   if (!result.ok) {
+    await opts.limiter.recordFailedProof(meetingId, source);
     throw result.code === 'wrong_password'
       ? new ApiError('wrong_password', 'wrong meeting password')
       : new ApiError('invalid_srp_value', 'the client public value A is invalid');
@@ -151,7 +155,7 @@ export async function grantJoin(
     sfu: sfuUrl,
     ds: opts.dsUrl,
     iat,
-    exp: iat + TOKEN_TTL_SECONDS,
+    exp: iat + JOIN_TOKEN_TTL_SECONDS,
   });
   const rejoin = await opts.rejoins.issue(meeting.sfuRoomId, { sid });
   return {
@@ -160,7 +164,7 @@ export async function grantJoin(
     role,
     sfuUrl,
     dsUrl: opts.dsUrl,
-    expiresAt: new Date((iat + TOKEN_TTL_SECONDS) * 1000).toISOString(),
+    expiresAt: new Date((iat + JOIN_TOKEN_TTL_SECONDS) * 1000).toISOString(),
     rejoin: rejoin.rejoin,
     rejoinExpiresAt: new Date(rejoin.expiresAt).toISOString(),
     ...(opts.turn ? { iceServers: [opts.turn.issue()] } : {}),
@@ -185,7 +189,7 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
       preValidation: emptyBodyAsObject,
     },
     async (request) => {
-      await limiter.checkMeetingJoin(request.params.meetingId);
+      await limiter.checkProofs(request.params.meetingId, request.ip);
       const meeting = await requireMeeting(meetings, request.params.meetingId);
       assertReady(meeting);
       const pass = request.body ?? {};
@@ -214,9 +218,8 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
     async (request) => {
       const { meetingId } = request.params;
       const { hostSecret, rejoin } = request.body;
-      await limiter.checkMeetingJoin(meetingId);
       let lockPassedWithRejoin = false;
-      const { meeting, M2 } = await srpVerify(opts, meetingId, request.body, async (m) => {
+      const { meeting, M2 } = await srpVerify(opts, meetingId, request.ip, request.body, async (m) => {
         if (!m.locked || isHostSecret(m, hostSecret)) return;
         if (rejoin !== undefined && (await rejoins.valid(rejoin, m.sfuRoomId))) {
           lockPassedWithRejoin = true;

@@ -66,7 +66,7 @@ export const lobbyRoutes: FastifyPluginAsyncTypebox<LobbyRoutesOptions> = async 
       },
     },
     async (request) => {
-      await limiter.checkMeetingJoin(request.params.meetingId);
+      await limiter.checkProofs(request.params.meetingId, request.ip);
       const meeting = await requireMeeting(meetings, request.params.meetingId);
       assertReady(meeting);
       assertLocked(meeting);
@@ -88,8 +88,9 @@ export const lobbyRoutes: FastifyPluginAsyncTypebox<LobbyRoutesOptions> = async 
     },
     async (request, reply) => {
       const { meetingId } = request.params;
-      await limiter.checkMeetingJoin(meetingId);
-      const { meeting, M2 } = await srpVerify(opts, meetingId, request.body, async (m) => assertLocked(m));
+      const { meeting, M2 } = await srpVerify(opts, meetingId, request.ip, request.body, async (m) =>
+        assertLocked(m),
+      );
       const knock = await lobby.open(meeting.id, meeting.mlsGroupId, request.body.sealedName, M2);
       return reply.code(202).send({
         M2,

@@ -16,6 +16,7 @@ import { requireHost, requireMeeting } from '../http/host-auth.ts';
 import { bearer, sha256 } from '../http/secrets.ts';
 import type { MeetingLifecycle } from '../meetings/meeting-lifecycle.ts';
 import type { Meeting, MeetingStore } from '../meetings/meeting-store.ts';
+import type { SrpServer } from '../srp/srp-server.ts';
 
 export interface MeetingRoutesOptions {
   meetings: MeetingStore;
@@ -23,6 +24,7 @@ export interface MeetingRoutesOptions {
   lifecycle: MeetingLifecycle;
   creation: 'open' | 'key';
   defaultMeetingHours: number;
+  srp: SrpServer;
 }
 
 /** How long the host has to register the SRP verifier after creating a meeting. */
@@ -112,8 +114,11 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
       const meeting = await requireHost(meetings, request, request.params.meetingId);
       if (meeting.srpVerifier !== null)
         throw new ApiError('verifier_already_set', 'the verifier is already registered');
-      if (BigInt(`0x${request.body.verifier}`) === 0n)
-        throw new ApiError('invalid_srp_value', 'the verifier is zero');
+      if (!opts.srp.acceptsVerifier(BigInt(`0x${request.body.verifier}`)))
+        throw new ApiError(
+          'invalid_srp_value',
+          'the verifier must be greater than 0 and less than the group modulus N',
+        );
       if (!(await meetings.setVerifier(meeting.id, request.body.salt, request.body.verifier))) {
         throw new ApiError('verifier_already_set', 'the verifier is already registered');
       }

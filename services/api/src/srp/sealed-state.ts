@@ -15,8 +15,9 @@ export type UnsealResult =
   | { ok: true; state: JoinState }
   | { ok: false; code: 'join_state_invalid' | 'join_state_expired' };
 
-const VERSION = 1;
-const AAD = Buffer.from('conclave srp join state v1');
+/** 2: sealed with the sealing subkey of the state key (1 used the state key itself; refused). */
+const VERSION = 2;
+const AAD = Buffer.from('conclave srp join state v2');
 
 /**
  * AES-256-GCM sealing of the SRP server state. Any API instance holding the key can finish a

@@ -38,6 +38,14 @@ export class SrpServer {
     this.#dh = createDiffieHellman(toPaddedBytes(group.N, group.byteLength), toBytes(group.g));
   }
 
+  /**
+   * A verifier this group can use: 0 < v < N. Anything else is refused at registration, since
+   * a join would otherwise fail deep inside OpenSSL (v ≥ N is not a residue it accepts).
+   */
+  acceptsVerifier(verifier: bigint): boolean {
+    return verifier > 0n && verifier < this.group.N;
+  }
+
   /** Step 1: a fresh secret b and B = (k·v + g^b) mod N. */
   challenge(
     verifier: bigint,

@@ -1,10 +1,21 @@
-import { type JoinTokenClaims, SfuCloseCode } from '@conclave/protocol';
+import {
+  JOIN_TOKEN_CLOCK_SKEW_SECONDS,
+  JOIN_TOKEN_TTL_SECONDS,
+  type JoinTokenClaims,
+  SfuCloseCode,
+} from '@conclave/protocol';
 import type { Logger } from '@conclave/runtime';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import type { PeerConnection } from './connection.ts';
 import { SfuFailure } from './failure.ts';
 import { Peer } from './peer.ts';
 import { Room, type RoomOptions } from './room.ts';
+
+/**
+ * How long a refusal must be remembered: no token issued before it can still be valid after
+ * this. Longer would only keep room/session pairs, which link people to a call, in memory.
+ */
+const TOKEN_LIFE_MS = (JOIN_TOKEN_TTL_SECONDS + JOIN_TOKEN_CLOCK_SKEW_SECONDS) * 1000;
 
 export interface RoomDirectoryOptions extends RoomOptions {
   pool: WorkerPool;
@@ -21,7 +32,7 @@ export class RoomDirectory {
   readonly #rooms = new Map<string, Room>();
   /** `${room}/${sid}` → token expiry (ms): these sessions are refused. */
   readonly #removed = new Map<string, number>();
-  /** room → end time (s): tokens issued before it are refused. Kept a day. */
+  /** room → end time (s): tokens issued before it are refused, while such a token can live. */
   readonly #ended = new Map<string, number>();
   readonly #drained = new Set<() => void>();
   #draining = false;
@@ -100,7 +111,11 @@ export class RoomDirectory {
 
   /** Host removal (or `session.removed` from the bus): refuse the token and hang up. */
   removeSession(roomId: string, sid: string, tokenExpSeconds?: number): void {
-    const until = tokenExpSeconds !== undefined ? tokenExpSeconds * 1000 : this.#now() + 24 * 3600_000;
+    // Without the token's expiry (an event from the bus), assume one issued just now.
+    const until =
+      tokenExpSeconds !== undefined
+        ? tokenExpSeconds * 1000 + JOIN_TOKEN_CLOCK_SKEW_SECONDS * 1000
+        : this.#now() + TOKEN_LIFE_MS;
     this.#removed.set(`${roomId}/${sid}`, until);
     for (const peer of this.#rooms.get(roomId)?.peers() ?? []) {
       if (peer.identity.sid === sid)
@@ -122,7 +137,7 @@ export class RoomDirectory {
   #prune(): void {
     const now = this.#now();
     for (const [key, until] of this.#removed) if (until < now) this.#removed.delete(key);
-    for (const [room, at] of this.#ended) if (at * 1000 + 24 * 3600_000 < now) this.#ended.delete(room);
+    for (const [room, at] of this.#ended) if (at * 1000 + TOKEN_LIFE_MS < now) this.#ended.delete(room);
   }
 
   /**

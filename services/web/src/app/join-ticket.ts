@@ -6,6 +6,8 @@
 import { deriveMeetingSecrets, type MeetingLink, type MeetingSecrets } from '@conclave/e2ee';
 import type { JoinGranted } from '@conclave/protocol';
 import { requestJoin } from './api.ts';
+import { type RateLimitRetryOptions, retryWhenRateLimited } from './rate-limit-retry.ts';
+import { visibleRateLimitWait } from './views/common.ts';
 
 const TICKET_MAX_AGE_MS = 40_000;
 
@@ -19,9 +21,14 @@ export async function obtainTicket(
   link: MeetingLink,
   secrets?: MeetingSecrets,
   rejoin?: string,
+  /** A 429 on the way in is waited out (by default with a visible countdown), then asked again. */
+  rateLimited: RateLimitRetryOptions = visibleRateLimitWait,
 ): Promise<JoinTicket> {
   const s = secrets ?? (await deriveMeetingSecrets(link.meetingId, link.password));
-  const granted = await requestJoin(link.meetingId, s.srpSecret, link.hostSecret, rejoin);
+  const granted = await retryWhenRateLimited(
+    () => requestJoin(link.meetingId, s.srpSecret, link.hostSecret, rejoin),
+    rateLimited,
+  );
   return { secrets: s, granted, obtainedAt: performance.now() };
 }
 

@@ -1,5 +1,6 @@
 import { h } from '../dom.ts';
 import type { UserError } from '../errors.ts';
+import type { RateLimitRetryOptions } from '../rate-limit-retry.ts';
 
 export function errorPage(error: UserError, action?: { label: string; href?: string }): HTMLElement {
   return h(
@@ -55,3 +56,41 @@ export function copyField(label: string, value: string, id: string): HTMLElement
     ),
   );
 }
+
+/**
+ * The visible side of waiting out a 429 (rate-limit-retry.ts): a banner with a countdown above
+ * whatever view is showing, so the wait never looks like a hang.
+ */
+export const rateLimitNotice = {
+  show(waitMs: number): void {
+    rateLimitNotice.hide();
+    const until = Date.now() + waitMs;
+    const text = h('span', null);
+    const banner = h(
+      'p',
+      { id: 'rate-limit-notice', class: 'notice', role: 'status' },
+      h('strong', null, 'Too many attempts from your network. '),
+      text,
+    );
+    const tick = () => {
+      const seconds = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+      text.textContent = `Trying again in ${seconds} s…`;
+    };
+    tick();
+    const timer = setInterval(tick, 1000);
+    banner.dataset['timer'] = String(timer);
+    document.body.appendChild(banner);
+  },
+  hide(): void {
+    const banner = document.getElementById('rate-limit-notice');
+    if (!banner) return;
+    clearInterval(Number(banner.dataset['timer']));
+    banner.remove();
+  },
+};
+
+/** How the pages wait out a 429: with the banner above. */
+export const visibleRateLimitWait: RateLimitRetryOptions = {
+  onWait: rateLimitNotice.show,
+  onRetry: rateLimitNotice.hide,
+};

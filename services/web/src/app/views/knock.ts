@@ -7,6 +7,8 @@ import type { JoinGranted } from '@conclave/protocol';
 import { ApiError, knock, waitForAdmission, withdrawKnock } from '../api.ts';
 import { announce, h, replace } from '../dom.ts';
 import { describeError } from '../errors.ts';
+import { retryWhenRateLimited } from '../rate-limit-retry.ts';
+import { visibleRateLimitWait } from './common.ts';
 
 export interface Admission {
   name: string;
@@ -76,7 +78,10 @@ export function knockView(root: HTMLElement, link: MeetingLink, secrets: Meeting
       let opened: Awaited<ReturnType<typeof knock>>;
       try {
         const sealed = await sealDisplayName(secrets.nameKey, link.meetingId, name);
-        opened = await knock(link.meetingId, secrets.srpSecret, sealed);
+        opened = await retryWhenRateLimited(
+          () => knock(link.meetingId, secrets.srpSecret, sealed),
+          visibleRateLimitWait,
+        );
       } catch (e) {
         if (e instanceof ApiError && e.code === 'meeting_not_locked') {
           // Unlocked meanwhile: a normal join works again.

@@ -1,0 +1,24 @@
+import { hkdfSync } from 'node:crypto';
+
+/** Subkeys of CONCLAVE_STATE_KEY, one per use, so no key ever serves two algorithms. */
+export interface StateKeys {
+  /** AES-256-GCM key sealing the SRP server state between the two join round trips. */
+  sealing: Buffer;
+  /** HMAC-SHA-256 key naming rate-limit buckets. */
+  bucketing: Buffer;
+}
+
+const derive = (stateKey: Buffer, label: string) =>
+  Buffer.from(hkdfSync('sha256', stateKey, Buffer.alloc(0), `conclave api state key/${label}`, 32));
+
+/**
+ * HKDF-SHA-256 with a distinct label per use. Nothing made under the undivided key outlives a
+ * minute (sealed states live 60 s, buckets one window), so no migration is needed: a handshake
+ * begun before an upgrade just starts again.
+ */
+export function deriveStateKeys(stateKey: Buffer): StateKeys {
+  return {
+    sealing: derive(stateKey, 'join-state-sealing'),
+    bucketing: derive(stateKey, 'rate-limit-buckets'),
+  };
+}
