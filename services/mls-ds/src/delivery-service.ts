@@ -111,7 +111,7 @@ export class DeliveryService implements RoomHost {
     const secret = `${room.key}.${randomBytes(32).toString('base64url')}`;
     c.attaching();
     c.room = room;
-    room.attach(c);
+    room.hold(c);
     const r = await this.store.join(
       room.key,
       {
@@ -133,6 +133,8 @@ export class DeliveryService implements RoomHost {
             : DsCloseCode.groupFull;
       return c.close(code, r.code);
     }
+    if (c.closed) return;
+    room.attach(c);
     c.joined = r.create;
     c.send({
       t: 'ready',
@@ -151,20 +153,28 @@ export class DeliveryService implements RoomHost {
   async #resume(c: MemberConnection, m: ResumeMessage): Promise<void> {
     // The resume secret names its group: `<group key>.<random>`.
     const key = m.secret.slice(0, 22);
+    const secretHash = hashSecret(m.secret);
+    // Member IDs are shown to every participant and the group key is public to them too, so
+    // until the secret is proven nothing is allocated (room, feed, purge job) or displaced.
+    if (!(await this.store.canResume(key, m.member, secretHash))) {
+      return c.close(DsCloseCode.resumeUnavailable, 'resume_unavailable');
+    }
     const room = await this.#room(key);
     c.member = m.member;
     c.attaching();
     c.room = room;
-    room.attach(c);
+    room.hold(c);
     const r = await this.store.resume(
       key,
-      { member: m.member, connection: c.id, secretHash: hashSecret(m.secret), afterSeq: m.seq },
+      { member: m.member, connection: c.id, secretHash, afterSeq: m.seq },
       Date.now(),
     );
     if (!r.ok) {
       c.departed = true;
       return c.close(DsCloseCode.resumeUnavailable, r.code);
     }
+    if (c.closed) return;
+    room.attach(c);
     c.sid = r.sid;
     c.role = r.role;
     c.lastSeq = m.seq;

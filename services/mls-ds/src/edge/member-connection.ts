@@ -99,6 +99,10 @@ export class MemberConnection {
     return this.#state === 'open';
   }
 
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
   /**
    * Called on every ping interval: a peer that missed the previous ping is gone. Any frame
    * counts as a sign of life, and while reading is paused its pong may be waiting unread
