@@ -150,6 +150,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     lifecycle,
     creation: config.CONCLAVE_CREATION,
     defaultMeetingHours: config.CONCLAVE_DEFAULT_MEETING_HOURS,
+    rejoins,
   });
   const joinOptions = {
     meetings: deps.meetings,

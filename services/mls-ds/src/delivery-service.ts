@@ -148,6 +148,7 @@ export class DeliveryService implements RoomHost {
       members: r.members,
     });
     c.open(r.seq);
+    if (r.create) this.confirmMember(c);
   }
 
   async #resume(c: MemberConnection, m: ResumeMessage): Promise<void> {
@@ -183,6 +184,15 @@ export class DeliveryService implements RoomHost {
     c.send({ t: 'resumed', epoch: r.epoch, seq: r.seq });
     for (const entry of r.events) c.deliver({ entry });
     c.open(r.seq);
+    if (r.joined && !welcomed) this.confirmMember(c);
+  }
+
+  /**
+   * Tells the API this session is a member of its group, so its rejoin secret may pass a lock.
+   * Sent when it joins (Welcome or creation), resumes, and on every `rejoin.reset`.
+   */
+  confirmMember(c: MemberConnection): void {
+    this.bus.publish({ type: 'session.joined', sid: c.sid }).catch((e) => this.onError(e));
   }
 
   async #room(key: GroupKey): Promise<GroupRoom> {
@@ -230,9 +240,13 @@ export class DeliveryService implements RoomHost {
   }
 
   #onBusEvent(event: BusEvent): void {
+    if (!('grp' in event)) return;
     const key = groupKeyOf(event.grp);
     if (event.type === 'session.removed') {
       this.store.refuseSession(key, event.sid, Date.now()).catch((e) => this.onError(e));
+    } else if (event.type === 'rejoin.reset') {
+      // The API voided the room's rejoin secrets: confirm the members served here.
+      for (const c of this.#rooms.get(key)?.members() ?? []) this.confirmMember(c);
     } else if (event.type === 'room.ended') {
       this.store
         .endGroup(key)

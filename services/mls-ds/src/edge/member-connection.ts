@@ -187,6 +187,7 @@ export class MemberConnection {
       if (this.keyPackageAt > 0)
         this.#service.metrics.joinLatency.observe((Date.now() - this.keyPackageAt) / 1000);
       this.sendRaw(frames.forJoiners);
+      this.#service.confirmMember(this);
       return;
     }
     if (e.k === 'app' && e.from === this.member) return;
@@ -221,6 +222,7 @@ export class MemberConnection {
   becomeCreator(epoch: number, seq: number): void {
     this.joined = true;
     this.send({ t: 'create', epoch, seq });
+    this.#service.confirmMember(this);
   }
 
   /**

@@ -85,6 +85,11 @@ export class GroupRoom {
     if (this.size === 0) this.close();
   }
 
+  /** Connections here of sessions that are members of the group (not joiners still waiting). */
+  members(): MemberConnection[] {
+    return [...this.#connections.values()].filter((c) => c.isOpen && c.joined);
+  }
+
   /** The group was deleted: the purge job is no longer needed. */
   async purged(): Promise<void> {
     this.#purged = true;
