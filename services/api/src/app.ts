@@ -165,6 +165,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     creation: config.CONCLAVE_CREATION,
     defaultMeetingHours: config.CONCLAVE_DEFAULT_MEETING_HOURS,
     srp,
+    rejoins,
   });
   const joinOptions = {
     meetings: deps.meetings,

@@ -152,3 +152,14 @@ export async function awayFromWindowEdge(): Promise<void> {
   const intoMinute = Date.now() % 60_000;
   if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 50));
 }
+
+/** Locks (or unlocks) a meeting as its host. */
+export async function lock(t: TestApi, m: CreatedMeeting, locked = true): Promise<void> {
+  const res = await t.request({
+    method: 'PUT',
+    url: `/v1/meetings/${m.meetingId}/lock`,
+    headers: { authorization: `Bearer ${m.hostSecret}` },
+    payload: { locked },
+  });
+  if (res.statusCode !== 200) throw new Error(`lock failed: ${res.statusCode} ${res.body}`);
+}

@@ -111,7 +111,7 @@ export class DeliveryService implements RoomHost {
     const secret = `${room.key}.${randomBytes(32).toString('base64url')}`;
     c.attaching();
     c.room = room;
-    room.attach(c);
+    room.hold(c);
     const r = await this.store.join(
       room.key,
       {
@@ -133,6 +133,8 @@ export class DeliveryService implements RoomHost {
             : DsCloseCode.groupFull;
       return c.close(code, r.code);
     }
+    if (c.closed) return;
+    room.attach(c);
     c.joined = r.create;
     c.send({
       t: 'ready',
@@ -146,25 +148,34 @@ export class DeliveryService implements RoomHost {
       members: r.members,
     });
     c.open(r.seq);
+    if (r.create) this.confirmMember(c);
   }
 
   async #resume(c: MemberConnection, m: ResumeMessage): Promise<void> {
     // The resume secret names its group: `<group key>.<random>`.
     const key = m.secret.slice(0, 22);
+    const secretHash = hashSecret(m.secret);
+    // Member IDs are shown to every participant and the group key is public to them too, so
+    // until the secret is proven nothing is allocated (room, feed, purge job) or displaced.
+    if (!(await this.store.canResume(key, m.member, secretHash))) {
+      return c.close(DsCloseCode.resumeUnavailable, 'resume_unavailable');
+    }
     const room = await this.#room(key);
     c.member = m.member;
     c.attaching();
     c.room = room;
-    room.attach(c);
+    room.hold(c);
     const r = await this.store.resume(
       key,
-      { member: m.member, connection: c.id, secretHash: hashSecret(m.secret), afterSeq: m.seq },
+      { member: m.member, connection: c.id, secretHash, afterSeq: m.seq },
       Date.now(),
     );
     if (!r.ok) {
       c.departed = true;
       return c.close(DsCloseCode.resumeUnavailable, r.code);
     }
+    if (c.closed) return;
+    room.attach(c);
     c.sid = r.sid;
     c.role = r.role;
     c.lastSeq = m.seq;
@@ -173,6 +184,15 @@ export class DeliveryService implements RoomHost {
     c.send({ t: 'resumed', epoch: r.epoch, seq: r.seq });
     for (const entry of r.events) c.deliver({ entry });
     c.open(r.seq);
+    if (r.joined && !welcomed) this.confirmMember(c);
+  }
+
+  /**
+   * Tells the API this session is a member of its group, so its rejoin secret may pass a lock.
+   * Sent when it joins (Welcome or creation), resumes, and on every `rejoin.reset`.
+   */
+  confirmMember(c: MemberConnection): void {
+    this.bus.publish({ type: 'session.joined', sid: c.sid }).catch((e) => this.onError(e));
   }
 
   async #room(key: GroupKey): Promise<GroupRoom> {
@@ -220,9 +240,13 @@ export class DeliveryService implements RoomHost {
   }
 
   #onBusEvent(event: BusEvent): void {
+    if (!('grp' in event)) return;
     const key = groupKeyOf(event.grp);
     if (event.type === 'session.removed') {
       this.store.refuseSession(key, event.sid, Date.now()).catch((e) => this.onError(e));
+    } else if (event.type === 'rejoin.reset') {
+      // The API voided the room's rejoin secrets: confirm the members served here.
+      for (const c of this.#rooms.get(key)?.members() ?? []) this.confirmMember(c);
     } else if (event.type === 'room.ended') {
       this.store
         .endGroup(key)

@@ -5,22 +5,19 @@ import { type BusEvent, RedisEventBus } from '@conclave/runtime';
 import { Redis } from 'ioredis';
 import { groupKeyOf } from './delivery-service.ts';
 import { DsTestClient } from './testing/ds-client.ts';
-import { type Cluster, newSigner, requireRedisUrl, startCluster } from './testing/fixtures.ts';
+import {
+  type Cluster,
+  keysContaining,
+  newSigner,
+  requireRedisUrl,
+  startCluster,
+} from './testing/fixtures.ts';
 import { checkLeafMapping } from './testing/leaf-mapping.ts';
 import { eventually, TestMeeting } from './testing/meeting.ts';
 
 /** Keys in Redis whose name contains the group's store key (or its raw ID). */
 async function keysOfGroup(redis: Redis, grp: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const needle of [groupKeyOf(grp), grp]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${needle}*`, 'COUNT', 1000);
-      cursor = next;
-      found.push(...keys);
-    } while (cursor !== '0');
-  }
-  return found;
+  return [...(await keysContaining(redis, groupKeyOf(grp))), ...(await keysContaining(redis, grp))];
 }
 
 describe('distributed DS: two instances sharing Redis, members on real MLS', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Cluster, newSigner, startCluster } from './testing/fixtures.ts';
+import { type Cluster, newSigner, randomId, startCluster } from './testing/fixtures.ts';
 import { checkLeafMapping } from './testing/leaf-mapping.ts';
 import { eventually, TestMeeting } from './testing/meeting.ts';
 import type { MemoryGroupStateStore } from './state/memory-store.ts';
@@ -34,6 +34,41 @@ describe('embedded DS: in-process state, no Redis', () => {
       5000,
       'group state deleted',
     );
+  });
+
+  it('members are confirmed to the API on the bus when they join, resume, and after a rejoin reset', async () => {
+    const bus = cluster.instances[0]!.server.service.bus;
+    const confirmed: string[] = [];
+    const unsubscribe = bus.subscribe((e) => {
+      if (e.type === 'session.joined') confirmed.push(e.sid);
+    });
+    try {
+      const meeting = new TestMeeting(signer, { real: false });
+      const sids = [randomId(), randomId()];
+      const a = await meeting.join(cluster.instances[0]!.url, {
+        token: meeting.token('participant', sids[0]),
+      });
+      const b = await meeting.join(cluster.instances[0]!.url, {
+        token: meeting.token('participant', sids[1]),
+      });
+      await meeting.converged(2);
+      await eventually(() => sids.every((s) => confirmed.includes(s)), 5000, 'creator and joiner confirmed');
+      confirmed.length = 0;
+      await bus.publish({ type: 'rejoin.reset', grp: meeting.grp });
+      await eventually(() => sids.every((s) => confirmed.includes(s)), 5000, 'members confirmed again');
+      confirmed.length = 0;
+      b.client.terminate();
+      await b.client.closed;
+      await b.resume(cluster.instances[0]!.url);
+      await eventually(() => confirmed.includes(sids[1]!), 5000, 'resumed member confirmed');
+      await bus.publish({ type: 'rejoin.reset', grp: randomId() });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(confirmed, [sids[1]], 'another group’s reset confirms nobody here');
+      a.leave();
+      b.leave();
+    } finally {
+      unsubscribe();
+    }
   });
 
   it('ready and welcome tell a joiner which DS member sits on every leaf', async () => {

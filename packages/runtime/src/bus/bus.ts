@@ -8,7 +8,14 @@ export type BusEvent =
   /** A session was removed by the host: refuse its token from now on and drop its connections. */
   | { type: 'session.removed'; room: string; grp: string; sid: string }
   /** The lobby of the meeting with this group changed (a knock arrived or was answered): wake waiters. */
-  | { type: 'lobby.changed'; grp: string };
+  | { type: 'lobby.changed'; grp: string }
+  /**
+   * The delivery service holds this session as a member of its MLS group (it was welcomed,
+   * created the group, resumed, or answers a `rejoin.reset`): its rejoin secret may pass a lock.
+   */
+  | { type: 'session.joined'; sid: string }
+  /** Every rejoin secret of the group's meeting was invalidated: confirm the live members again. */
+  | { type: 'rejoin.reset'; grp: string };
 
 export type BusHandler = (event: BusEvent) => void;
 export type Unsubscribe = () => void;

@@ -15,6 +15,8 @@ const BusEventSchema = Type.Union([
     sid: Type.String(),
   }),
   Type.Object({ type: Type.Literal('lobby.changed'), grp: Type.String() }),
+  Type.Object({ type: Type.Literal('session.joined'), sid: Type.String() }),
+  Type.Object({ type: Type.Literal('rejoin.reset'), grp: Type.String() }),
 ]);
 
 /** Redis pub/sub bus for the distributed mode: every instance of every service hears every event. */

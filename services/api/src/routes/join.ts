@@ -136,12 +136,16 @@ export async function srpVerify(
   return { meeting, M2: result.M2.toString(16) };
 }
 
-/** A join token (and a rejoin secret) for a meeting whose password was just proven. */
+/**
+ * A join token (and a rejoin secret) for a meeting whose password was just proven. `carried`:
+ * the group session of a rejoin secret this join used up, which the new secret stays with.
+ */
 export async function grantJoin(
   opts: Pick<JoinRoutesOptions, 'signer' | 'sfu' | 'dsUrl' | 'turn' | 'rejoins' | 'keyRotationSeconds'>,
   meeting: Meeting,
   role: Role,
   M2: string,
+  carried?: { sessionHash: string },
 ): Promise<JoinGranted> {
   const iat = Math.floor(Date.now() / 1000);
   const sid = randomId();
@@ -157,7 +161,7 @@ export async function grantJoin(
     iat,
     exp: iat + JOIN_TOKEN_TTL_SECONDS,
   });
-  const rejoin = await opts.rejoins.issue(meeting.sfuRoomId, { sid });
+  const rejoin = await opts.rejoins.issue(meeting.sfuRoomId, carried ?? { sid });
   return {
     M2,
     token,
@@ -232,11 +236,12 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
         if (!isHostSecret(meeting, hostSecret)) throw new ApiError('wrong_host_secret', 'wrong host secret');
         role = 'host';
       }
-      // Single use: the grant below carries the next one.
-      if (lockPassedWithRejoin && !(await rejoins.consume(rejoin!, meeting.sfuRoomId))) {
+      // Single use, locked or not: the grant below carries the next one, for the same group session.
+      const carried = rejoin === undefined ? undefined : await rejoins.consume(rejoin, meeting.sfuRoomId);
+      if (lockPassedWithRejoin && !carried) {
         throw new ApiError('rejoin_invalid', 'this rejoin secret was already used or has expired');
       }
-      return grantJoin(opts, meeting, role, M2);
+      return grantJoin(opts, meeting, role, M2, carried);
     },
   );
 
@@ -245,6 +250,8 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
     {
       schema: {
         summary: 'Exchange a live rejoin secret for a fresh one (the old one stops working)',
+        description:
+          'Only a secret whose session the delivery service confirmed as a member of the group, in the current generation of the room (since the last lock or removal), can be renewed.',
         params: MeetingParams,
         body: RejoinRenewBody,
         response: { 200: RejoinRenewed, ...errors },

@@ -14,6 +14,7 @@ import type { CreationKeyStore } from '../auth/creation-keys.ts';
 import { ApiError } from '../http/api-error.ts';
 import { requireHost, requireMeeting } from '../http/host-auth.ts';
 import { bearer, sha256 } from '../http/secrets.ts';
+import type { RejoinSecrets } from '../lobby/rejoin.ts';
 import type { MeetingLifecycle } from '../meetings/meeting-lifecycle.ts';
 import type { Meeting, MeetingStore } from '../meetings/meeting-store.ts';
 import type { SrpServer } from '../srp/srp-server.ts';
@@ -25,6 +26,7 @@ export interface MeetingRoutesOptions {
   creation: 'open' | 'key';
   defaultMeetingHours: number;
   srp: SrpServer;
+  rejoins: RejoinSecrets;
 }
 
 /** How long the host has to register the SRP verifier after creating a meeting. */
@@ -152,6 +154,8 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
       const meeting = await requireHost(meetings, request, request.params.meetingId);
       const updated = await meetings.setLocked(meeting.id, request.body.locked);
       if (!updated) throw new ApiError('meeting_not_found', 'no such meeting');
+      // Secrets handed out while it was open must not all become keys to the locked room.
+      if (updated.locked) await opts.rejoins.invalidateRoom(updated.sfuRoomId, updated.mlsGroupId);
       return info(updated);
     },
   );

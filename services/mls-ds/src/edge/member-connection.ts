@@ -99,6 +99,10 @@ export class MemberConnection {
     return this.#state === 'open';
   }
 
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
   /**
    * Called on every ping interval: a peer that missed the previous ping is gone. Any frame
    * counts as a sign of life, and while reading is paused its pong may be waiting unread
@@ -183,6 +187,7 @@ export class MemberConnection {
       if (this.keyPackageAt > 0)
         this.#service.metrics.joinLatency.observe((Date.now() - this.keyPackageAt) / 1000);
       this.sendRaw(frames.forJoiners);
+      this.#service.confirmMember(this);
       return;
     }
     if (e.k === 'app' && e.from === this.member) return;
@@ -217,6 +222,7 @@ export class MemberConnection {
   becomeCreator(epoch: number, seq: number): void {
     this.joined = true;
     this.send({ t: 'create', epoch, seq });
+    this.#service.confirmMember(this);
   }
 
   /**

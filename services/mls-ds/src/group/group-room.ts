@@ -25,7 +25,13 @@ const REARM_EVERY_MS = 10_000;
 export class GroupRoom {
   readonly key: GroupKey;
   readonly #host: RoomHost;
+  /** Connections the store accepted, by member: at most one per session. */
   readonly #connections = new Map<string, MemberConnection>();
+  /**
+   * Connections whose hello or resume is still with the store. They see the feed (held until
+   * they open) so nothing sequenced meanwhile is missed, but displace nobody until accepted.
+   */
+  readonly #attaching = new Set<MemberConnection>();
   #unsubscribe: (() => Promise<void>) | undefined;
   #started: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -44,7 +50,7 @@ export class GroupRoom {
   }
 
   get size(): number {
-    return this.#connections.size;
+    return this.#connections.size + this.#attaching.size;
   }
 
   /** Subscribes to the feed; resolves once no later event can be missed. */
@@ -59,7 +65,14 @@ export class GroupRoom {
     return this.#started;
   }
 
+  /** Feeds a connection from before its store call, so that call's snapshot and the feed meet. */
+  hold(connection: MemberConnection): void {
+    this.#attaching.add(connection);
+  }
+
+  /** The store accepted the connection's session: it becomes the one connection of its member here. */
   attach(connection: MemberConnection): void {
+    this.#attaching.delete(connection);
     const previous = this.#connections.get(connection.member);
     if (previous && previous !== connection) previous.closeFor('replaced');
     this.#connections.set(connection.member, connection);
@@ -67,8 +80,14 @@ export class GroupRoom {
 
   detach(connection: MemberConnection, dropped: boolean): void {
     if (dropped) this.#dropped = true;
+    this.#attaching.delete(connection);
     if (this.#connections.get(connection.member) === connection) this.#connections.delete(connection.member);
-    if (this.#connections.size === 0) this.close();
+    if (this.size === 0) this.close();
+  }
+
+  /** Connections here of sessions that are members of the group (not joiners still waiting). */
+  members(): MemberConnection[] {
+    return [...this.#connections.values()].filter((c) => c.isOpen && c.joined);
   }
 
   /** The group was deleted: the purge job is no longer needed. */
@@ -80,10 +99,11 @@ export class GroupRoom {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if ([...this.#connections.values()].some((c) => !c.departed)) this.#dropped = true;
+    if (this.#all().some((c) => !c.departed)) this.#dropped = true;
     clearInterval(this.#timer);
-    for (const c of [...this.#connections.values()]) c.close(DsCloseCode.goingAway, 'shutdown');
+    for (const c of this.#all()) c.close(DsCloseCode.goingAway, 'shutdown');
     this.#connections.clear();
+    this.#attaching.clear();
     this.#host.roomClosed(this);
     // Sessions that dropped here may still resume elsewhere; the purge job checks later.
     if (this.#dropped && !this.#purged) this.#host.armPurge(this.key);
@@ -116,29 +136,29 @@ export class GroupRoom {
       case 'resync':
         return this.#resync();
       case 'req': {
-        const c = this.#connections.get(message.to);
+        const c = this.#newest(message.to);
         c?.onFeed(() => c.commitRequest(message));
         return;
       }
       case 'create': {
-        const c = this.#connections.get(message.to);
+        const c = this.#newest(message.to);
         c?.onFeed(() => c.becomeCreator(message.epoch, message.seq));
         return;
       }
-      case 'close': {
-        const c = this.#connections.get(message.to);
-        if (c && c.id !== message.keep) c.closeFor(message.code);
+      case 'close':
+        for (const c of this.#all()) {
+          if (c.member === message.to && c.id !== message.keep) c.closeFor(message.code);
+        }
         return;
-      }
       case 'end':
-        for (const c of [...this.#connections.values()]) {
+        for (const c of this.#all()) {
           c.departed = true;
           c.close(DsCloseCode.meetingEnded, 'meeting_ended');
         }
         return this.purged();
       case 'purged':
         // Sessions still connected here were expired by the store: they must join again.
-        for (const c of [...this.#connections.values()]) {
+        for (const c of this.#all()) {
           if (!c.isOpen) continue;
           c.departed = true;
           c.close(DsCloseCode.resumeUnavailable, 'session_expired');
@@ -173,7 +193,7 @@ export class GroupRoom {
     if (after === undefined) return;
     const missed = await this.#host.store.readLog(this.key, after);
     if (missed === null) {
-      for (const c of [...this.#connections.values()]) {
+      for (const c of this.#all()) {
         c.onFeed(() => {
           if (c.lastSeq <= after) c.gapTooOld();
         });
@@ -195,6 +215,16 @@ export class GroupRoom {
   #dispatch(entry: LogEntry): void {
     this.#seq = entry.seq;
     const frames: EntryFrames = { entry };
-    for (const c of this.#connections.values()) c.onFeed(() => c.deliver(frames));
+    for (const c of this.#all()) c.onFeed(() => c.deliver(frames));
+  }
+
+  #all(): MemberConnection[] {
+    return [...this.#connections.values(), ...this.#attaching];
+  }
+
+  /** Where work addressed to a member goes: its attaching connection (a resume) over the one it replaces. */
+  #newest(member: string): MemberConnection | undefined {
+    for (const c of this.#attaching) if (c.member === member) return c;
+    return this.#connections.get(member);
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { groupKeyOf } from '../delivery-service.ts';
-import { randomId, requireRedisUrl } from '../testing/fixtures.ts';
+import { keysContaining, randomId, requireRedisUrl } from '../testing/fixtures.ts';
 import type { FeedMessage, GroupStateStore, StoreLimits } from './group-state-store.ts';
 import { MemoryGroupStateStore } from './memory-store.ts';
 import { RedisGroupStateStore } from './redis-store.ts';
@@ -205,6 +205,25 @@ function conformance(
       assert.deepEqual(wrongSecret, { ok: false, code: 'resume_unavailable' });
     });
 
+    it('canResume accepts only a live session with its own secret and writes nothing', async () => {
+      const g = await openGroup(store);
+      const a = await g.join();
+      const b = await g.join();
+      assert.equal(await store.canResume(g.key, a.member, `h-${a.member}`), true);
+      assert.equal(
+        await store.canResume(g.key, a.member, `h-${b.member}`),
+        false,
+        'another session’s secret',
+      );
+      assert.equal(await store.canResume(g.key, randomId(), `h-${a.member}`), false, 'unknown member');
+      await store.leave(g.key, b.member, Date.now());
+      assert.equal(await store.canResume(g.key, b.member, `h-${b.member}`), false, 'a session that left');
+      const unknown = groupKeyOf(randomId());
+      assert.equal(await store.canResume(unknown, a.member, `h-${a.member}`), false, 'unknown group');
+      assert.equal(await store.readLog(unknown, 0), null);
+      if (cleanup) assert.deepEqual(await cleanup(unknown), []);
+    });
+
     it('a resume further back than the replay buffer is refused', async () => {
       const g = await openGroup(store);
       const a = await g.join();
@@ -317,15 +336,6 @@ if (redisUrl) {
   conformance(
     'Redis',
     () => new RedisGroupStateStore(redisUrl, limits),
-    async (key) => {
-      const found: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, keys] = await scanner.scan(cursor, 'MATCH', `*${key}*`, 'COUNT', 1000);
-        cursor = next;
-        found.push(...keys);
-      } while (cursor !== '0');
-      return found;
-    },
+    (key) => keysContaining(scanner, key),
   );
 }

@@ -14,6 +14,12 @@ import type { AddedMember, Role } from '@conclave/protocol';
 export interface GroupStateStore {
   /** Adds a new session. The first session of an empty group becomes its creator (epoch 0). */
   join(group: GroupKey, member: NewMember, now: number): Promise<JoinResult>;
+  /**
+   * Read-only: true when `member` is a live session of the group and `secretHash` is its resume
+   * secret's. Creates and touches nothing, so it can run before anything is allocated for a
+   * connection that has not proven who it is.
+   */
+  canResume(group: GroupKey, member: string, secretHash: string): Promise<boolean>;
   /** Re-attaches a session whose connection dropped; returns the events it missed. */
   resume(group: GroupKey, request: ResumeRequest, now: number): Promise<ResumeResult>;
   publishKeyPackage(group: GroupKey, member: string, keyPackage: string, now: number): Promise<StoreResult>;

@@ -105,13 +105,15 @@ export class MemoryGroupStateStore implements GroupStateStore {
     return { ok: true, create, epoch: g.epoch, seq: g.seq, members: leavesOf(g) };
   }
 
+  async canResume(key: GroupKey, member: string, secretHash: string): Promise<boolean> {
+    return this.#resumable(key, member, secretHash) !== undefined;
+  }
+
   async resume(key: GroupKey, r: ResumeRequest, now: number): Promise<ResumeResult> {
     this.#expireIdle(now);
     const g = this.#groups.get(key);
-    const s = g?.sessions.get(r.member);
-    if (!g || !s || s.state === 'leaving' || s.secretHash !== r.secretHash) {
-      return { ok: false, code: 'resume_unavailable' };
-    }
+    const s = this.#resumable(key, r.member, r.secretHash);
+    if (!g || !s) return { ok: false, code: 'resume_unavailable' };
     const missed = g.seq - r.afterSeq;
     if (missed < 0 || missed > g.log.length) return { ok: false, code: 'resume_unavailable' };
     s.connected = true;
@@ -326,6 +328,12 @@ export class MemoryGroupStateStore implements GroupStateStore {
 
   async close(): Promise<void> {
     this.#handlers.clear();
+  }
+
+  /** The session a resume secret opens: live (not leaving) and holding that secret. */
+  #resumable(key: GroupKey, member: string, secretHash: string): Session | undefined {
+    const s = this.#groups.get(key)?.sessions.get(member);
+    return s && s.state !== 'leaving' && s.secretHash === secretHash ? s : undefined;
   }
 
   #append(key: GroupKey, g: Group, entry: LogEntry): number {

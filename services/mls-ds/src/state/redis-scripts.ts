@@ -26,6 +26,12 @@ local function getm(id)
   if v then return cjson.decode(v) end
   return nil
 end
+-- The session a resume secret opens: live (not leaving) and holding that secret hash.
+local function resumable(id, sh)
+  local r = getm(id)
+  if r == nil or r.st == 'l' or r.sh ~= sh then return nil end
+  return r
+end
 local function putm(id, r) redis.call('HSET', M, id, cjson.encode(r)) end
 local function forget(id, r)
   redis.call('HDEL', M, id)
@@ -167,11 +173,17 @@ touch()
 return {create and 'create' or 'pending', epochOf(), seqOf(), cjson.encode(leaves({}))}
 `;
 
+/** ARGV 8 member, 9 secret hash. Read-only: writes, touches and publishes nothing. */
+const CAN_RESUME = `
+if resumable(ARGV[8], ARGV[9]) == nil then return {'resume_unavailable'} end
+return {'ok'}
+`;
+
 /** ARGV 8 member, 9 connection, 10 secret hash, 11 after seq. */
 const RESUME = `
 local id, conn, sh, after = ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
-local r = getm(id)
-if r == nil or r.st == 'l' or r.sh ~= sh then return {'resume_unavailable'} end
+local r = resumable(id, sh)
+if r == nil then return {'resume_unavailable'} end
 local seq = seqOf()
 local missed = seq - after
 if missed < 0 or missed > redis.call('LLEN', LOG) then return {'resume_unavailable'} end
@@ -364,6 +376,7 @@ return {'ok'}
 
 export const SCRIPTS = {
   dsJoin: PRELUDE + JOIN,
+  dsCanResume: PRELUDE + CAN_RESUME,
   dsResume: PRELUDE + RESUME,
   dsKeyPackage: PRELUDE + KEY_PACKAGE,
   dsCommit: PRELUDE + COMMIT,

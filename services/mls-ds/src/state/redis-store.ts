@@ -129,6 +129,11 @@ export class RedisGroupStateStore implements GroupStateStore {
     return { ok: false, code: r[0] as 'session_refused' | 'session_in_use' | 'group_full' };
   }
 
+  async canResume(group: GroupKey, member: string, secretHash: string): Promise<boolean> {
+    const r = await this.#run('dsCanResume', group, Date.now(), member, secretHash);
+    return r[0] === 'ok';
+  }
+
   async resume(group: GroupKey, q: ResumeRequest, now: number): Promise<ResumeResult> {
     const r = await this.#run('dsResume', group, now, q.member, q.connection, q.secretHash, q.afterSeq);
     if (r[0] !== 'ok') return { ok: false, code: 'resume_unavailable' };

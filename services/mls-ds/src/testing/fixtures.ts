@@ -1,12 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JoinTokenClaims } from '@conclave/protocol';
-import {
-  JoinTokenSigner,
-  LocalEventBus,
-  LocalJobScheduler,
-  type EventBus,
-  type JobScheduler,
-} from '@conclave/runtime';
+import { JoinTokenSigner, LocalEventBus, LocalJobScheduler, type EventBus } from '@conclave/runtime';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { DsConfigSchema, type DsConfig } from '../config.ts';
 import { loadConfig } from '@conclave/runtime';
@@ -23,6 +18,18 @@ export function requireRedisUrl(): string {
     );
   }
   return url;
+}
+
+/** Every Redis key whose name contains `needle`. */
+export async function keysContaining(redis: Redis, needle: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${needle}*`, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
 }
 
 export function newSigner(): JoinTokenSigner {
@@ -72,6 +79,8 @@ export function testConfig(signer: JoinTokenSigner, env: Record<string, string> 
 export interface Cluster {
   instances: RunningDs[];
   stores: GroupStateStore[];
+  /** The in-process scheduler the instances share; absent with Redis (its jobs are Redis keys). */
+  localScheduler?: LocalJobScheduler;
   close(): Promise<void>;
 }
 
@@ -91,7 +100,7 @@ export async function startCluster(
   const shared = {
     store: new MemoryGroupStateStore(storeLimits(config)) as GroupStateStore,
     bus: new LocalEventBus() as EventBus,
-    scheduler: new LocalJobScheduler() as JobScheduler,
+    scheduler: new LocalJobScheduler(),
   };
   for (let i = 0; i < count; i++) {
     if (options.redis) {
@@ -108,6 +117,7 @@ export async function startCluster(
   return {
     instances,
     stores,
+    ...(options.redis ? {} : { localScheduler: shared.scheduler }),
     async close() {
       await Promise.allSettled(instances.map((i) => i.close()));
       if (!options.redis) {
