@@ -8,6 +8,7 @@ import { type ApiConfig, trustProxySetting } from './config.ts';
 import { ApiError } from './http/api-error.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 import { MeetingLifecycle } from './meetings/meeting-lifecycle.ts';
+import { RoomIdleness } from './meetings/room-idleness.ts';
 import { type ApiMetrics, createMetrics } from './observability/metrics.ts';
 import { Lobby } from './lobby/lobby.ts';
 import { RejoinSecrets } from './lobby/rejoin.ts';
@@ -42,6 +43,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
   const lifecycle = new MeetingLifecycle(deps.meetings, deps.bus, deps.jobs, log, {
     lobby,
     endRepeatMs: config.CONCLAVE_END_REPEAT_SECONDS * 1000,
+    idleness: new RoomIdleness(config.CONCLAVE_PERMANENT_ROOM_IDLE_DAYS),
   });
   const limiter = new RateLimiter(
     deps.ephemeral,
@@ -164,11 +166,13 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     lifecycle,
     creation: config.CONCLAVE_CREATION,
     defaultMeetingHours: config.CONCLAVE_DEFAULT_MEETING_HOURS,
+    maxPermanentRooms: config.CONCLAVE_MAX_PERMANENT_ROOMS,
     srp,
     rejoins,
   });
   const joinOptions = {
     meetings: deps.meetings,
+    lifecycle,
     srp,
     sealer: new JoinStateSealer(stateKeys.sealing),
     ephemeral: deps.ephemeral,

@@ -60,6 +60,13 @@ export const ApiConfigSchema = Type.Object({
   /** Lifetime of a one-off meeting without an explicit expiry, in hours. */
   CONCLAVE_DEFAULT_MEETING_HOURS: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
   /**
+   * Days a permanent room may go without anyone joining before it is deleted like an expired
+   * meeting; 0 keeps permanent rooms forever. Only a date per room is kept for it, never a time.
+   */
+  CONCLAVE_PERMANENT_ROOM_IDLE_DAYS: Type.Integer({ minimum: 0, maximum: 3650, default: 90 }),
+  /** Permanent rooms the server holds at most; creating another is refused (503); 0: no limit. */
+  CONCLAVE_MAX_PERMANENT_ROOMS: Type.Integer({ minimum: 0, default: 100000 }),
+  /**
    * How often clients rotate the meeting's keys with a self-update commit while membership is
    * stable, in seconds (each member waits a random 1–1.5 × this after every epoch change);
    * 0 turns scheduled rotation off. Told to clients in the join answer.

@@ -39,7 +39,12 @@ for (const mode of MODES) {
     let t: TestApi;
     before(async () => {
       // The end is announced again a second later (CONCLAVE_END_REPEAT_SECONDS); that job must go too.
-      t = await startApi(mode, { CONCLAVE_END_REPEAT_SECONDS: '1' });
+      // Embedded: no daily idle-room check, the one standing job (idle-rooms.test.ts), so the job
+      // count below is exact. Distributed mode keeps the default: its database is shared.
+      t = await startApi(mode, {
+        CONCLAVE_END_REPEAT_SECONDS: '1',
+        ...(mode === 'embedded' ? { CONCLAVE_PERMANENT_ROOM_IDLE_DAYS: '0' } : {}),
+      });
     });
     after(() => t?.close());
 

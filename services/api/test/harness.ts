@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger, type BusEvent } from '@conclave/runtime';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { createVerifierAndSalt, SRPClientSession, SRPParameters, SRPRoutines } from 'tssrp6a';
 import { type ApiApp, buildApi } from '../src/app.ts';
 import { type ApiConfig, loadApiConfig } from '../src/config.ts';
@@ -71,6 +74,77 @@ export async function startApi(mode: Mode, env: Record<string, string> = {}): Pr
         headers: { 'user-agent': 'ProbeAgent/9.9 (privacy-canary)', ...(options.headers ?? {}) },
       }),
     close: () => api.shutdown(),
+  };
+}
+
+export interface OwnStores {
+  /** DATABASE_URL and REDIS_URL for startApi; empty in embedded mode, whose stores are private anyway. */
+  env: Record<string, string>;
+  release(): Promise<void>;
+}
+
+const REDIS_CLAIM_KEY = 'conclave-api-test:claim';
+
+/**
+ * A PostgreSQL database and an empty Redis database index of their own, for distributed-mode
+ * tests that look at every row (counts, start-up passes over all rooms) while other test files
+ * run at the same time. Its own Redis index also keeps its job worker off other files' jobs.
+ */
+export async function ownStores(mode: Mode): Promise<OwnStores> {
+  if (mode === 'embedded') return { env: {}, release: async () => {} };
+  const { DATABASE_URL: base, REDIS_URL: redisBase } = process.env;
+  if (!base || !redisBase) {
+    throw new Error(
+      'DATABASE_URL and REDIS_URL must be set: run `make test` (it starts PostgreSQL and Redis)',
+    );
+  }
+  const name = `conclave_test_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const claim = randomBytes(8).toString('hex');
+  let db = 0;
+  for (const index of Array.from({ length: 15 }, (_, i) => i + 1)) {
+    const redis = new Redis(redisBase, { db: index, lazyConnect: true });
+    try {
+      await redis.connect();
+      if (
+        (await redis.dbsize()) === 0 &&
+        (await redis.set(REDIS_CLAIM_KEY, claim, 'EX', 900, 'NX')) === 'OK'
+      ) {
+        db = index;
+        break;
+      }
+    } finally {
+      redis.disconnect();
+    }
+  }
+  if (db === 0) {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    throw new Error('no empty Redis database index (1–15) to run in');
+  }
+  const databaseUrl = new URL(base);
+  databaseUrl.pathname = `/${name}`;
+  const redisUrl = new URL(redisBase);
+  redisUrl.pathname = `/${db}`;
+  return {
+    env: { DATABASE_URL: databaseUrl.toString(), REDIS_URL: redisUrl.toString() },
+    async release() {
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      const redis = new Redis(redisBase, { db });
+      try {
+        if ((await redis.get(REDIS_CLAIM_KEY)) === claim) await redis.flushdb();
+      } finally {
+        redis.disconnect();
+      }
+    },
   };
 }
 

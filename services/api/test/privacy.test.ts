@@ -24,6 +24,7 @@ const ALLOWED_COLUMNS: Record<string, string[]> = {
     'permanent',
     'starts_at',
     'expires_at',
+    'idle_until',
     'sfu_room_id',
     'mls_group_id',
   ],
@@ -83,6 +84,38 @@ for (const mode of MODES) {
         if (table === '_prisma_migrations') continue;
         for (const column of columns) assert.doesNotMatch(column, PARTICIPANT_WORDS, `${table}.${column}`);
       }
+    });
+
+    it('a join leaves at most a day-granular date on the room, never a time', async () => {
+      const { rows: columns } = await t.deps.db.sql.query<{ column_name: string; data_type: string }>(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'meetings'",
+      );
+      const typeOf = new Map(columns.map((c) => [c.column_name, c.data_type]));
+      const timed = columns.filter((c) => c.data_type.startsWith('timestamp')).map((c) => c.column_name);
+      assert.deepEqual(
+        timed.sort(),
+        ['expires_at', 'starts_at', 'verifier_deadline'],
+        'only deadlines carry a time',
+      );
+      assert.equal(typeOf.get('idle_until'), 'date');
+      const m = await createMeeting(t, { permanent: true });
+      // A date the join must push forward, so the join writes the row.
+      await t.deps.db.sql.query('UPDATE meetings SET idle_until = current_date + 1 WHERE id = $1', [
+        m.meetingId,
+      ]);
+      const row = async () =>
+        (
+          await t.deps.db.sql.query<Record<string, unknown>>('SELECT * FROM meetings WHERE id = $1', [
+            m.meetingId,
+          ])
+        ).rows[0]!;
+      const before = await row();
+      assert.equal((await join(t, m.meetingId, m.password)).verify?.statusCode, 200);
+      const after = await row();
+      const changed = Object.keys(after).filter(
+        (k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+      );
+      assert.deepEqual(changed, ['idle_until'], 'a join changes nothing but the room-level date');
     });
 
     it('a full meeting life leaves nothing about participants in the database', async () => {

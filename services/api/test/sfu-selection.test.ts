@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RedisNodeRegistry, type SfuNodeInfo } from '@conclave/sfu';
-import { Redis } from 'ioredis';
-import { createMeeting, join, startApi, type TestApi } from './harness.ts';
-
-/** A Redis database of its own, so nodes announced by other suites cannot interfere. */
-function isolatedRedisUrl(): string {
-  const url = process.env.REDIS_URL;
-  if (!url) throw new Error('REDIS_URL must be set: run `make test` (it starts Redis)');
-  return `${url.replace(/\/\d*$/, '')}/7`;
-}
+import { createMeeting, join, type OwnStores, ownStores, startApi, type TestApi } from './harness.ts';
 
 function node(id: string, load: number): SfuNodeInfo {
   return {
@@ -31,18 +23,17 @@ function sfuClaim(token: string): string {
 describe('SFU node selection from the registry (distributed mode)', () => {
   let t: TestApi;
   let registry: RedisNodeRegistry;
-  let redisUrl: string;
+  // A Redis database of its own, so nodes announced by other suites cannot interfere.
+  let stores: OwnStores;
   before(async () => {
-    redisUrl = isolatedRedisUrl();
-    const redis = new Redis(redisUrl);
-    await redis.flushdb();
-    redis.disconnect();
-    registry = new RedisNodeRegistry(redisUrl);
-    t = await startApi('distributed', { REDIS_URL: redisUrl, CONCLAVE_SFU_SELECTION: 'registry' });
+    stores = await ownStores('distributed');
+    registry = new RedisNodeRegistry(stores.env.REDIS_URL!);
+    t = await startApi('distributed', { ...stores.env, CONCLAVE_SFU_SELECTION: 'registry' });
   });
   after(async () => {
     await t?.close();
     await registry?.close();
+    await stores?.release();
   });
 
   it('with no live SFU node a join answers 503 unavailable', async () => {

@@ -32,6 +32,7 @@ export const API_ERRORS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  permanent_room_limit: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

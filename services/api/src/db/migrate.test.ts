@@ -16,16 +16,18 @@ describe('offline migrations', () => {
     const db = new PGlite();
     const sql = executor(db);
     const first = await applyMigrations(sql);
-    assert.deepEqual(first, ['20261126000000_init']);
+    assert.deepEqual(first, ['20261126000000_init', '20261202000000_permanent_room_idle']);
     assert.deepEqual(await applyMigrations(sql), []);
     const { rows } = await sql.query<{
       migration_name: string;
       checksum: string;
       finished_at: Date;
       applied_steps_count: number;
-    }>('SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations"');
+    }>(
+      'SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
+    );
     const file = readFileSync(join(MIGRATIONS_DIR, '20261126000000_init', 'migration.sql'));
-    assert.equal(rows.length, 1);
+    assert.equal(rows.length, 2);
     assert.equal(rows[0]!.checksum, createHash('sha256').update(file).digest('hex'));
     assert.ok(rows[0]!.finished_at);
     assert.equal(rows[0]!.applied_steps_count, 1);

@@ -1,16 +1,21 @@
 import type { EventBus, JobScheduler, Logger } from '@conclave/runtime';
 import type { Lobby } from '../lobby/lobby.ts';
 import type { Meeting, MeetingStore } from './meeting-store.ts';
+import { RoomIdleness } from './room-idleness.ts';
 
 const EXPIRE = 'meeting.expire';
 const VERIFIER_DEADLINE = 'meeting.verifier-deadline';
 const END_REPEAT = 'meeting.end-repeat';
+const IDLE_CHECK = 'meeting.idle-sweep';
+/** Idle rooms are loaded and removed this many at a time. */
+const IDLE_BATCH = 500;
 
 /**
- * Ends meetings: on the host's request, at their expiry, or when the host never registered a
- * verifier. Ending always tells the SFU and the delivery service (by opaque room and group ID)
- * to close the call. Jobs are re-armed from the database at start-up, so nothing depends on a
- * queue surviving a restart.
+ * Ends meetings: on the host's request, at their expiry, when the host never registered a
+ * verifier, or when a permanent room has gone unused for CONCLAVE_PERMANENT_ROOM_IDLE_DAYS.
+ * Ending always tells the SFU and the delivery service (by opaque room and group ID) to close
+ * the call. Jobs are re-armed from the database at start-up, so nothing depends on a queue
+ * surviving a restart.
  */
 export class MeetingLifecycle {
   readonly #meetings: MeetingStore;
@@ -19,16 +24,18 @@ export class MeetingLifecycle {
   readonly #log: Logger;
   readonly #lobby: Lobby | undefined;
   readonly #endRepeatMs: number;
+  readonly #idleness: RoomIdleness;
 
   constructor(
     meetings: MeetingStore,
     bus: EventBus,
     jobs: JobScheduler,
     log: Logger,
-    options: { lobby?: Lobby; endRepeatMs?: number } = {},
+    options: { lobby?: Lobby; endRepeatMs?: number; idleness?: RoomIdleness } = {},
   ) {
     this.#lobby = options.lobby;
     this.#endRepeatMs = options.endRepeatMs ?? 0;
+    this.#idleness = options.idleness ?? new RoomIdleness(0);
     this.#meetings = meetings;
     this.#bus = bus;
     this.#jobs = jobs;
@@ -46,6 +53,44 @@ export class MeetingLifecycle {
     jobs.handle(END_REPEAT, async ({ room, grp }) => {
       if (room && grp) await bus.publish({ type: 'room.ended', room, grp });
     });
+    // One job a day for all rooms, rather than one per room: a join then only writes the row,
+    // and neither the queue nor its job records ever learn when someone joined.
+    jobs.handle(IDLE_CHECK, async () => {
+      if (!this.#idleness.enabled) return;
+      await this.removeIdleRooms();
+      await this.#armIdleCheck();
+    });
+  }
+
+  /** The idle date a new meeting starts with: only permanent rooms have one. */
+  idleUntilForNew(permanent: boolean): Date | null {
+    return permanent ? this.#idleness.until() : null;
+  }
+
+  /** A join token was handed out: a permanent room's idle date moves forward (at most once a day). */
+  async markUsed(meeting: Meeting): Promise<void> {
+    const until = this.#idleness.until();
+    if (!meeting.permanent || until === null) return;
+    await this.#meetings.extendIdle(meeting.id, until, this.#idleness.rewriteBefore());
+  }
+
+  /** Deletes the permanent rooms that went unused for IDLE_DAYS; returns how many. */
+  async removeIdleRooms(): Promise<number> {
+    if (!this.#idleness.enabled) return 0;
+    const before = this.#idleness.idleBefore();
+    let removed = 0;
+    for (;;) {
+      const batch = await this.#meetings.idleSince(before, IDLE_BATCH);
+      for (const meeting of batch) await this.remove(meeting, 'idle');
+      removed += batch.length;
+      if (batch.length < IDLE_BATCH) return removed;
+    }
+  }
+
+  /** The next daily check; named by its day, so every API instance arms the same single job. */
+  async #armIdleCheck(): Promise<void> {
+    const at = this.#idleness.nextCheck();
+    await this.#jobs.schedule(IDLE_CHECK, at.toISOString().slice(0, 10), at, {});
   }
 
   /** Schedules the jobs a meeting needs (expiry, verifier deadline). */
@@ -92,8 +137,17 @@ export class MeetingLifecycle {
     }
   }
 
-  /** Re-arms every pending job from the database; overdue ones run at once. */
+  /**
+   * Re-arms every pending job from the database; overdue ones run at once. Idle dates follow the
+   * current setting (a new or lowered IDLE_DAYS, or 0, which forgets them), rooms already idle
+   * for that long go now, and the daily check is armed.
+   */
   async reconcile(): Promise<number> {
+    await this.#meetings.alignIdleDates(this.#idleness.until());
+    if (this.#idleness.enabled) {
+      await this.removeIdleRooms();
+      await this.#armIdleCheck();
+    }
     const pending = await this.#meetings.withDeadlines();
     for (const meeting of pending) await this.arm(meeting);
     return pending.length;

@@ -13,6 +13,8 @@ export interface Meeting {
   permanent: boolean;
   startsAt: Date | null;
   expiresAt: Date | null;
+  /** Permanent rooms: the day after which an unused room is deleted (see room-idleness.ts). */
+  idleUntil: Date | null;
   sfuRoomId: string;
   mlsGroupId: string;
 }
@@ -23,6 +25,7 @@ export interface NewMeeting {
   permanent: boolean;
   startsAt: Date | null;
   expiresAt: Date | null;
+  idleUntil: Date | null;
 }
 
 const MAX_ID_ATTEMPTS = 8;
@@ -81,6 +84,47 @@ export class MeetingStore {
   async delete(id: string): Promise<boolean> {
     const { count } = await this.#prisma.meeting.deleteMany({ where: { id } });
     return count === 1;
+  }
+
+  /**
+   * Moves a permanent room's idle date to `until` if it is unset or before `ifBefore`; a
+   * conditional update, so concurrent joins need no read first and most joins write nothing.
+   */
+  async extendIdle(id: string, until: Date, ifBefore: Date): Promise<void> {
+    await this.#prisma.meeting.updateMany({
+      where: { id, permanent: true, OR: [{ idleUntil: null }, { idleUntil: { lt: ifBefore } }] },
+      data: { idleUntil: until },
+    });
+  }
+
+  /**
+   * Brings every idle date in line with the current setting: null forgets them all; a date gives
+   * it to permanent rooms that have none and caps those that are later.
+   */
+  async alignIdleDates(until: Date | null): Promise<void> {
+    if (until === null) {
+      await this.#prisma.meeting.updateMany({
+        where: { idleUntil: { not: null } },
+        data: { idleUntil: null },
+      });
+      return;
+    }
+    await this.#prisma.meeting.updateMany({
+      where: { permanent: true, OR: [{ idleUntil: null }, { idleUntil: { gt: until } }] },
+      data: { idleUntil: until },
+    });
+  }
+
+  /** Permanent rooms whose idle date is before `day`, a batch at a time. */
+  idleSince(day: Date, limit: number): Promise<Meeting[]> {
+    return this.#prisma.meeting.findMany({
+      where: { permanent: true, idleUntil: { lt: day } },
+      take: limit,
+    });
+  }
+
+  countPermanent(): Promise<number> {
+    return this.#prisma.meeting.count({ where: { permanent: true } });
   }
 
   /** Meetings that will end on their own, for re-arming their jobs after a restart. */

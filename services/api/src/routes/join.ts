@@ -19,6 +19,7 @@ import { ApiError } from '../http/api-error.ts';
 import { requireMeeting } from '../http/host-auth.ts';
 import type { RateLimiter } from '../http/rate-limiter.ts';
 import { randomId, sameHash, sha256 } from '../http/secrets.ts';
+import type { MeetingLifecycle } from '../meetings/meeting-lifecycle.ts';
 import type { Meeting, MeetingStore } from '../meetings/meeting-store.ts';
 import type { SfuSelector } from '../sfu/sfu-selector.ts';
 import type { TurnCredentials } from '../sfu/turn-credentials.ts';
@@ -28,6 +29,8 @@ import type { JoinMetrics } from '../observability/metrics.ts';
 
 export interface JoinRoutesOptions {
   meetings: MeetingStore;
+  /** Told of every join, which keeps a permanent room from idling out. */
+  lifecycle: Pick<MeetingLifecycle, 'markUsed'>;
   srp: SrpServer;
   sealer: JoinStateSealer;
   ephemeral: ExpiringStore;
@@ -141,7 +144,10 @@ export async function srpVerify(
  * the group session of a rejoin secret this join used up, which the new secret stays with.
  */
 export async function grantJoin(
-  opts: Pick<JoinRoutesOptions, 'signer' | 'sfu' | 'dsUrl' | 'turn' | 'rejoins' | 'keyRotationSeconds'>,
+  opts: Pick<
+    JoinRoutesOptions,
+    'signer' | 'sfu' | 'dsUrl' | 'turn' | 'rejoins' | 'keyRotationSeconds' | 'lifecycle'
+  >,
   meeting: Meeting,
   role: Role,
   M2: string,
@@ -162,6 +168,7 @@ export async function grantJoin(
     exp: iat + JOIN_TOKEN_TTL_SECONDS,
   });
   const rejoin = await opts.rejoins.issue(meeting.sfuRoomId, carried ?? { sid });
+  await opts.lifecycle.markUsed(meeting);
   return {
     M2,
     token,

@@ -25,6 +25,8 @@ export interface MeetingRoutesOptions {
   lifecycle: MeetingLifecycle;
   creation: 'open' | 'key';
   defaultMeetingHours: number;
+  /** CONCLAVE_MAX_PERMANENT_ROOMS; 0: no limit. */
+  maxPermanentRooms: number;
   srp: SrpServer;
   rejoins: RejoinSecrets;
 }
@@ -65,6 +67,16 @@ function schedule(body: CreateMeetingBody, defaultHours: number) {
   return { permanent, startsAt, expiresAt };
 }
 
+/** Creation is open to anyone, and permanent rooms outlive any one meeting: their number is capped. */
+async function assertRoomForPermanent(meetings: MeetingStore, max: number): Promise<void> {
+  if (max > 0 && (await meetings.countPermanent()) >= max) {
+    throw new ApiError(
+      'permanent_room_limit',
+      'this server holds as many permanent rooms as it allows; create a one-off meeting instead',
+    );
+  }
+}
+
 export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = async (app, opts) => {
   const { meetings, creationKeys, lifecycle } = opts;
 
@@ -74,9 +86,9 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
       schema: {
         summary: 'Create a meeting; the server picks its ID',
         description:
-          'Step 1 of 2. The client then derives the SRP verifier from the password and the returned ID and registers it with PUT /v1/meetings/{meetingId}/verifier before verifierDeadline.',
+          'Step 1 of 2. The client then derives the SRP verifier from the password and the returned ID and registers it with PUT /v1/meetings/{meetingId}/verifier before verifierDeadline. A permanent room beyond CONCLAVE_MAX_PERMANENT_ROOMS is refused with 503 permanent_room_limit.',
         body: CreateMeetingBody,
-        response: { 201: MeetingCreated, ...errors },
+        response: { 201: MeetingCreated, ...errors, 503: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -89,11 +101,14 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
           );
         }
       }
+      const planned = schedule(request.body, opts.defaultMeetingHours);
+      if (planned.permanent) await assertRoomForPermanent(meetings, opts.maxPermanentRooms);
       const verifierDeadline = new Date(Date.now() + VERIFIER_WINDOW_MS);
       const meeting = await meetings.create({
         hostSecretHash: sha256(request.body.hostSecret),
         verifierDeadline,
-        ...schedule(request.body, opts.defaultMeetingHours),
+        ...planned,
+        idleUntil: lifecycle.idleUntilForNew(planned.permanent),
       });
       await lifecycle.arm(meeting);
       return reply
@@ -188,6 +203,7 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
     async (request, reply) => {
       const meeting = await requireHost(meetings, request, request.params.meetingId);
       if (!meeting.permanent) throw new ApiError('not_permanent', 'only permanent rooms can be rotated');
+      // No cap check: the new room replaces the old one.
       const verifierDeadline = new Date(Date.now() + VERIFIER_WINDOW_MS);
       const rotated = await meetings.create({
         hostSecretHash: sha256(request.body.hostSecret),
@@ -195,6 +211,7 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
         permanent: true,
         startsAt: meeting.startsAt,
         expiresAt: null,
+        idleUntil: lifecycle.idleUntilForNew(true),
       });
       await lifecycle.remove(meeting, 'rotated');
       await lifecycle.arm(rotated);
