@@ -5,6 +5,7 @@ import { loadApiConfig } from '../src/config.ts';
 import {
   createMeeting,
   join,
+  type Mode,
   MODES,
   type OwnStores,
   ownStores,
@@ -59,21 +60,33 @@ function tokenRoom(token: string): { room: string; grp: string } {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 }
 
+/**
+ * The suite's API, on a database and Redis index of its own: start-up passes and the cap look at
+ * every row, so no other test file may share them.
+ */
+function suiteApi(mode: Mode, env: Record<string, string>): () => TestApi {
+  let t: TestApi | undefined;
+  let stores: OwnStores | undefined;
+  before(async () => {
+    stores = await ownStores(mode);
+    t = await startApi(mode, { ...env, ...stores.env });
+  });
+  after(async () => {
+    await t?.close();
+    await stores?.release();
+  });
+  return () => {
+    if (!t) throw new Error('the API did not start');
+    return t;
+  };
+}
+
 for (const mode of MODES) {
   describe(`unused permanent rooms expire (${mode} stores)`, () => {
-    // Start-up passes touch every room in the database: no other test file may share it.
-    let t: TestApi;
-    let stores: OwnStores;
-    before(async () => {
-      stores = await ownStores(mode);
-      t = await startApi(mode, { CONCLAVE_PERMANENT_ROOM_IDLE_DAYS: '90', ...stores.env });
-    });
-    after(async () => {
-      await t?.close();
-      await stores?.release();
-    });
+    const api = suiteApi(mode, { CONCLAVE_PERMANENT_ROOM_IDLE_DAYS: '90' });
 
     it('a permanent room gets a day-granular idle date; a one-off meeting none, and GET does not show it', async () => {
+      const t = api();
       const room = await createMeeting(t, { permanent: true });
       assert.equal(await idleUntil(t, room.meetingId), day(90));
       const oneOff = await createMeeting(t);
@@ -95,6 +108,7 @@ for (const mode of MODES) {
     });
 
     it('a join pushes the idle date forward, writing the row at most once per day', async () => {
+      const t = api();
       const room = await createMeeting(t, { permanent: true });
       await setIdleUntil(t, room.meetingId, day(10));
       // The queue must not learn of joins: a job record would carry the time it was made.
@@ -128,6 +142,7 @@ for (const mode of MODES) {
     });
 
     it('a permanent room not joined for IDLE_DAYS is removed by the daily job and its call ended', async () => {
+      const t = api();
       const idle = await createMeeting(t, { permanent: true });
       const token = (await join(t, idle.meetingId, idle.password)).verify!.json().token as string;
       const { room, grp } = tokenRoom(token);
@@ -143,6 +158,7 @@ for (const mode of MODES) {
     });
 
     it('at start-up, idle rooms are removed and every permanent room gets a date within IDLE_DAYS', async () => {
+      const t = api();
       const idle = await createMeeting(t, { permanent: true });
       const undated = await createMeeting(t, { permanent: true });
       const far = await createMeeting(t, { permanent: true });
@@ -158,18 +174,10 @@ for (const mode of MODES) {
   });
 
   describe(`CONCLAVE_PERMANENT_ROOM_IDLE_DAYS=0 (${mode} stores)`, () => {
-    let t: TestApi;
-    let stores: OwnStores;
-    before(async () => {
-      stores = await ownStores(mode);
-      t = await startApi(mode, { CONCLAVE_PERMANENT_ROOM_IDLE_DAYS: '0', ...stores.env });
-    });
-    after(async () => {
-      await t?.close();
-      await stores?.release();
-    });
+    const api = suiteApi(mode, { CONCLAVE_PERMANENT_ROOM_IDLE_DAYS: '0' });
 
     it('keeps permanent rooms forever and keeps no idle date at all', async () => {
+      const t = api();
       const room = await createMeeting(t, { permanent: true });
       assert.equal((await join(t, room.meetingId, room.password)).verify?.statusCode, 200);
       assert.equal(await idleUntil(t, room.meetingId), null);
@@ -184,19 +192,10 @@ for (const mode of MODES) {
   });
 
   describe(`CONCLAVE_MAX_PERMANENT_ROOMS (${mode} stores)`, () => {
-    // The cap counts every permanent room in the database: no other test file may share it.
-    let t: TestApi;
-    let stores: OwnStores;
-    before(async () => {
-      stores = await ownStores(mode);
-      t = await startApi(mode, { CONCLAVE_MAX_PERMANENT_ROOMS: '2', ...stores.env });
-    });
-    after(async () => {
-      await t?.close();
-      await stores?.release();
-    });
+    const api = suiteApi(mode, { CONCLAVE_MAX_PERMANENT_ROOMS: '2' });
 
     it('refuses a permanent room beyond the cap with permanent_room_limit (503); one-off meetings still work', async () => {
+      const t = api();
       await createMeeting(t, { permanent: true });
       const second = await createMeeting(t, { permanent: true });
       const refused = await t.request({
