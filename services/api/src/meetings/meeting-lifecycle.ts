@@ -67,7 +67,7 @@ export class MeetingLifecycle {
     return permanent ? this.#idleness.until() : null;
   }
 
-  /** A join token was handed out: a permanent room's idle date moves forward (at most once a day). */
+  /** A join token was handed out: a permanent room's idle date moves forward (a write at most every other day). */
   async markUsed(meeting: Meeting): Promise<void> {
     const until = this.#idleness.until();
     if (!meeting.permanent || until === null) return;
