@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests and the embedded stack need: PostgreSQL and Redis
 # servers (for the distributed-mode tests), Chromium (browser tests) and the mediasoup worker's
-# build dependencies, and curl + openssl for the edge check and the audit's throwaway certificate.
+# build dependencies, curl + openssl for the edge check and the audit's throwaway certificate, and
+# certutil (libnss3-tools) for the compose stack test's browser to trust the stack's CA.
 # Installs only what is missing; needs root (or prints the apt command).
 set -euo pipefail
 packages=(postgresql redis-server chromium meson ninja-build pkg-config g++ make python3 libssl-dev
-  nlohmann-json3-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev ca-certificates curl openssl)
+  nlohmann-json3-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev ca-certificates curl openssl
+  libnss3-tools)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

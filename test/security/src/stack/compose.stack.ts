@@ -1,0 +1,470 @@
+/**
+ * The shipped Docker Compose stack, end to end (deploy/stack/stack.sh up, then
+ * `eval "$(deploy/stack/stack.sh env)"`; deploy/stack/check.sh does both).
+ *
+ * Every running container is confined as compose.yaml says. Chromium trusts Caddy's internal CA
+ * only because it was imported into its NSS database (a browser without it is refused). Three
+ * participants meet through the web container's HTTPS: one MLS epoch and security code, each
+ * decoding the two others' video, chat both ways; the host locks the meeting and removes a guest
+ * (who is told so), a latecomer is refused and knocks, the host denies them, the two left keep
+ * decoding each other, and the host ends the meeting. Every identifying value that went by is
+ * recorded, and once the meeting is over none may be left in the containers' logs, PostgreSQL,
+ * Redis, writable layers, tmpfs mounts or named volumes. During the call the same scan finds
+ * the meeting where it is meant to be, so the scan reads real data.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import {
+  createMeeting,
+  type Diagnostics,
+  diagnostics,
+  eventually,
+  joinMeeting,
+  openPanel,
+} from '../../../../services/web/test/support/harness.ts';
+import { type Needle, Scanner } from '../support/scan.ts';
+import { type AuditCounts, ContainerAudit } from './support/container-audit.ts';
+import { confinement } from './support/hardening.ts';
+import { output, type StackEnv, stackEnv } from './support/stack-env.ts';
+import { type LaunchedBrowser, launchBrowser } from './support/trusted-browser.ts';
+
+// The longest-lived state naming a meeting (the SFU's room registry entry, rate-limit windows)
+// expires within this.
+const PURGE_DEADLINE_MS = 150_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+interface Person {
+  label: string;
+  name: string;
+  userAgent: string;
+  chat: string;
+  context?: BrowserContext;
+  page?: Page;
+  /** Whatever the API handed this browser: join tokens, rejoin and knock secrets, sealed names. */
+  secrets: Needle[];
+}
+
+function person(label: string, name: string, animal: string, i: number): Person {
+  return {
+    label,
+    name,
+    userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 ConclaveStackAgent-${animal}/${3 + i}.${7 * i}`,
+    chat: `stack chat line ${['marigold', 'basalt', 'cerulean'][i] ?? 'none'} ${i * 6151 + 17}`,
+    secrets: [],
+  };
+}
+
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+}
+
+/** The IPv4 address as /proc/net/tcp writes it (little-endian hex). */
+function procNetHex(address: string): string {
+  return address
+    .split('.')
+    .reverse()
+    .map((b) => Number(b).toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
+}
+
+/** A location with its IDs masked, for progress lines. */
+function shape(where: string): string {
+  return where.replace(/[A-Za-z0-9_-]{10,}/g, '<id>');
+}
+
+function describeCounts(c: AuditCounts): string {
+  const logs = Object.entries(c.logLines)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
+  return (
+    `${c.containers} containers; log lines: ${logs}; pg_dump ${c.dumpTables} tables / ${c.dumpRows} rows; ` +
+    `${c.redisKeys} Redis keys; ${c.changedFiles} changed files; ${c.tmpfsFiles} files in ${c.tmpfsMounts} tmpfs mounts; ` +
+    `${c.volumeFiles} files in ${c.volumes} volumes; ${c.bytes} bytes`
+  );
+}
+
+describe('the compose stack: a meeting through the web container leaves nothing in the containers', {
+  timeout: 480_000,
+}, () => {
+  let env: StackEnv;
+  let launched: LaunchedBrowser | undefined;
+  let gateway = '';
+  const needles: Needle[] = [];
+  const host = person('host', 'Philippa Stackhouse-Quenby', 'Heron', 0);
+  const guestA = person('guest A', 'Ignatius Vollmerbrook', 'Marmot', 1);
+  const guestB = person('guest B', 'Rosalind Quillfeather', 'Ibex', 2);
+  const latecomer = person('latecomer', 'Cornelius Lockwardine', 'Okapi', 3);
+  const people = [host, guestA, guestB, latecomer];
+  let meetingEnded = false;
+
+  before(async () => {
+    env = stackEnv();
+    const network = JSON.parse(
+      (await output(['docker', 'network', 'inspect', `${env.project}_frontend`])).toString('utf8'),
+    ) as { IPAM: { Config: { Gateway?: string; Subnet?: string }[] } }[];
+    gateway = network[0]?.IPAM.Config.find((c) => c.Gateway?.includes('.'))?.Gateway ?? '';
+    assert.match(
+      gateway,
+      /^\d+\.\d+\.\d+\.\d+$/,
+      `the frontend network's IPv4 gateway: ${JSON.stringify(network)}`,
+    );
+  });
+
+  after(async () => {
+    await launched?.close();
+  });
+
+  it('every running container is confined as compose.yaml declares', async () => {
+    const started = Date.now();
+    const results = await confinement(env);
+    for (const r of results)
+      console.log(
+        `confinement: ${r.service.padEnd(8)} user ${JSON.stringify(r.user)} uids ${r.processUids.join(',')} ` +
+          `read-only ${r.readOnly} cap_add ${JSON.stringify(r.capAdd)}${r.problems.length ? ` PROBLEMS ${r.problems.join('; ')}` : ''}`,
+      );
+    const services = results.map((r) => r.service).sort();
+    for (const s of ['api', 'mls-ds', 'postgres', 'redis', 'sfu', 'web'])
+      assert.ok(services.includes(s), `${s} is running: ${services.join(', ')}`);
+    assert.deepEqual(
+      results.filter((r) => r.problems.length).map((r) => `${r.service}: ${r.problems.join('; ')}`),
+      [],
+    );
+    console.log(`confinement: ${results.length} containers checked in ${seconds(started)}`);
+  });
+
+  it('Chromium reaches the stack over TLS only by trusting its CA', async () => {
+    const started = Date.now();
+    const untrusted = await launchBrowser(undefined);
+    try {
+      const page = await (await untrusted.browser.newContext()).newPage();
+      await assert.rejects(page.goto(env.url, { timeout: 20_000 }), /ERR_CERT_AUTHORITY_INVALID/);
+    } finally {
+      await untrusted.close();
+    }
+    launched = await launchBrowser(env.caFile);
+    const context = await launched.browser.newContext();
+    const page = await context.newPage();
+    const response = await page.goto(env.url, { timeout: 20_000 });
+    assert.equal(response?.status(), 200);
+    const tls = await response!.securityDetails();
+    assert.match(tls?.issuer ?? '', /Caddy Local Authority/, JSON.stringify(tls));
+    const health = await page.evaluate(async (url) => {
+      const r = await fetch(`${url}/healthz`, { cache: 'no-store' });
+      return `${r.status} ${await r.text()}`;
+    }, env.url);
+    assert.equal(health, '200 ok');
+    await context.close();
+    console.log(
+      `tls: ${tls?.protocol} certificate for ${tls?.subjectName} from ${tls?.issuer} (${seconds(started)})`,
+    );
+  });
+
+  async function open(p: Person): Promise<Page> {
+    const context = await launched!.browser.newContext({
+      userAgent: p.userAgent,
+      permissions: ['camera', 'microphone'],
+      viewport: { width: 960, height: 640 },
+    });
+    const page = await context.newPage();
+    p.context = context;
+    p.page = page;
+    page.on('dialog', (d) => void d.accept());
+    page.on('pageerror', (e) => console.error(`[${p.label} page error] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning')
+        console.error(`[${p.label} page ${m.type()}] ${m.text()}`);
+    });
+    page.on('request', (request) => {
+      if (!request.url().endsWith('/knock/verify')) return;
+      const sealed = (request.postDataJSON() as { sealedName?: string } | null)?.sealedName;
+      if (sealed) p.secrets.push({ label: `sealed name (${p.label})`, value: sealed });
+    });
+    page.on('response', async (response) => {
+      const path = new URL(response.url()).pathname;
+      if (response.status() !== 200 || !/\/(join\/verify|knock\/verify|rejoin\/renew)$/.test(path)) return;
+      const body = (await response.json().catch(() => undefined)) as Record<string, string> | undefined;
+      if (!body) return;
+      if (body['token']) {
+        const claims = claimsOf(body['token']);
+        p.secrets.push(
+          { label: `join token signature (${p.label})`, value: body['token'].split('.')[2]! },
+          { label: `session ID (${p.label})`, value: String(claims['sid']) },
+          { label: 'SFU room ID', value: String(claims['room']) },
+          { label: 'MLS group ID', value: String(claims['grp']) },
+        );
+      }
+      for (const key of ['rejoin', 'knockId', 'knockSecret'])
+        if (body[key]) p.secrets.push({ label: `${key} (${p.label})`, value: body[key] });
+    });
+    return page;
+  }
+
+  /** Every remote camera's framesDecoded rises on each page over a second and a half. */
+  async function decodingEachOther(pages: Page[], what: string): Promise<Diagnostics[]> {
+    const others = pages.length - 1;
+    const first = await eventually(
+      what,
+      () => Promise.all(pages.map(diagnostics)),
+      (d) =>
+        d.every(
+          (x) =>
+            x.size === pages.length &&
+            x.epoch === d[0]!.epoch &&
+            x.securityCode === d[0]!.securityCode &&
+            x.remote.filter((r) => r.source === 'camera' && r.framesDecoded > 10).length === others,
+        ),
+      90_000,
+    );
+    await sleep(1500);
+    const second = await Promise.all(pages.map(diagnostics));
+    for (const [i, d] of second.entries()) {
+      for (const cam of d.remote.filter((r) => r.source === 'camera')) {
+        const before = first[i]!.remote.find((r) => r.peerId === cam.peerId && r.source === 'camera');
+        assert.ok(
+          before && cam.framesDecoded > before.framesDecoded,
+          `${what}: page ${i} keeps decoding ${cam.peerId} (${before?.framesDecoded} → ${cam.framesDecoded})`,
+        );
+      }
+      const { SFRAME_REPLAY: replays, ...failures } = d.crypto.decryptFailures;
+      if (replays) console.log(`${what}: page ${i} dropped ${replays} replayed frames`);
+      assert.deepEqual(failures, {}, `${what}: page ${i} decrypt failures`);
+    }
+    return second;
+  }
+
+  /** The IDs the pages expose: SFU peer IDs, the DS's member IDs. */
+  function recordDiagnostics(d: Diagnostics): void {
+    const extra = d as Diagnostics & { member?: string; dsMembers?: { member: string }[] };
+    needles.push({ label: 'SFU peer ID', value: d.peerId });
+    for (const r of d.roster) if (r.peerId) needles.push({ label: 'SFU peer ID (roster)', value: r.peerId });
+    if (extra.member) needles.push({ label: 'DS member ID', value: extra.member });
+    for (const m of extra.dsMembers ?? [])
+      if (m.member) needles.push({ label: 'DS member ID', value: m.member });
+  }
+
+  let midCall: { counts: AuditCounts; hits: string[] } | undefined;
+
+  it('three browsers meet through the web container; lock, refusal, removal and end work', async () => {
+    assert.ok(launched, 'the trusted browser is up');
+    let started = Date.now();
+    const hostPage = await open(host);
+    const created = await createMeeting(hostPage, env.url);
+    const link = new URL(created.link);
+    assert.equal(link.origin, new URL(env.url).origin);
+    const meetingId = link.pathname.split('/').pop()!;
+    const password = link.hash.slice(1);
+    const hostSecret = new URL(created.hostLink).hash.slice(1).split('.')[1] ?? '';
+    assert.match(hostSecret, /^[A-Za-z0-9_-]{22}$/, 'the host link carries the host secret');
+    needles.push(
+      { label: 'meeting ID', value: meetingId },
+      { label: 'meeting password', value: password },
+      { label: 'host secret', value: hostSecret },
+    );
+    const join = (p: Person, url: string) =>
+      joinMeeting(p.page!, url, p.name).catch(async (error) => {
+        throw new Error(`${p.label} could not join: ${await p.page!.textContent('#app')}`, { cause: error });
+      });
+    await join(host, created.hostLink);
+    for (const guest of [guestA, guestB]) {
+      await open(guest);
+      await join(guest, created.link);
+    }
+    const three = [host.page!, guestA.page!, guestB.page!];
+    const joined = await decodingEachOther(three, 'three members in one epoch, decoding each other');
+    assert.match(joined[0]!.securityCode, /^\d{5} \d{5} \d{5} \d{5}$/);
+    for (const d of joined) recordDiagnostics(d);
+    console.log(
+      `meeting: 3 joined, epoch ${joined[0]!.epoch}, code ${joined[0]!.securityCode}, frames decoded ` +
+        `${joined
+          .map((d) =>
+            d.remote
+              .filter((r) => r.source === 'camera')
+              .map((r) => r.framesDecoded)
+              .join('/'),
+          )
+          .join(' ')} (${seconds(started)})`,
+    );
+
+    started = Date.now();
+    for (const p of [host, guestA, guestB]) await openPanel(p.page!, 'chat');
+    for (const p of [host, guestA, guestB]) {
+      await p.page!.fill('#chat-input', p.chat);
+      await p.page!.press('#chat-input', 'Enter');
+    }
+    for (const p of [host, guestA, guestB])
+      await eventually(
+        `every chat line at ${p.label}`,
+        () => p.page!.textContent('#chat-log'),
+        (t) => [host, guestA, guestB].every((q) => t?.includes(q.chat)),
+      );
+    console.log(`meeting: chat delivered both ways (${seconds(started)})`);
+
+    // The positive control: the same scan, during the call, finds the meeting where it must be.
+    started = Date.now();
+    const tokens = host.secrets;
+    const room = tokens.find((n) => n.label === 'SFU room ID')?.value;
+    const group = tokens.find((n) => n.label === 'MLS group ID')?.value;
+    assert.ok(room && group, 'the host’s join token was seen');
+    const liveScanner = new Scanner([
+      { label: 'meeting ID', value: meetingId },
+      { label: 'SFU room ID', value: room },
+      { label: 'MLS group ID', value: group },
+    ]);
+    const live = new ContainerAudit(env, liveScanner);
+    const liveCounts = await live.all();
+    midCall = {
+      counts: liveCounts,
+      hits: [...new Set(liveScanner.hits.map((h) => `${h.needle.split(' (')[0]} in ${shape(h.where)}`))],
+    };
+    console.log(`mid-call scan: ${describeCounts(liveCounts)} (${seconds(started)})`);
+    console.log(`mid-call scan found: ${midCall.hits.join('; ')}`);
+    assert.ok(
+      liveScanner.hits.some((h) => h.needle.startsWith('meeting ID') && h.where === 'postgres dump'),
+      'the meeting ID is in the PostgreSQL dump during the call',
+    );
+    assert.ok(liveCounts.redisKeys > 0, 'Redis holds live state during the call');
+    assert.ok(
+      liveScanner.hits.some((h) => h.where.startsWith('redis ')),
+      'the call’s room or group ID is in live Redis state',
+    );
+    // The address needle is what the containers really see: the web container's connections
+    // on its HTTPS port come from the frontend network's gateway.
+    const sockets = (
+      await output([...env.compose, 'exec', '-T', 'web', 'cat', '/proc/net/tcp', '/proc/net/tcp6'])
+    )
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
+    const peers = sockets.filter((cols) => cols[1]?.endsWith(':20FB')).map((cols) => cols[2] ?? '');
+    assert.ok(
+      peers.some((p) => p.split(':')[0]!.endsWith(procNetHex(gateway))),
+      `browsers reach the web container from ${gateway} (${procNetHex(gateway)}): ${peers.join(' ')}`,
+    );
+
+    // Lock; guest B is removed and told so; the latecomer is refused, knocks, and is denied.
+    started = Date.now();
+    await openPanel(hostPage, 'people');
+    await hostPage.click('#toggle-lock');
+    await eventually(
+      'lock badge',
+      () => hostPage.isVisible('#lock-badge'),
+      (v) => v,
+    );
+    const leaf = (await diagnostics(hostPage)).roster.find((r) => r.name === guestB.name)?.leaf;
+    assert.ok(leaf !== undefined, 'guest B is in the host’s roster, by name');
+    await hostPage.click(`li[data-leaf="${leaf}"] button[data-action="remove"]`);
+    await guestB.page!.waitForSelector('#app[data-ended="removed"]', { timeout: 30_000 });
+    assert.match((await guestB.page!.textContent('#app'))!, /You were removed from the meeting/);
+    await guestB.context!.close();
+
+    const late = await open(latecomer);
+    await late.goto(created.link);
+    await late.waitForSelector('#app[data-error="meeting_locked"]', { timeout: 30_000 });
+    assert.match((await late.textContent('#app'))!, /This meeting is locked/);
+    await late.fill('#knock-name', latecomer.name);
+    await late.click('#ask-to-join');
+    await late.waitForSelector('#app[data-knock="waiting"]', { timeout: 30_000 });
+    await eventually(
+      'the knock in the host’s lobby, by name',
+      () => hostPage.textContent('#lobby-list'),
+      (t) => !!t?.includes(latecomer.name),
+      30_000,
+    );
+    await hostPage.click('#lobby-list [data-action="deny"]');
+    await late.waitForSelector('#app[data-knock="denied"]', { timeout: 30_000 });
+    await latecomer.context!.close();
+    console.log(`meeting: locked, guest B removed, latecomer refused and denied (${seconds(started)})`);
+
+    started = Date.now();
+    const two = await decodingEachOther(
+      [hostPage, guestA.page!],
+      'two members in a new epoch, still decoding',
+    );
+    assert.ok(
+      two[0]!.epoch > joined[0]!.epoch,
+      `the removal made a new epoch (${joined[0]!.epoch} → ${two[0]!.epoch})`,
+    );
+    assert.notEqual(two[0]!.securityCode, joined[0]!.securityCode);
+    for (const d of two) recordDiagnostics(d);
+    console.log(`meeting: 2 left in epoch ${two[0]!.epoch}, decoding each other (${seconds(started)})`);
+
+    await openPanel(hostPage, 'people');
+    await hostPage.click('#end-for-all');
+    for (const p of [host, guestA])
+      await p.page!.waitForSelector('#app[data-ended="ended"]', { timeout: 30_000 });
+    for (const p of [host, guestA]) await p.context!.close();
+    meetingEnded = true;
+
+    for (const p of people) {
+      needles.push(
+        { label: `display name (${p.label})`, value: p.name },
+        { label: `user agent (${p.label})`, value: p.userAgent },
+        { label: `user agent marker (${p.label})`, value: p.userAgent.split(' ').pop()! },
+        ...p.secrets,
+      );
+      if (p !== latecomer) needles.push({ label: `chat text (${p.label})`, value: p.chat });
+    }
+    needles.push({ label: 'browsers’ address as the containers see it', value: gateway, bounded: true });
+  });
+
+  let final: { scanner: Scanner; audit: ContainerAudit } | undefined;
+  const inVolume = (h: { where: string }) => h.where.startsWith('volume ');
+  const printable = (h: { needle: string; where: string; context: string }) =>
+    `${h.needle} in ${h.where}: …${h.context.replace(/[^\x20-\x7e]+/g, '·')}…`;
+
+  it('after the end no identifier is in the logs, PostgreSQL, Redis, writable layers or tmpfs', async () => {
+    assert.ok(meetingEnded && midCall, 'the meeting ran and ended');
+    const unique = [...new Map(needles.map((n) => [n.value, n])).values()];
+    assert.ok(unique.length >= 25, `identifiers recorded: ${unique.length}`);
+    const started = Date.now();
+    let scanner: Scanner;
+    let audit: ContainerAudit;
+    // Clean-up (the meeting row, queued jobs, the DS's and SFU's state, rate-limit windows) takes
+    // a while: rescan until clean or until the deadline, then report what is left.
+    for (;;) {
+      scanner = new Scanner(unique);
+      audit = new ContainerAudit(env, scanner);
+      await audit.all();
+      const pending = [
+        ...new Set(scanner.hits.map((h) => `${h.needle.split(' (')[0]} in ${shape(h.where)}`)),
+      ];
+      console.log(
+        `audit: +${seconds(started)}: ${audit.counts.redisKeys} Redis keys, ${scanner.hits.length} hits ${JSON.stringify(pending)}`,
+      );
+      if (scanner.hits.length === 0 || Date.now() - started > PURGE_DEADLINE_MS) break;
+      await sleep(10_000);
+    }
+    final = { scanner, audit };
+    const c = audit.counts;
+    console.log(
+      `audit: ${unique.length} identifiers; scanned ${describeCounts(c)}; ${seconds(started)} after the end`,
+    );
+    const lifetimes = audit.redisKeys.map(
+      (k) => `${shape(k.name)} (${k.type}, ${k.ttlMs < 0 ? 'no TTL' : `${Math.ceil(k.ttlMs / 1000)} s`})`,
+    );
+    console.log(`audit: Redis keys left: ${[...new Set(lifetimes)].sort().join(', ') || 'none'}`);
+    if (c.skipped.length) console.log(`audit: not read: ${c.skipped.join('; ')}`);
+
+    // The scan read real data: logs from the services, the schema, the volumes' files.
+    for (const s of ['api', 'mls-ds', 'sfu', 'postgres', 'migrate'])
+      assert.ok((c.logLines[s] ?? 0) > 0, `${s} has log lines: ${JSON.stringify(c.logLines)}`);
+    assert.ok(
+      c.dumpTables >= 2 && c.dumpRows >= 1,
+      `the dump has the schema and the migrations: ${c.dumpTables} / ${c.dumpRows}`,
+    );
+    assert.ok(c.volumes >= 3 && c.volumeFiles > 100, `volumes read: ${c.volumes}, ${c.volumeFiles} files`);
+    assert.ok(c.tmpfsMounts >= 6, `tmpfs mounts read: ${c.tmpfsMounts}`);
+
+    const report = scanner.hits.filter((h) => !inVolume(h)).map(printable);
+    assert.deepEqual(report, [], `identifiers left after the meeting:\n${report.join('\n')}`);
+  });
+
+  it('after the end no identifier is in the named volumes, PostgreSQL’s own files included', () => {
+    assert.ok(final, 'the containers were scanned after the end');
+    const report = final.scanner.hits.filter(inVolume).map(printable);
+    assert.deepEqual(report, [], `identifiers left in the volumes after the meeting:\n${report.join('\n')}`);
+  });
+});

@@ -1,0 +1,288 @@
+/**
+ * Everything the stack's containers keep or wrote, fed to a Scanner: the logs of every service
+ * (the one-shot migrate and the databases included), a PostgreSQL dump, every Redis key name and
+ * value of every type, each container's filesystem changes (docker diff) and its tmpfs mounts,
+ * and every named volume of the project. Read through the Docker CLI only.
+ */
+import type { Scanner } from '../../support/scan.ts';
+import { containers, output, run, type ServiceContainer, type StackEnv } from './stack-env.ts';
+import { tarEntries } from './tar.ts';
+
+export interface AuditCounts {
+  containers: number;
+  logLines: Record<string, number>;
+  dumpTables: number;
+  dumpRows: number;
+  redisKeys: number;
+  /** Regular files read from the containers' writable layers (docker diff: added or changed). */
+  changedFiles: number;
+  /** Regular files read from the containers' tmpfs mounts. */
+  tmpfsFiles: number;
+  tmpfsMounts: number;
+  volumes: number;
+  volumeFiles: number;
+  bytes: number;
+  /** What could not be read, and why (e.g. an image without tar). */
+  skipped: string[];
+}
+
+/** All keys (SCAN), each with its type, remaining lifetime and every value, as one JSON text. */
+const REDIS_DUMP_SCRIPT = `
+local out = {}
+local cursor = '0'
+repeat
+  local page = redis.call('SCAN', cursor, 'COUNT', 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do
+    local kind = redis.call('TYPE', key)['ok']
+    local values = {}
+    if kind == 'string' then values = { redis.call('GET', key) }
+    elseif kind == 'hash' then values = redis.call('HGETALL', key)
+    elseif kind == 'list' then values = redis.call('LRANGE', key, 0, -1)
+    elseif kind == 'set' then values = redis.call('SMEMBERS', key)
+    elseif kind == 'zset' then values = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+    elseif kind == 'stream' then
+      for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
+        table.insert(values, entry[1])
+        for _, v in ipairs(entry[2]) do table.insert(values, v) end
+      end
+    elseif kind ~= 'none' then values = { redis.call('DUMP', key) }
+    end
+    table.insert(out, { key, kind, redis.call('PTTL', key), values })
+  end
+until cursor == '0'
+return cjson.encode(out)
+`;
+
+export interface RedisKey {
+  name: string;
+  type: string;
+  ttlMs: number;
+}
+
+function newCounts(): AuditCounts {
+  return {
+    containers: 0,
+    logLines: {},
+    dumpTables: 0,
+    dumpRows: 0,
+    redisKeys: 0,
+    changedFiles: 0,
+    tmpfsFiles: 0,
+    tmpfsMounts: 0,
+    volumes: 0,
+    volumeFiles: 0,
+    bytes: 0,
+    skipped: [],
+  };
+}
+
+export class ContainerAudit {
+  readonly counts = newCounts();
+  readonly redisKeys: RedisKey[] = [];
+  readonly #env: StackEnv;
+  readonly #scanner: Scanner;
+
+  constructor(env: StackEnv, scanner: Scanner) {
+    this.#env = env;
+    this.#scanner = scanner;
+  }
+
+  /** Every source, in turn. */
+  async all(): Promise<AuditCounts> {
+    const list = await containers(this.#env);
+    this.counts.containers = list.length;
+    await this.logs(list);
+    await this.postgres();
+    await this.redis();
+    for (const c of list) {
+      const mounts = await this.#mounts(c);
+      await this.changedFiles(c, [...mounts.volumes, ...mounts.tmpfs]);
+      if (c.state === 'running') await this.tmpfs(c, mounts.tmpfs);
+    }
+    await this.volumes(list);
+    this.counts.bytes = this.#scanner.stats.bytes;
+    return this.counts;
+  }
+
+  async logs(list: ServiceContainer[]): Promise<void> {
+    for (const service of new Set(list.map((c) => c.service))) {
+      const result = await run(
+        [...this.#env.compose, 'logs', '--no-color', '--no-log-prefix', '--timestamps', service],
+        60_000,
+      );
+      if (result.code !== 0) throw new Error(`compose logs ${service}: ${result.stderr.slice(-400)}`);
+      this.#scanner.scan(`logs ${service}`, result.stdout);
+      this.#scanner.scan(`logs ${service} (stderr)`, result.stderr);
+      this.counts.logLines[service] = result.stdout.toString('utf8').split('\n').filter(Boolean).length;
+    }
+  }
+
+  /** `pg_dump` of the application database: schema and every row (COPY blocks). */
+  async postgres(): Promise<string> {
+    const dump = await output(
+      [...this.#env.compose, 'exec', '-T', 'postgres', 'pg_dump', '-U', 'conclave', '-d', 'conclave'],
+      120_000,
+    );
+    this.#scanner.scan('postgres dump', dump);
+    const text = dump.toString('utf8');
+    let inCopy = false;
+    for (const line of text.split('\n')) {
+      if (/^COPY .* FROM stdin;$/.test(line)) {
+        inCopy = true;
+        this.counts.dumpTables++;
+      } else if (line === '\\.') inCopy = false;
+      else if (inCopy) this.counts.dumpRows++;
+    }
+    return text;
+  }
+
+  async redis(): Promise<RedisKey[]> {
+    const raw = await output(
+      [
+        ...this.#env.compose,
+        'exec',
+        '-T',
+        'redis',
+        'sh',
+        '-c',
+        'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli --raw EVAL "$1" 0',
+        'sh',
+        REDIS_DUMP_SCRIPT,
+      ],
+      60_000,
+    );
+    // cjson leaves bytes above 0x7f as they are: latin1 keeps them byte for byte.
+    const text = raw.toString('latin1').trim();
+    if (!text.startsWith('[') && !text.startsWith('{'))
+      throw new Error(`redis-cli answered: ${text.slice(0, 300)}`);
+    // An empty Lua table encodes as {}.
+    const decoded = JSON.parse(text) as [string, string, number, string[] | object][] | object;
+    const keys = Array.isArray(decoded) ? decoded : [];
+    for (const [name, type, ttlMs, values] of keys) {
+      this.redisKeys.push({ name, type, ttlMs });
+      this.counts.redisKeys++;
+      this.#scanner.scan(`redis key name ${name}`, Buffer.from(name, 'latin1'));
+      for (const value of Array.isArray(values) ? values : [])
+        this.#scanner.scan(`redis ${type} ${name}`, Buffer.from(String(value), 'latin1'));
+    }
+    return this.redisKeys;
+  }
+
+  async #mounts(c: ServiceContainer): Promise<{ volumes: string[]; tmpfs: string[] }> {
+    const [inspected] = JSON.parse((await output(['docker', 'inspect', c.id])).toString('utf8')) as {
+      Mounts: { Destination: string }[];
+      HostConfig: { Tmpfs?: Record<string, string> };
+    }[];
+    return {
+      volumes: (inspected?.Mounts ?? []).map((m) => m.Destination),
+      tmpfs: Object.keys(inspected?.HostConfig.Tmpfs ?? {}),
+    };
+  }
+
+  /**
+   * The added and changed regular files of the container's writable layer (read with docker cp).
+   * Mount points are left out: volumes and tmpfs mounts are read on their own.
+   */
+  async changedFiles(c: ServiceContainer, mounts: string[]): Promise<void> {
+    const lines = (await output(['docker', 'diff', c.id])).toString('utf8').split('\n').filter(Boolean);
+    const mounted = (p: string) => mounts.some((m) => p === m || p.startsWith(`${m}/`));
+    const changed = lines.filter((l) => /^[AC] /.test(l)).map((l) => l.slice(2));
+    for (const path of changed) this.#scanner.scan(`${c.service} changed path name`, path);
+    // Only leaves: a path with changed children is a directory, and copying it would copy them
+    // twice (and a mount point's parent would bring the mount along).
+    const leaves = changed.filter((p) => !mounted(p) && !changed.some((q) => q.startsWith(`${p}/`)));
+    for (const path of leaves) {
+      const result = await run(['docker', 'cp', `${c.id}:${path}`, '-'], 60_000);
+      if (result.code !== 0) {
+        // Gone since docker diff ran (a pid file, a socket): nothing left to read.
+        this.counts.skipped.push(`${c.service}:${path} (${result.stderr.trim().slice(0, 120)})`);
+        continue;
+      }
+      for (const entry of tarEntries(result.stdout)) {
+        if (entry.type !== '0') continue;
+        this.counts.changedFiles++;
+        this.#scanner.scan(`${c.service} file ${path}`, entry.data);
+      }
+    }
+  }
+
+  /** Every tmpfs mount of a running container (/tmp at least), as a tar made inside it. */
+  async tmpfs(c: ServiceContainer, mounts: string[]): Promise<void> {
+    for (const mount of mounts) {
+      const result = await run(['docker', 'exec', c.id, 'tar', '-C', mount, '-c', '.'], 60_000);
+      // GNU tar exits 1 when a file changed while it was read; 126/127: no tar in the image.
+      if (result.code === 126 || result.code === 127) {
+        this.counts.skipped.push(`${c.service}:${mount} (no tar in the image)`);
+        continue;
+      }
+      if (result.code > 1 || result.stdout.length === 0)
+        throw new Error(`tar of ${c.service}:${mount} exited ${result.code}: ${result.stderr.slice(-300)}`);
+      this.counts.tmpfsMounts++;
+      for (const entry of tarEntries(result.stdout)) {
+        this.#scanner.scan(`${c.service} tmpfs name ${mount}/${entry.path}`, entry.path);
+        if (entry.type !== '0') continue;
+        this.counts.tmpfsFiles++;
+        this.#scanner.scan(`${c.service} tmpfs ${mount}/${entry.path}`, entry.data);
+      }
+    }
+  }
+
+  /** Every named volume of the project, read-only, through a throwaway container of one of its images. */
+  async volumes(list: ServiceContainer[]): Promise<void> {
+    const names = (
+      await output([
+        'docker',
+        'volume',
+        'ls',
+        '--quiet',
+        '--filter',
+        `label=com.docker.compose.project=${this.#env.project}`,
+      ])
+    )
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean);
+    // The PostgreSQL image: GNU tar, and root may read the database's 0700 directory.
+    const image = list.find((c) => c.service === 'postgres')?.image;
+    if (!image) throw new Error('no postgres container in the project: which image can read the volumes?');
+    for (const volume of names) {
+      const result = await run(
+        [
+          'docker',
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '--user',
+          '0:0',
+          '--cap-drop',
+          'ALL',
+          '--cap-add',
+          'DAC_READ_SEARCH',
+          '--security-opt',
+          'no-new-privileges:true',
+          '-v',
+          `${volume}:/v:ro`,
+          '--entrypoint',
+          'tar',
+          image,
+          '-C',
+          '/v',
+          '-c',
+          '.',
+        ],
+        120_000,
+      );
+      if (result.code > 1 || result.stdout.length === 0)
+        throw new Error(`tar of volume ${volume} exited ${result.code}: ${result.stderr.slice(-300)}`);
+      this.counts.volumes++;
+      for (const entry of tarEntries(result.stdout)) {
+        this.#scanner.scan(`volume ${volume} name ${entry.path}`, entry.path);
+        if (entry.type !== '0') continue;
+        this.counts.volumeFiles++;
+        this.#scanner.scan(`volume ${volume} ${entry.path}`, entry.data);
+      }
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { Scanner } from '/work/main/test/security/src/support/scan.ts';
+import { ContainerAudit } from '/work/main/test/security/src/stack/support/container-audit.ts';
+import { containers, stackEnv } from '/work/main/test/security/src/stack/support/stack-env.ts';
+const env = stackEnv();
+const needles = Array.from({ length: 37 }, (_, i) => ({ label: `n${i}`, value: `needle-value-${i}-xyz` }));
+const scanner = new Scanner(needles);
+const audit = new ContainerAudit(env, scanner);
+let t = Date.now();
+const lap = (what: string) => { console.log(what, Date.now() - t, 'ms'); t = Date.now(); };
+const list = await containers(env); lap('ps');
+await audit.logs(list); lap('logs');
+await audit.postgres(); lap('pg_dump');
+await audit.redis(); lap('redis');
+for (const c of list) { await audit.changedFiles(c, []); } lap('diff');
+for (const c of list) if (c.state === 'running') await audit.tmpfs(c, ['/tmp']); lap('tmpfs');
+await audit.volumes(list); lap('volumes');
+console.log(audit.counts);
