@@ -518,10 +518,20 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     if (panel === 'chat') {
       if (!side.contains(chatLog)) replace(side, h('h2', null, 'Chat'), chatLog, chatForm);
     } else if (panel === 'people') {
-      replace(side, renderPeople());
+      showPanel(renderPeople());
     } else if (panel === 'info') {
-      replace(side, renderInfo());
+      showPanel(renderInfo());
     }
+  }
+
+  /**
+   * Swaps the side panel only when it looks different: the meeting changes many times a second
+   * (speakers, layers, key frames), and rebuilding identical buttons under someone's pointer or
+   * keyboard focus would swallow their click and lose their place.
+   */
+  function showPanel(next: HTMLElement): void {
+    if (side.childElementCount === 1 && side.firstElementChild?.isEqualNode(next)) return;
+    replace(side, next);
   }
 
   function render(): void {
