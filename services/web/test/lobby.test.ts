@@ -19,7 +19,7 @@ import {
 
 const SCREENSHOT = '/tmp/conclave-lobby-host.png';
 
-describe('the lobby of a locked meeting', { timeout: 240_000 }, () => {
+describe('the lobby of a locked meeting', { timeout: 420_000 }, () => {
   let env: TestEnv;
   let host: Page;
   let alice: Page;
@@ -104,7 +104,7 @@ describe('the lobby of a locked meeting', { timeout: 240_000 }, () => {
       () => diagnostics(host),
       (d) =>
         d.remote.some((r) => r.peerId === all[3]!.peerId && r.source === 'camera' && r.framesDecoded > 10),
-      30_000,
+      60_000,
     );
     await eventually(
       'Dave named in the host’s roster',
