@@ -677,11 +677,16 @@ describe('metadata audit: a browser meeting in distributed mode leaves nothing b
     assert.match(metrics.api ?? '', /^conclave_api_http_request_duration_seconds_count\{[^}]*\} [1-9]/m);
     assert.match(metrics.sfu ?? '', /^sfu_signaling_requests_total\{[^}]*\} [1-9]/m);
 
-    // Every key expires, except the job queue's bookkeeping (BullMQ's counter, metadata and the
-    // trimmed events stream) and the SFU node index, none of which names a meeting or a person.
+    // Every key expires, except the job queue's bookkeeping (BullMQ's counter, metadata, the
+    // trimmed events stream and the delayed set), the daily sweep of idle permanent rooms (named
+    // by its date) and the SFU node index, none of which names a meeting or a person.
     const untimed = [...scanner.redisTtls]
       .filter(
-        ([key, ttl]) => ttl === -1 && !/^(bull:[^:]+:(events|id|meta)|conclave:sfu:v1:nodes)$/.test(key),
+        ([key, ttl]) =>
+          ttl === -1 &&
+          !/^(bull:[^:]+:(events|id|meta|delayed|meeting\.idle-sweep\|\d{4}-\d{2}-\d{2})|conclave:sfu:v1:nodes)$/.test(
+            key,
+          ),
       )
       .map(([key]) => key);
     assert.deepEqual(untimed, [], 'Redis keys without a TTL');
