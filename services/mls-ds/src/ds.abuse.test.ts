@@ -176,7 +176,13 @@ describe('hostile and broken clients (Redis, two instances)', () => {
           slow.client.closed,
           new Promise((r) => setTimeout(r, 30_000, null)),
         ]);
-        assert.deepEqual(closed && (closed as { code: number }).code, DsCloseCode.slowConsumer);
+        // Dropped either way: the DS sends 4503, but a close frame queued behind megabytes the
+        // peer never read can be cut off when the DS gives up on the handshake (1006).
+        assert.ok(closed, 'the slow member is dropped');
+        assert.ok(
+          [DsCloseCode.slowConsumer, 1006].includes((closed as { code: number }).code),
+          `closed with ${(closed as { code: number }).code}`,
+        );
         // It may come back and catch up from the replay buffer, or be removed after the grace.
         small.gone.add(slow);
         for (const m of small.active()) m.leave();
