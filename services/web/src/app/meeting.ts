@@ -69,6 +69,12 @@ export interface MeetingListener {
 const enc = new TextEncoder();
 /** After an Add, senders keep the old key this long so members still processing the commit keep up. */
 const SEND_AFTER_ADD_MS = 150;
+/**
+ * After a scheduled rotation nobody new is waiting for the new key, so senders wait longer: a
+ * phone or a loaded laptop that takes a second to process the commit still loses no frame.
+ * Well inside the receivers' grace period for the previous key (SFrameKeyStore, 5 s).
+ */
+const SEND_AFTER_ROTATION_MS = 1000;
 /** Join phases on the performance timeline (read by the time-to-media benchmark). */
 const mark = (phase: string) => performance.mark(`conclave:${phase}`);
 const dec = new TextDecoder();
@@ -323,21 +329,22 @@ export class Meeting {
     const first = this.epoch === undefined;
     if (first) mark('mls-joined');
     this.epoch = view;
-    // After a Remove the departed member must not read new media: switch at once. After an Add
-    // or a scheduled rotation (no Adds, no Removes), keep sending under the old key a moment so
-    // members still processing the commit keep up and no frame is lost.
+    // After a Remove the departed member must not read new media: switch at once. After an Add,
+    // keep sending under the old key a moment so members still processing the commit keep up;
+    // after a scheduled rotation (no Adds, no Removes) longer, as nobody waits for the new key.
+    const rotation = view.added.length === 0 && view.removed.length === 0;
+    const sendAfterMs =
+      first || view.removed.length > 0 ? 0 : rotation ? SEND_AFTER_ROTATION_MS : SEND_AFTER_ADD_MS;
     this.crypto.installEpoch({
       epoch: view.epoch,
       baseKey: view.baseKey,
       groupSize: view.treeLeaves,
       selfLeafIndex: view.ownLeaf,
-      sendAfterMs: first || view.removed.length > 0 ? 0 : SEND_AFTER_ADD_MS,
+      sendAfterMs,
     });
     // Frames sent under a key we did not have yet were dropped, key frames included: ask for
     // fresh ones once senders have switched, or the picture would stay frozen until the next.
-    const delays = first
-      ? [0, SEND_AFTER_ADD_MS + 100, SEND_AFTER_ADD_MS + 500, 1500]
-      : [SEND_AFTER_ADD_MS + 150];
+    const delays = first ? [0, SEND_AFTER_ADD_MS + 100, SEND_AFTER_ADD_MS + 500, 1500] : [sendAfterMs + 150];
     for (const d of delays) setTimeout(() => this.#requestKeyFrames(), d);
     for (const leaf of [...this.roster.keys()]) if (!view.members.includes(leaf)) this.roster.delete(leaf);
     if (first || view.added.length > 0) this.#announceSelf();
