@@ -14,8 +14,9 @@
 # usage: scripts/gen-secrets.sh [--force] [DIR]      (DIR defaults to deploy/compose/secrets)
 #        scripts/gen-secrets.sh --kubernetes NAME     print a Kubernetes Secret for the Helm chart
 #
-# Idempotent: existing files are kept unless --force is given (rotating the join-token key
-# or the state key logs nobody out for long: tokens live 60 s; see docs/operations.md).
+# Idempotent: existing files are kept unless --force is given. Rotating the join-token key logs
+# nobody out for long (tokens live 60 s), but a new state key makes every stored meeting
+# unreachable: stored meetings are named by keys derived from it (docs/operations.md).
 # Needs openssl. PEM values are written with \n escapes inside double quotes, which Compose
 # env files expand to newlines.
 set -euo pipefail

@@ -1,4 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   BullMqJobScheduler,
   type EventBus,
@@ -15,9 +17,11 @@ import {
 import { CreationKeyStore } from './auth/creation-keys.ts';
 import type { ApiConfig } from './config.ts';
 import { type Database, openEmbedded, openPostgres } from './db/database.ts';
+import { MeetingNames } from './meetings/meeting-names.ts';
 import { MeetingStore } from './meetings/meeting-store.ts';
 import { RedisNodeRegistry } from '@conclave/sfu';
 import { RegistrySfuSelector, type SfuSelector, StaticSfuSelector } from './sfu/sfu-selector.ts';
+import { deriveStateKeys } from './state-keys.ts';
 
 /** Everything the API's routes depend on. Embedded or distributed is decided here, once. */
 export interface ApiDeps {
@@ -57,7 +61,7 @@ export async function createDeps(
   const { signer, publicKeys } = signerFrom(config);
   const stateKey = config.CONCLAVE_STATE_KEY
     ? Buffer.from(config.CONCLAVE_STATE_KEY, 'base64')
-    : randomBytes(32);
+    : embeddedStateKey(config.CONCLAVE_DATA_DIR);
   let sfu: SfuSelector = new StaticSfuSelector(config.CONCLAVE_SFU_URL);
   const extraClosers: (() => Promise<void>)[] = [];
 
@@ -71,7 +75,7 @@ export async function createDeps(
       extraClosers.push(() => registry.close());
       sfu = new RegistrySfuSelector(registry);
     }
-    return finish({
+    return await finish({
       db,
       bus,
       ephemeral: new RedisExpiringStore(redisUrl, 'conclave:api:'),
@@ -79,17 +83,17 @@ export async function createDeps(
     });
   }
   const db = await openEmbedded(config.CONCLAVE_DATA_DIR);
-  return finish({
+  return await finish({
     db,
     bus: new LocalEventBus(),
     ephemeral: new LocalExpiringStore(),
     jobs: new LocalJobScheduler(onJobError),
   });
 
-  function finish(parts: Pick<ApiDeps, 'db' | 'bus' | 'ephemeral' | 'jobs'>): ApiDeps {
+  async function finish(parts: Pick<ApiDeps, 'db' | 'bus' | 'ephemeral' | 'jobs'>): Promise<ApiDeps> {
     const deps: ApiDeps = {
       ...parts,
-      meetings: new MeetingStore(parts.db.prisma),
+      meetings: new MeetingStore(parts.db.prisma, new MeetingNames(deriveStateKeys(stateKey).naming)),
       creationKeys: new CreationKeyStore(parts.db.prisma),
       signer,
       publicKeys,
@@ -106,6 +110,31 @@ export async function createDeps(
       },
       ...overrides,
     };
+    const renamed = await deps.meetings.renameClearRows();
+    if (renamed > 0)
+      log.info({ event: 'meetings_renamed', count: renamed }, 'stored meetings renamed to keyed hashes');
     return deps;
   }
+}
+
+/**
+ * Without CONCLAVE_STATE_KEY, embedded mode keeps a key of its own: in memory when the data
+ * is, else in the data directory beside the meetings it names (so they survive a restart).
+ * Set CONCLAVE_STATE_KEY to keep the key apart from copies of the data.
+ */
+function embeddedStateKey(dataDir: string | undefined): Buffer {
+  if (!dataDir) return randomBytes(32);
+  const file = join(dataDir, 'state.key');
+  try {
+    const stored = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (stored.length !== 32)
+      throw new Error(`${file}: expected 32 bytes in base64 (or remove it with the data)`);
+    return stored;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(32);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LocalJobScheduler } from '@conclave/runtime';
 import { Redis } from 'ioredis';
-import { createMeeting, join, MODES, randomSecret, startApi, type TestApi } from './harness.ts';
+import { createMeeting, join, MODES, randomSecret, startApi, storedKey, type TestApi } from './harness.ts';
 
 /** Every Redis key with its value (or stream entries) rendered as text. */
 async function dumpRedis(url: string): Promise<string> {
@@ -95,7 +95,7 @@ for (const mode of MODES) {
       // Pull the deadline in, as if ten minutes had passed, and re-arm from the database.
       await t.deps.db.sql.query('UPDATE meetings SET verifier_deadline = $1 WHERE id = $2', [
         new Date(Date.now() + 300),
-        meetingId,
+        storedKey(t, meetingId),
       ]);
       await t.api.lifecycle.reconcile();
       await until(
@@ -108,7 +108,7 @@ for (const mode of MODES) {
       const m = await createMeeting(t, { expiresAt: new Date(Date.now() + 60_000).toISOString() });
       await t.deps.db.sql.query('UPDATE meetings SET expires_at = $1 WHERE id = $2', [
         new Date(Date.now() - 1000),
-        m.meetingId,
+        storedKey(t, m.meetingId),
       ]);
       const rearmed = await t.api.lifecycle.reconcile();
       assert.ok(rearmed >= 1);

@@ -7,6 +7,8 @@ import pg from 'pg';
 import { createVerifierAndSalt, SRPClientSession, SRPParameters, SRPRoutines } from 'tssrp6a';
 import { type ApiApp, buildApi } from '../src/app.ts';
 import { type ApiConfig, loadApiConfig } from '../src/config.ts';
+import { MeetingNames } from '../src/meetings/meeting-names.ts';
+import { deriveStateKeys } from '../src/state-keys.ts';
 import { type ApiDeps, createDeps } from '../src/wiring.ts';
 
 /** Every API test runs against both store sets: embedded (PGlite, in-process) and PostgreSQL + Redis. */
@@ -75,6 +77,11 @@ export async function startApi(mode: Mode, env: Record<string, string> = {}): Pr
       }),
     close: () => api.shutdown(),
   };
+}
+
+/** The name a meeting's row is stored under (the database never holds the meeting ID itself). */
+export function storedKey(t: TestApi, meetingId: string): string {
+  return new MeetingNames(deriveStateKeys(t.deps.stateKey).naming).storageName(meetingId);
 }
 
 export interface OwnStores {

@@ -11,6 +11,7 @@ import {
   ownStores,
   randomSecret,
   startApi,
+  storedKey,
   type TestApi,
 } from './harness.ts';
 
@@ -24,21 +25,24 @@ function day(days: number): string {
 async function idleUntil(t: TestApi, meetingId: string): Promise<string | null> {
   const { rows } = await t.deps.db.sql.query<{ idle_until: string | null }>(
     'SELECT idle_until::text AS idle_until FROM meetings WHERE id = $1',
-    [meetingId],
+    [storedKey(t, meetingId)],
   );
   assert.equal(rows.length, 1, 'the meeting exists');
   return rows[0]!.idle_until;
 }
 
 async function setIdleUntil(t: TestApi, meetingId: string, date: string | null): Promise<void> {
-  await t.deps.db.sql.query('UPDATE meetings SET idle_until = $1::date WHERE id = $2', [date, meetingId]);
+  await t.deps.db.sql.query('UPDATE meetings SET idle_until = $1::date WHERE id = $2', [
+    date,
+    storedKey(t, meetingId),
+  ]);
 }
 
 /** The row's version: PostgreSQL gives every written row a new xmin, so an unchanged one means no write. */
 async function rowVersion(t: TestApi, meetingId: string): Promise<string> {
   const { rows } = await t.deps.db.sql.query<{ v: string }>(
     'SELECT xmin::text AS v FROM meetings WHERE id = $1',
-    [meetingId],
+    [storedKey(t, meetingId)],
   );
   return rows[0]!.v;
 }

@@ -14,6 +14,7 @@ import {
   randomSecret,
   srpRoutines,
   startApi,
+  storedKey,
   type TestApi,
 } from './harness.ts';
 
@@ -69,8 +70,11 @@ const answer = (
     headers: { authorization: `Bearer ${secret}` },
   });
 
-/** Lobbies are keyed by a hash of the meeting ID. */
-const lobbyOf = (meetingId: string) => createHash('sha256').update(`lobby\n${meetingId}`).digest('base64url');
+/** Lobbies are keyed by a hash of the meeting's storage key (itself a keyed hash of its ID). */
+const lobbyOf = (t: TestApi, meetingId: string) =>
+  createHash('sha256')
+    .update(`lobby\n${storedKey(t, meetingId)}`)
+    .digest('base64url');
 
 /** Every key the API holds in the ephemeral store that mentions the lobby or rejoin secrets. */
 async function lobbyKeys(t: TestApi, meetingId: string, knockIds: string[]): Promise<string[]> {
@@ -81,7 +85,7 @@ async function lobbyKeys(t: TestApi, meetingId: string, knockIds: string[]): Pro
         if ((await t.deps.ephemeral.get(key)) !== null) found.push(key);
     }
     for (let i = 0; i < 20; i++) {
-      const key = `lobby:${lobbyOf(meetingId)}:${i}`;
+      const key = `lobby:${lobbyOf(t, meetingId)}:${i}`;
       if ((await t.deps.ephemeral.get(key)) !== null) found.push(key);
     }
     return found;
@@ -89,7 +93,7 @@ async function lobbyKeys(t: TestApi, meetingId: string, knockIds: string[]): Pro
   const redis = new Redis(process.env.REDIS_URL!);
   try {
     const keys = [
-      ...(await redis.keys(`conclave:api:lobby:${lobbyOf(meetingId)}:*`)),
+      ...(await redis.keys(`conclave:api:lobby:${lobbyOf(t, meetingId)}:*`)),
       ...(await redis.keys(`conclave:api:*${meetingId}*`)).filter((k) => !k.startsWith('conclave:api:rl:')),
       ...(await Promise.all(knockIds.map((id) => redis.keys(`conclave:api:knock:${id}*`)))).flat(),
     ];
@@ -169,7 +173,7 @@ for (const mode of MODES) {
       const { knockId, knockSecret } = (await knock(t, m.meetingId, m.password, name)).verify!.json();
       assert.equal((await answer(t, m, knockId, 'deny')).statusCode, 204);
       const slots = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => t.deps.ephemeral.get(`lobby:${lobbyOf(m.meetingId)}:${i}`)),
+        Array.from({ length: 20 }, (_, i) => t.deps.ephemeral.get(`lobby:${lobbyOf(t, m.meetingId)}:${i}`)),
       );
       assert.ok(
         slots.some((v) => v?.includes(knockId)),
@@ -300,7 +304,7 @@ for (const mode of MODES) {
         JSON.stringify({ ...record, exp: Date.now() - 1 }),
         60_000,
       );
-      const slot = `lobby:${lobbyOf(m.meetingId)}:${record.s}`;
+      const slot = `lobby:${lobbyOf(t, m.meetingId)}:${record.s}`;
       const listed = JSON.parse((await t.deps.ephemeral.get(slot))!);
       await t.deps.ephemeral.delete(slot);
       await t.deps.ephemeral.getOrSet(slot, JSON.stringify({ ...listed, expiresAt: Date.now() - 1 }), 60_000);

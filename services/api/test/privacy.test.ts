@@ -9,6 +9,7 @@ import {
   randomSecret,
   srpRoutines,
   startApi,
+  storedKey,
   type TestApi,
 } from './harness.ts';
 
@@ -25,8 +26,7 @@ const ALLOWED_COLUMNS: Record<string, string[]> = {
     'starts_at',
     'expires_at',
     'idle_until',
-    'sfu_room_id',
-    'mls_group_id',
+    'room_generation',
   ],
   creation_keys: ['id', 'key_hash', 'label', 'created_at', 'revoked_at'],
   _prisma_migrations: [
@@ -101,12 +101,12 @@ for (const mode of MODES) {
       const m = await createMeeting(t, { permanent: true });
       // A date the join must push forward, so the join writes the row.
       await t.deps.db.sql.query('UPDATE meetings SET idle_until = current_date + 1 WHERE id = $1', [
-        m.meetingId,
+        storedKey(t, m.meetingId),
       ]);
       const row = async () =>
         (
           await t.deps.db.sql.query<Record<string, unknown>>('SELECT * FROM meetings WHERE id = $1', [
-            m.meetingId,
+            storedKey(t, m.meetingId),
           ])
         ).rows[0]!;
       const before = await row();
@@ -135,6 +135,10 @@ for (const mode of MODES) {
       await join(t, m.meetingId, randomSecret());
       const dump = JSON.stringify((await t.deps.db.sql.query('SELECT * FROM meetings')).rows);
       assert.equal(dump.includes(claims.sid), false, 'no session ID stored');
+      // Nor the meeting's own names: a row, a WAL segment or a dead tuple links to no link or call.
+      assert.equal(dump.includes(m.meetingId), false, 'no meeting ID stored');
+      assert.equal(dump.includes(claims.room), false, 'no SFU room ID stored');
+      assert.equal(dump.includes(claims.grp), false, 'no MLS group ID stored');
       assert.equal(dump.includes('198.51.100.23'), false);
       assert.equal(dump.includes('ProbeAgent'), false);
     });

@@ -15,6 +15,7 @@ import {
   joinMeeting,
   type RealMeeting,
   startApi,
+  storedKey,
   type TestApi,
 } from './support/meeting.ts';
 
@@ -73,7 +74,7 @@ before(async () => {
   await db.connect();
   const { rows } = await db.query<{ srp_salt: string; srp_verifier: string }>(
     'SELECT srp_salt, srp_verifier FROM meetings WHERE id = $1',
-    [meeting.meetingId],
+    [storedKey(api, meeting.meetingId)],
   );
   assert.equal(rows.length, 1, 'the meeting is in PostgreSQL');
   salt = rows[0]!.srp_salt;
@@ -100,7 +101,7 @@ async function attempt(proof: (B: bigint, s: bigint) => { A: string; M1: string 
 describe('database compromised: salt and verifier alone', () => {
   it('the dump holds salt and verifier but not the password or any derivation of it', async () => {
     const dump = JSON.stringify(
-      (await db.query('SELECT * FROM meetings WHERE id = $1', [meeting.meetingId])).rows,
+      (await db.query('SELECT * FROM meetings WHERE id = $1', [storedKey(api, meeting.meetingId)])).rows,
     );
     assert.ok(dump.includes(verifier));
     for (const secret of [

@@ -39,8 +39,8 @@ interface Slot extends Partial<OpenKnock> {
 }
 
 /** The store never holds a meeting ID in clear: lobbies are keyed by a hash of it. */
-const lobbyOf = (meetingId: string) => sha256Text(`lobby\n${meetingId}`);
-const slotKey = (meetingId: string, slot: number) => `lobby:${lobbyOf(meetingId)}:${slot}`;
+const lobbyOf = (meetingKey: string) => sha256Text(`lobby\n${meetingKey}`);
+const slotKey = (meetingKey: string, slot: number) => `lobby:${lobbyOf(meetingKey)}:${slot}`;
 const knockKey = (knockId: string) => `knock:${knockId}`;
 const answerKey = (knockId: string) => `knock:${knockId}:a`;
 
@@ -80,7 +80,7 @@ export class Lobby {
 
   /** Opens a knock; `lobby_full` when every slot holds a live knock. */
   async open(
-    meetingId: string,
+    meetingKey: string,
     grp: string,
     sealedName: string,
     M2: string,
@@ -91,7 +91,7 @@ export class Lobby {
     const listed = JSON.stringify({ knockId, sealedName, expiresAt: exp } satisfies OpenKnock);
     let slot = -1;
     for (let i = 0; i < MAX_OPEN_KNOCKS && slot < 0; i++) {
-      const key = slotKey(meetingId, i);
+      const key = slotKey(meetingKey, i);
       // A slot's key expires with its knock, so a taken slot is skipped even in the last
       // milliseconds of its life: deleting it here could delete a knock another request has
       // just put there.
@@ -100,17 +100,17 @@ export class Lobby {
     }
     if (slot < 0)
       throw new ApiError('lobby_full', 'too many people are waiting to be let in; try again later');
-    const record: KnockRecord = { m: lobbyOf(meetingId), h: sha256Text(knockSecret), p: M2, exp, s: slot };
+    const record: KnockRecord = { m: lobbyOf(meetingKey), h: sha256Text(knockSecret), p: M2, exp, s: slot };
     await this.#store.getOrSet(knockKey(knockId), JSON.stringify(record), KNOCK_TTL_MS);
     await this.#changed(grp);
     return { knockId, knockSecret, expiresAt: exp };
   }
 
   /** The open (unanswered, unexpired) knocks of a meeting, oldest first. */
-  async list(meetingId: string): Promise<OpenKnock[]> {
+  async list(meetingKey: string): Promise<OpenKnock[]> {
     const now = this.#now();
     const slots = await Promise.all(
-      Array.from({ length: MAX_OPEN_KNOCKS }, (_, i) => this.#store.get(slotKey(meetingId, i))),
+      Array.from({ length: MAX_OPEN_KNOCKS }, (_, i) => this.#store.get(slotKey(meetingKey, i))),
     );
     return slots
       .map((raw) => parse<Slot>(raw))
@@ -120,16 +120,16 @@ export class Lobby {
   }
 
   /** The host's answer; the first one counts. The knock leaves the list at once. */
-  async answer(meetingId: string, grp: string, knockId: string, admit: boolean): Promise<void> {
+  async answer(meetingKey: string, grp: string, knockId: string, admit: boolean): Promise<void> {
     const record = await this.#record(knockId);
-    if (!record || record.m !== lobbyOf(meetingId) || record.exp <= this.#now())
+    if (!record || record.m !== lobbyOf(meetingKey) || record.exp <= this.#now())
       throw new ApiError('knock_not_found', 'no such knock: it may have expired or been withdrawn');
     const value = admit ? 'admit' : 'deny';
     const ttl = Math.max(1000, record.exp - this.#now());
     if ((await this.#store.getOrSet(answerKey(knockId), value, ttl)) !== value)
       throw new ApiError('knock_answered', 'this knock was already answered');
     // The slot keeps only the knock ID until the knocker collects the answer: no name any more.
-    const key = slotKey(meetingId, record.s);
+    const key = slotKey(meetingKey, record.s);
     if (parse<Slot>(await this.#store.get(key))?.knockId === knockId) {
       await this.#store.delete(key);
       const answered: Slot = { knockId, expiresAt: record.exp, answered: true };
@@ -142,9 +142,9 @@ export class Lobby {
    * The knocker's view. Collecting an answer forgets the knock; an unknown or expired knock is
    * `knock_expired` (the two are indistinguishable by design).
    */
-  async outcome(meetingId: string, knockId: string, knockSecret: string): Promise<KnockOutcome> {
+  async outcome(meetingKey: string, knockId: string, knockSecret: string): Promise<KnockOutcome> {
     const record = await this.#record(knockId);
-    if (!record || record.m !== lobbyOf(meetingId) || record.exp <= this.#now())
+    if (!record || record.m !== lobbyOf(meetingKey) || record.exp <= this.#now())
       throw new ApiError('knock_expired', 'the host did not answer in time; knock again');
     if (!sameHash(Buffer.from(sha256Text(knockSecret)), Buffer.from(record.h)))
       throw new ApiError('wrong_knock_secret', 'wrong knock secret');
@@ -153,19 +153,19 @@ export class Lobby {
     await Promise.all([
       this.#store.delete(knockKey(knockId)),
       this.#store.delete(answerKey(knockId)),
-      this.#unlist(meetingId, record.s, knockId),
+      this.#unlist(meetingKey, record.s, knockId),
     ]);
     return answer === 'admit' ? { state: 'admitted', M2: record.p } : { state: 'denied' };
   }
 
   /** The knocker gives up: the knock leaves the host's list. */
-  async withdraw(meetingId: string, grp: string, knockId: string, knockSecret: string): Promise<void> {
+  async withdraw(meetingKey: string, grp: string, knockId: string, knockSecret: string): Promise<void> {
     const record = await this.#record(knockId);
-    if (!record || record.m !== lobbyOf(meetingId)) return;
+    if (!record || record.m !== lobbyOf(meetingKey)) return;
     if (!sameHash(Buffer.from(sha256Text(knockSecret)), Buffer.from(record.h)))
       throw new ApiError('wrong_knock_secret', 'wrong knock secret');
     await Promise.all([
-      this.#unlist(meetingId, record.s, knockId),
+      this.#unlist(meetingKey, record.s, knockId),
       this.#store.delete(knockKey(knockId)),
       this.#store.delete(answerKey(knockId)),
     ]);
@@ -173,10 +173,10 @@ export class Lobby {
   }
 
   /** The meeting ended or was deleted: forget every knock, waiting knockers learn it has expired. */
-  async clear(meetingId: string, grp: string): Promise<void> {
-    const open = await this.list(meetingId);
+  async clear(meetingKey: string, grp: string): Promise<void> {
+    const open = await this.list(meetingKey);
     await Promise.all([
-      ...Array.from({ length: MAX_OPEN_KNOCKS }, (_, i) => this.#store.delete(slotKey(meetingId, i))),
+      ...Array.from({ length: MAX_OPEN_KNOCKS }, (_, i) => this.#store.delete(slotKey(meetingKey, i))),
       ...open.flatMap((k) => [
         this.#store.delete(knockKey(k.knockId)),
         this.#store.delete(answerKey(k.knockId)),
@@ -222,8 +222,8 @@ export class Lobby {
     return parse<KnockRecord>(await this.#store.get(knockKey(knockId)));
   }
 
-  async #unlist(meetingId: string, slot: number, knockId: string): Promise<void> {
-    const key = slotKey(meetingId, slot);
+  async #unlist(meetingKey: string, slot: number, knockId: string): Promise<void> {
+    const key = slotKey(meetingKey, slot);
     if (parse<Slot>(await this.#store.get(key))?.knockId === knockId) await this.#store.delete(key);
   }
 

@@ -40,13 +40,14 @@ export class MeetingLifecycle {
     this.#bus = bus;
     this.#jobs = jobs;
     this.#log = log;
-    jobs.handle(EXPIRE, async ({ meetingId }) => {
-      const meeting = meetingId ? await meetings.get(meetingId) : null;
+    // Jobs name a meeting by its storage key, never by its ID.
+    jobs.handle(EXPIRE, async ({ meeting: key }) => {
+      const meeting = key ? await meetings.byKey(key) : null;
       if (meeting?.expiresAt && meeting.expiresAt.getTime() <= Date.now() + 1000)
         await this.remove(meeting, 'expired');
     });
-    jobs.handle(VERIFIER_DEADLINE, async ({ meetingId }) => {
-      const meeting = meetingId ? await meetings.get(meetingId) : null;
+    jobs.handle(VERIFIER_DEADLINE, async ({ meeting: key }) => {
+      const meeting = key ? await meetings.byKey(key) : null;
       if (meeting && meeting.srpVerifier === null) await this.remove(meeting, 'unfinished');
     });
     // Ending is idempotent in the SFU and the DS, so hearing it twice is harmless.
@@ -71,7 +72,7 @@ export class MeetingLifecycle {
   async markUsed(meeting: Meeting): Promise<void> {
     const until = this.#idleness.until();
     if (!meeting.permanent || until === null) return;
-    await this.#meetings.extendIdle(meeting.id, until, this.#idleness.rewriteBefore());
+    await this.#meetings.extendIdle(meeting.key, until, this.#idleness.rewriteBefore());
   }
 
   /** Deletes the permanent rooms that went unused for IDLE_DAYS; returns how many. */
@@ -94,30 +95,30 @@ export class MeetingLifecycle {
   }
 
   /** Schedules the jobs a meeting needs (expiry, verifier deadline). */
-  async arm(meeting: Pick<Meeting, 'id' | 'expiresAt' | 'verifierDeadline'>): Promise<void> {
+  async arm(meeting: Pick<Meeting, 'key' | 'expiresAt' | 'verifierDeadline'>): Promise<void> {
     if (meeting.verifierDeadline) {
-      await this.#jobs.schedule(VERIFIER_DEADLINE, meeting.id, meeting.verifierDeadline, {
-        meetingId: meeting.id,
+      await this.#jobs.schedule(VERIFIER_DEADLINE, meeting.key, meeting.verifierDeadline, {
+        meeting: meeting.key,
       });
     }
     if (meeting.expiresAt)
-      await this.#jobs.schedule(EXPIRE, meeting.id, meeting.expiresAt, { meetingId: meeting.id });
+      await this.#jobs.schedule(EXPIRE, meeting.key, meeting.expiresAt, { meeting: meeting.key });
   }
 
   /** Ends the call in every service; a one-off meeting is deleted, a permanent room gets new rooms. */
   async end(meeting: Meeting): Promise<void> {
     if (!meeting.permanent) return this.remove(meeting, 'ended');
     await this.#announceEnd(meeting);
-    await this.#meetings.renewRooms(meeting.id);
+    await this.#meetings.renewRooms(meeting.key);
   }
 
   /** Deletes a meeting and ends its call. */
   async remove(meeting: Meeting, reason: string): Promise<void> {
     await this.#announceEnd(meeting);
-    await this.#meetings.delete(meeting.id);
+    await this.#meetings.delete(meeting.key);
     await Promise.all([
-      this.#jobs.cancel(EXPIRE, meeting.id),
-      this.#jobs.cancel(VERIFIER_DEADLINE, meeting.id),
+      this.#jobs.cancel(EXPIRE, meeting.key),
+      this.#jobs.cancel(VERIFIER_DEADLINE, meeting.key),
     ]);
     this.#log.info({ event: 'meeting_removed', reason }, 'meeting removed');
   }
@@ -129,7 +130,7 @@ export class MeetingLifecycle {
    * no history. People waiting in the lobby are forgotten with the call.
    */
   async #announceEnd(meeting: Meeting): Promise<void> {
-    await this.#lobby?.clear(meeting.id, meeting.mlsGroupId);
+    await this.#lobby?.clear(meeting.key, meeting.mlsGroupId);
     const ended = { room: meeting.sfuRoomId, grp: meeting.mlsGroupId };
     await this.#bus.publish({ type: 'room.ended', ...ended });
     if (this.#endRepeatMs > 0) {

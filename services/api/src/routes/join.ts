@@ -90,10 +90,11 @@ export function parseHex(value: string): bigint {
 export function srpChallenge(
   srp: SrpServer,
   sealer: JoinStateSealer,
+  meetingId: string,
   meeting: Meeting & { srpSalt: string; srpVerifier: string },
 ): JoinChallenge {
   const { b, B } = srp.challenge(parseHex(meeting.srpVerifier));
-  const state = sealer.seal({ id: randomId(), meetingId: meeting.id, b, B, exp: Date.now() + STATE_TTL_MS });
+  const state = sealer.seal({ id: randomId(), meetingId, b, B, exp: Date.now() + STATE_TTL_MS });
   return { salt: meeting.srpSalt, B: B.toString(16), state };
 }
 
@@ -212,7 +213,7 @@ export const joinRoutes: FastifyPluginAsyncTypebox<JoinRoutesOptions> = async (a
           (pass.rejoin !== undefined && (await rejoins.valid(pass.rejoin, meeting.sfuRoomId)));
         if (!through) throw lockedError();
       }
-      return srpChallenge(srp, sealer, meeting);
+      return srpChallenge(srp, sealer, request.params.meetingId, meeting);
     },
   );
 

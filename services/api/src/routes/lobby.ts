@@ -70,7 +70,7 @@ export const lobbyRoutes: FastifyPluginAsyncTypebox<LobbyRoutesOptions> = async 
       const meeting = await requireMeeting(meetings, request.params.meetingId);
       assertReady(meeting);
       assertLocked(meeting);
-      return srpChallenge(srp, sealer, meeting);
+      return srpChallenge(srp, sealer, request.params.meetingId, meeting);
     },
   );
 
@@ -91,7 +91,7 @@ export const lobbyRoutes: FastifyPluginAsyncTypebox<LobbyRoutesOptions> = async 
       const { meeting, M2 } = await srpVerify(opts, meetingId, request.ip, request.body, async (m) =>
         assertLocked(m),
       );
-      const knock = await lobby.open(meeting.id, meeting.mlsGroupId, request.body.sealedName, M2);
+      const knock = await lobby.open(meeting.key, meeting.mlsGroupId, request.body.sealedName, M2);
       return reply.code(202).send({
         M2,
         knockId: knock.knockId,
@@ -117,7 +117,7 @@ export const lobbyRoutes: FastifyPluginAsyncTypebox<LobbyRoutesOptions> = async 
       const { meetingId, knockId } = request.params;
       const meeting = await requireMeeting(meetings, meetingId);
       const outcome = await lobby.waitFor(meeting.mlsGroupId, waitMs(request.body.waitSeconds), async () => {
-        const o = await lobby.outcome(meetingId, knockId, request.body.knockSecret);
+        const o = await lobby.outcome(meeting.key, knockId, request.body.knockSecret);
         return o.state === 'open' ? undefined : o;
       });
       if (!outcome) return reply.code(204).send(null);
@@ -144,7 +144,7 @@ export const lobbyRoutes: FastifyPluginAsyncTypebox<LobbyRoutesOptions> = async 
     async (request, reply) => {
       const { meetingId, knockId } = request.params;
       const meeting = await requireMeeting(meetings, meetingId);
-      await lobby.withdraw(meetingId, meeting.mlsGroupId, knockId, request.body.knockSecret);
+      await lobby.withdraw(meeting.key, meeting.mlsGroupId, knockId, request.body.knockSecret);
       return reply.code(204).send(null);
     },
   );
@@ -166,10 +166,10 @@ export const lobbyRoutes: FastifyPluginAsyncTypebox<LobbyRoutesOptions> = async 
       const differs = (open: OpenKnock[]) =>
         open.length !== seen.size || open.some((k) => !seen.has(k.knockId));
       const changed = await lobby.waitFor(meeting.mlsGroupId, waitMs(request.body?.waitSeconds), async () => {
-        const open = await lobby.list(meeting.id);
+        const open = await lobby.list(meeting.key);
         return differs(open) ? open : undefined;
       });
-      const open = changed ?? (await lobby.list(meeting.id));
+      const open = changed ?? (await lobby.list(meeting.key));
       return { knocks: open.map(shown) };
     },
   );
@@ -189,7 +189,7 @@ export const lobbyRoutes: FastifyPluginAsyncTypebox<LobbyRoutesOptions> = async 
       },
       async (request, reply) => {
         const meeting = await requireHost(meetings, request, request.params.meetingId);
-        await lobby.answer(meeting.id, meeting.mlsGroupId, request.params.knockId, admit);
+        await lobby.answer(meeting.key, meeting.mlsGroupId, request.params.knockId, admit);
         return reply.code(204).send(null);
       },
     );

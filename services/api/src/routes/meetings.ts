@@ -37,9 +37,10 @@ const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
 
-function info(meeting: Meeting): MeetingInfo {
+/** `meetingId`: the one the request named; the store knows only its keyed hash. */
+function info(meetingId: string, meeting: Meeting): MeetingInfo {
   return {
-    meetingId: meeting.id,
+    meetingId,
     locked: meeting.locked,
     permanent: meeting.permanent,
     startsAt: meeting.startsAt?.toISOString() ?? null,
@@ -104,16 +105,14 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
       const planned = schedule(request.body, opts.defaultMeetingHours);
       if (planned.permanent) await assertRoomForPermanent(meetings, opts.maxPermanentRooms);
       const verifierDeadline = new Date(Date.now() + VERIFIER_WINDOW_MS);
-      const meeting = await meetings.create({
+      const { id, meeting } = await meetings.create({
         hostSecretHash: sha256(request.body.hostSecret),
         verifierDeadline,
         ...planned,
         idleUntil: lifecycle.idleUntilForNew(planned.permanent),
       });
       await lifecycle.arm(meeting);
-      return reply
-        .code(201)
-        .send({ meetingId: meeting.id, verifierDeadline: verifierDeadline.toISOString() });
+      return reply.code(201).send({ meetingId: id, verifierDeadline: verifierDeadline.toISOString() });
     },
   );
 
@@ -136,7 +135,7 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
           'invalid_srp_value',
           'the verifier must be greater than 0 and less than the group modulus N',
         );
-      if (!(await meetings.setVerifier(meeting.id, request.body.salt, request.body.verifier))) {
+      if (!(await meetings.setVerifier(meeting.key, request.body.salt, request.body.verifier))) {
         throw new ApiError('verifier_already_set', 'the verifier is already registered');
       }
       return reply.code(204).send(null);
@@ -152,7 +151,8 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
         response: { 200: MeetingInfo, ...errors },
       },
     },
-    async (request) => info(await requireMeeting(meetings, request.params.meetingId)),
+    async (request) =>
+      info(request.params.meetingId, await requireMeeting(meetings, request.params.meetingId)),
   );
 
   app.put(
@@ -167,11 +167,11 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
     },
     async (request) => {
       const meeting = await requireHost(meetings, request, request.params.meetingId);
-      const updated = await meetings.setLocked(meeting.id, request.body.locked);
+      const updated = await meetings.setLocked(meeting.key, request.body.locked);
       if (!updated) throw new ApiError('meeting_not_found', 'no such meeting');
       // Secrets handed out while it was open must not all become keys to the locked room.
       if (updated.locked) await opts.rejoins.invalidateRoom(updated.sfuRoomId, updated.mlsGroupId);
-      return info(updated);
+      return info(request.params.meetingId, updated);
     },
   );
 
@@ -205,7 +205,7 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
       if (!meeting.permanent) throw new ApiError('not_permanent', 'only permanent rooms can be rotated');
       // No cap check: the new room replaces the old one.
       const verifierDeadline = new Date(Date.now() + VERIFIER_WINDOW_MS);
-      const rotated = await meetings.create({
+      const { id, meeting: rotated } = await meetings.create({
         hostSecretHash: sha256(request.body.hostSecret),
         verifierDeadline,
         permanent: true,
@@ -215,9 +215,7 @@ export const meetingRoutes: FastifyPluginAsyncTypebox<MeetingRoutesOptions> = as
       });
       await lifecycle.remove(meeting, 'rotated');
       await lifecycle.arm(rotated);
-      return reply
-        .code(201)
-        .send({ meetingId: rotated.id, verifierDeadline: verifierDeadline.toISOString() });
+      return reply.code(201).send({ meetingId: id, verifierDeadline: verifierDeadline.toISOString() });
     },
   );
 

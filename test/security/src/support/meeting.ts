@@ -8,7 +8,7 @@ import {
 } from '@conclave/e2ee';
 import type { TestApi } from '../../../../services/api/test/harness.ts';
 
-export { startApi, type TestApi } from '../../../../services/api/test/harness.ts';
+export { startApi, storedKey, type TestApi } from '../../../../services/api/test/harness.ts';
 
 export const secret16 = (): string => randomBytes(16).toString('base64url');
 
