@@ -2,6 +2,7 @@ import { formatMeetingLink } from '@conclave/e2ee';
 import { announce, h, replace } from '../dom.ts';
 import { describeError, END_MESSAGES } from '../errors.ts';
 import { type Meeting, MISLABELLED_MEDIA } from '../meeting.ts';
+import { forgetMeetingLink, inviteLink } from '../link-memory.ts';
 import { copyField, errorPage } from './common.ts';
 
 type Panel = 'chat' | 'people' | 'info' | null;
@@ -501,6 +502,8 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
       'section',
       { 'aria-labelledby': 'info-title' },
       h('h2', { id: 'info-title' }, 'Meeting security'),
+      // The address bar no longer holds the link: this is where to get it (never the host part).
+      copyField('Invite link', inviteLink(meeting.link), 'invite-link'),
       h(
         'dl',
         { class: 'info' },
@@ -601,6 +604,8 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     },
     notice: toast,
     ended(reason) {
+      // Left or lost: "Rejoin" reloads this tab with the link it kept. Otherwise it is useless.
+      if (reason !== 'left' && reason !== 'lost') forgetMeetingLink(meeting.link);
       if (rotation) {
         const links = h('section', { class: 'card' }, h('p', { role: 'status' }, 'Making the new link…'));
         replace(
