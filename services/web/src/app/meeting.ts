@@ -390,7 +390,11 @@ export class Meeting {
       ? [0, SEND_AFTER_ADD_MS + 100, SEND_AFTER_ADD_MS + 500, 1500]
       : [SEND_AFTER_ADD_MS + 150];
     for (const d of delays) setTimeout(() => this.#requestKeyFrames(), d);
-    for (const leaf of [...this.roster.keys()]) if (!view.members.includes(leaf)) this.roster.delete(leaf);
+    // An entry is the word of the member on that leaf now: a leaf this commit emptied or filled
+    // (a Remove and an Add can reuse one leaf) loses its former member's entry, peer ID included.
+    const changed = new Set([...view.added, ...view.removed]);
+    for (const leaf of [...this.roster.keys()])
+      if (!view.members.includes(leaf) || changed.has(leaf)) this.roster.delete(leaf);
     this.#bindTracks();
     if (first || view.added.length > 0) this.#announceSelf();
     this.#changed();
