@@ -30,6 +30,16 @@ function swap(text: string, a: string, b: string): string {
 
 const cameras = (d: Diagnostics) => d.remote.filter((r) => r.source === 'camera');
 
+/** The SFU peer ID a page got (honest signaling). */
+async function peerOf(page: Page, who: string): Promise<string> {
+  const d = await eventually(
+    `${who}’s SFU peer`,
+    () => diagnostics(page),
+    (x) => !!x.peerId,
+  );
+  return d.peerId;
+}
+
 describe('a compromised SFU cannot show one member’s media under another’s name', {
   timeout: 240_000,
 }, () => {
@@ -48,20 +58,8 @@ describe('a compromised SFU cannot show one member’s media under another’s n
     const { link, hostLink } = await createMeeting(alice, env.origin);
     await joinMeeting(alice, hostLink, 'Alice');
     await joinMeeting(bob, link, 'Bob');
-    alicePeer = (
-      await eventually(
-        'Alice’s SFU peer',
-        () => diagnostics(alice),
-        (d) => !!d.peerId,
-      )
-    ).peerId;
-    bobPeer = (
-      await eventually(
-        'Bob’s SFU peer',
-        () => diagnostics(bob),
-        (d) => !!d.peerId,
-      )
-    ).peerId;
+    alicePeer = await peerOf(alice, 'Alice');
+    bobPeer = await peerOf(bob, 'Bob');
     // Carol's SFU relabels: what comes from Alice is announced as Bob's, and the other way round.
     await carol.routeWebSocket(/\/v1\/sfu/, (ws) => {
       const server = ws.connectToServer();
