@@ -6,7 +6,8 @@
 #      must be refused), rendered manifests validated against the Kubernetes JSON schemas
 #      shipped in the kubernetes-validate package (strict: unknown fields fail) for each
 #      Kubernetes version in K8S_VERSIONS, plus policy checks (security contexts, SFU shape,
-#      HPA/PDB targets, ServiceMonitor against deploy/schemas/servicemonitor.schema.json).
+#      HPA/PDB targets, ServiceMonitor against deploy/schemas/servicemonitor.schema.json,
+#      ingress-nginx's access log off on every Ingress).
 #   2. compose.yaml: loaded by compose-go (the `docker compose` loader: schema, interpolation,
 #      semantics) with freshly generated secrets, with and without the turn profile; a missing
 #      required setting must be refused.
@@ -15,6 +16,7 @@
 #      (deploy/caddy/edge-check.sh): HSTS of at least a year, CSP, Referrer-Policy no-referrer
 #      and the other headers over HTTPS, also on error responses; plain HTTP redirected to HTTPS;
 #      no request data in Caddy's log.
+#      coturn's configuration and command line turn its log off (deploy/ci/check-coturn.py).
 #   4. Grafana dashboard: valid JSON, every queried metric defined by a service.
 #   5. Shell scripts: `bash -n`, and shellcheck when installed.
 #
@@ -78,6 +80,11 @@ step "static SFU selection: the API's SFU URL is the one the SFU accepts tokens 
   sfu=$(printf "%s\n" "$out" | grep -o "name: SFU_PUBLIC_URL, value: \"[^\"]*\"" | sort -u) &&
   api=$(printf "%s\n" "$out" | grep -o "name: CONCLAVE_SFU_URL, value: \"[^\"]*\"" | sort -u) &&
   [ "${sfu#*value: }" = "\"wss://sfu.example.org/v1/sfu\"" ] && [ "${api#*value: }" = "${sfu#*value: }" ]' _ "$chart"
+step "the ingress writes no access log, even with annotations of one's own" bash -c '
+  helm template t "$1" --kube-version 1.34.0 --set-string "ingress.annotations.cert-manager\.io/cluster-issuer=x" >"$2/ann.yaml" &&
+  grep -q "nginx.ingress.kubernetes.io/enable-access-log: \"false\"" "$2/ann.yaml" &&
+  helm template t "$1" --kube-version 1.34.0 --set-string "ingress.annotations.nginx\.ingress\.kubernetes\.io/enable-access-log=true" >"$2/on.yaml" &&
+  ! "$3" deploy/ci/check-manifests.py deploy/schemas/servicemonitor.schema.json "$2/on.yaml" >/dev/null' _ "$chart" "$tmp" "$python"
 step "helm template with hostPort SFU, no ingress, no bundled stores" bash -c '
   helm template t "$1" --kube-version 1.34.0 --set sfu.hostNetwork=false,ingress.enabled=false,postgresql.bundled=false,redis.bundled=false,networkPolicy.enabled=true >"$2/alt.yaml" &&
   kubernetes-validate --strict --quiet -k 1.34.0 "$2/alt.yaml" && "$3" deploy/ci/check-manifests.py deploy/schemas/servicemonitor.schema.json "$2/alt.yaml"' _ "$chart" "$tmp" "$python"
@@ -89,6 +96,11 @@ cp compose.yaml "$project/"
 cp -r deploy/coturn "$project/deploy/"
 scripts/gen-secrets.sh "$project/deploy/compose/secrets" 2>/dev/null
 cp deploy/compose/env.example "$project/.env"
+step "coturn writes no log (config file and compose command line)" python3 deploy/ci/check-coturn.py \
+  deploy/coturn/turnserver.conf compose.yaml
+step "the coturn check refuses a logging configuration" bash -c '
+  sed "s|^log-file=.*|log-file=stdout|" deploy/coturn/turnserver.conf >"$1/turn-logging.conf" &&
+  ! python3 deploy/ci/check-coturn.py "$1/turn-logging.conf" compose.yaml >/dev/null' _ "$tmp"
 step "compose.yaml (compose-go loader, schema + semantics)" compose-check -q "$project/compose.yaml"
 step "compose.yaml with --profile turn" compose-check -q -profile turn "$project/compose.yaml"
 step "compose.yaml: PEM secrets reach the containers with real newlines" bash -c '

@@ -6,7 +6,9 @@ Every workload container must run as non-root with a read-only root filesystem, 
 escalation, all capabilities dropped, the RuntimeDefault seccomp profile and a memory limit;
 the SFU must be a DaemonSet or StatefulSet reachable on host ports with a long grace period;
 HPAs and PDBs must point at workloads that exist; ServiceMonitors are checked against a schema
-(a subset of the prometheus-operator CRD, which no offline Kubernetes schema set contains).
+(a subset of the prometheus-operator CRD, which no offline Kubernetes schema set contains);
+every Ingress turns ingress-nginx's access log off (a line per request with the client's address,
+the meeting's /m/<id> path and its time would record who joined which meeting when).
 """
 import json
 import sys
@@ -15,6 +17,7 @@ import jsonschema
 import yaml
 
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "Pod"}
+ACCESS_LOG_OFF = ("nginx.ingress.kubernetes.io/enable-access-log", "false")
 
 
 def pod_spec(doc):
@@ -81,6 +84,11 @@ def main() -> int:
                 jsonschema.validate(doc, sm_schema)
             except jsonschema.ValidationError as e:
                 errors.append(f"{where}: {e.message} at {list(e.absolute_path)}")
+        elif kind == "Ingress":
+            key, off = ACCESS_LOG_OFF
+            value = (doc["metadata"].get("annotations") or {}).get(key)
+            if value != off:
+                errors.append(f"{where}: annotation {key} is {value!r}, not {off!r} (access log on)")
         elif kind == "NetworkPolicy":
             for rule in doc["spec"].get("ingress", []):
                 for p in rule.get("ports", []):

@@ -72,7 +72,7 @@ for (const { label, bytes } of SIZES) {
     },
     async () => {
       const wire = await sendFrames.encryptFrame(payload, 'vp8', 'camera');
-      await receiveFrames.decryptFrame(wire!, 'vp8');
+      await receiveFrames.decryptFrame(wire!, 'vp8', { leafIndex: 3, context: 'camera' });
     },
   ])) as [number, number, number];
   const mb = (fps: number) => ((fps * bytes) / 1e6).toFixed(1);

@@ -29,6 +29,10 @@ export type E2eeErrorCode =
   | 'SFRAME_REPLAY'
   | 'SFRAME_COUNTER_EXHAUSTED'
   | 'SFRAME_NO_SEND_KEY'
+  /** The KID names another member or media source than the receiver is bound to. */
+  | 'SFRAME_WRONG_SENDER'
+  /** The receiver is bound to no member yet (no MLS roster entry names its sender). */
+  | 'SFRAME_UNBOUND_RECEIVER'
   // media frames
   | 'FRAME_TOO_SHORT'
   // lobby display names

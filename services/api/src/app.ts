@@ -10,6 +10,7 @@ import { RateLimiter } from './http/rate-limiter.ts';
 import { MeetingLifecycle } from './meetings/meeting-lifecycle.ts';
 import { RoomIdleness } from './meetings/room-idleness.ts';
 import { type ApiMetrics, createMetrics } from './observability/metrics.ts';
+import { logsRequest, OPERATIONS_ROUTES } from './observability/request-log.ts';
 import { Lobby } from './lobby/lobby.ts';
 import { RejoinSecrets } from './lobby/rejoin.ts';
 import { emptyBodyAsObject, joinRoutes } from './routes/join.ts';
@@ -33,7 +34,6 @@ export interface ApiApp {
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 const IDLE_SOCKET_MS = 60_000;
-const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): Promise<ApiApp> {
   const metrics = createMetrics();
@@ -120,7 +120,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.observe({ route, method: request.method, status: String(reply.statusCode) }, seconds);
-    if (!OPERATIONS_ROUTES.has(route)) {
+    if (logsRequest(route)) {
       log.info(
         {
           event: 'request',

@@ -193,7 +193,10 @@ for (const mode of MODES) {
         headers: { ...headers, authorization: `Bearer ${m.hostSecret}` },
       });
       await new Promise((r) => setTimeout(r, 200));
-      assert.ok(capturedLogLines.length > 10, 'the API must have logged requests');
+      assert.ok(
+        capturedLogLines.filter((l) => l.includes('"event":"request"')).length >= 3,
+        'the API must have logged requests (creation, lock, end)',
+      );
       const allowedKeys = new Set([
         'level',
         'time',
@@ -227,6 +230,62 @@ for (const mode of MODES) {
           assert.equal(line.includes(forbidden), false, `log line contains ${forbidden}: ${line}`);
         }
       }
+    });
+
+    it('the request log is no join timeline: joins, renewals and knocks are counted, not logged', async () => {
+      const from = capturedLogLines.length;
+      const m = await createMeeting(t);
+      const joined = await join(t, m.meetingId, m.password);
+      assert.equal(joined.verify?.statusCode, 200, joined.verify?.body);
+      const renewed = await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/rejoin/renew`,
+        payload: { rejoin: joined.verify!.json().rejoin },
+      });
+      assert.equal(renewed.statusCode, 200, renewed.body);
+      const host = { authorization: `Bearer ${m.hostSecret}` };
+      await t.request({
+        method: 'PUT',
+        url: `/v1/meetings/${m.meetingId}/lock`,
+        headers: host,
+        payload: { locked: true },
+      });
+      const knock = await knockOn(t, m.meetingId, m.password, `sealed${randomSecret()}`, {});
+      assert.equal(knock.statusCode, 202, knock.body);
+      const { knockId, knockSecret } = knock.json();
+      await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/lobby/wait`,
+        headers: host,
+        payload: { waitSeconds: 0 },
+      });
+      await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/lobby/${knockId}/admit`,
+        headers: host,
+      });
+      await t.request({
+        method: 'POST',
+        url: `/v1/meetings/${m.meetingId}/knock/${knockId}/wait`,
+        payload: { knockSecret, waitSeconds: 0 },
+      });
+      await t.request({ method: 'GET', url: `/v1/meetings/${m.meetingId}` });
+      await new Promise((r) => setTimeout(r, 100));
+      const routes = capturedLogLines
+        .slice(from)
+        .map((line) => JSON.parse(line) as { event?: string; route?: string })
+        .filter((l) => l.event === 'request')
+        .map((l) => l.route);
+      // Not vacuous: the request log is on, and the meeting's creation and lock are in it.
+      assert.ok(routes.includes('/v1/meetings'), `creation logged: ${routes.join(', ')}`);
+      assert.ok(routes.includes('/v1/meetings/:meetingId/lock'), `lock logged: ${routes.join(', ')}`);
+      const participant = routes.filter((r) =>
+        /join|rejoin|knock|lobby|^\/v1\/meetings\/:meetingId$/.test(r ?? ''),
+      );
+      assert.deepEqual(participant, [], 'per-participant request lines');
+      const metrics = (await t.request({ method: 'GET', url: '/metrics' })).body;
+      for (const route of ['join/verify', 'rejoin/renew', 'knock/verify'])
+        assert.match(metrics, new RegExp(`route="/v1/meetings/:meetingId/${route}"`), `${route} counted`);
     });
 
     it('metrics have no per-meeting labels', async () => {

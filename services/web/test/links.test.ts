@@ -5,9 +5,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generatePassword } from '@conclave/e2ee';
-import { createMeeting, joinMeeting, openPanel, startTestEnv, type TestEnv } from './support/harness.ts';
+import {
+  createMeeting,
+  diagnostics,
+  eventually,
+  joinMeeting,
+  openPanel,
+  startTestEnv,
+  submitPrejoin,
+  type TestEnv,
+} from './support/harness.ts';
 
-describe('links and errors', { timeout: 120_000 }, () => {
+describe('links and errors', { timeout: 240_000 }, () => {
   let env: TestEnv;
   let link: string;
 
@@ -50,11 +59,52 @@ describe('links and errors', { timeout: 120_000 }, () => {
     await page.fill('#join-link', link);
     await page.click('.join-form button[type="submit"]');
     await page.waitForSelector('#display-name');
-    assert.equal(page.url(), link);
+    assert.equal(page.url(), link.split('#')[0], 'opened, and the secret taken out of the address bar');
     await page.goto(`${env.origin}/`);
     await page.fill('#join-link', 'https://example.org/m/nope');
     await page.click('.join-form button[type="submit"]');
     assert.match((await page.textContent('#join-error')) ?? '', /link is not valid/);
+  });
+
+  it('takes the secrets out of the address bar; reload, back and forward and the invite link still work', async () => {
+    const host = await env.newPage();
+    host.on('dialog', (d) => void d.accept());
+    const created = await createMeeting(host, env.origin);
+    const bare = created.hostLink.split('#')[0]!;
+    await joinMeeting(host, created.hostLink, 'Host');
+    const address = () => host.evaluate(() => location.href);
+    assert.equal(await address(), bare, 'no fragment in the address bar');
+    assert.equal((await diagnostics(host)).role, 'host');
+    // History holds no entry with the fragment: back is the home page, forward the bare address,
+    // and this tab still gets in from there (with the host part).
+    await host.goBack();
+    assert.equal(await address(), `${env.origin}/`);
+    await host.goForward();
+    assert.equal(await address(), bare);
+    await submitPrejoin(host, 'Host');
+    assert.equal((await diagnostics(host)).role, 'host', 'the host part was kept for this tab');
+    await host.reload();
+    await submitPrejoin(host, 'Host');
+    assert.equal(await address(), bare, 'still no fragment after a reload');
+    assert.equal((await diagnostics(host)).role, 'host');
+    // "Copy link" gives the participant link, which joins.
+    await openPanel(host, 'info');
+    const invite = await host.inputValue('#invite-link');
+    assert.equal(invite, created.link, 'the participant link, without the host part');
+    const guest = await env.newPage();
+    await joinMeeting(guest, invite, 'Guest');
+    assert.equal(await guest.evaluate(() => location.href), invite.split('#')[0]);
+    await eventually(
+      'host and guest in one group',
+      () => Promise.all([diagnostics(host), diagnostics(guest)]),
+      ([a, b]) => a.size === 2 && b.size === 2 && a.securityCode === b.securityCode,
+    );
+    // Another tab with only the bare address has no secret: it asks for the whole link.
+    const stranger = await env.newPage();
+    await stranger.goto(bare);
+    await stranger.waitForSelector('text=This link is not valid');
+    // A live call in the background would slow down the tests after this one.
+    for (const page of [host, guest, stranger]) await page.context().close();
   });
 
   it('rotates a permanent room: the old link dies, the new one works', async () => {
@@ -78,6 +128,7 @@ describe('links and errors', { timeout: 120_000 }, () => {
     await guest.goto(newLink);
     await guest.waitForSelector('#display-name');
     await joinMeeting(guest, newLink, 'Guest');
+    for (const page of [host, guest]) await page.context().close();
   });
 
   it('refuses a link with the wrong password before asking for a name', async () => {

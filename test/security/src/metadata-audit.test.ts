@@ -671,7 +671,16 @@ describe('metadata audit: a browser meeting in distributed mode leaves nothing b
     }
     console.log(`audit: ${logLines} log lines written by the services`);
     const apiLog = await readFile(stack.services[0]!.logFile, 'utf8');
-    assert.match(apiLog, /join\/verify/, 'the API logged the join requests (by route pattern)');
+    assert.match(
+      apiLog,
+      /"route":"\/v1\/meetings"/,
+      'the API logged the creation request (by route pattern)',
+    );
+    assert.doesNotMatch(
+      apiLog,
+      /join\/|rejoin\/|knock\/|lobby\//,
+      'no request line per join, renewal or knock',
+    );
     assert.ok(tables['public._prisma_migrations']! > 0, JSON.stringify(tables));
     assert.equal(tables['public.meetings'], 0, 'the ended meeting is deleted');
     assert.match(metrics.api ?? '', /^conclave_api_http_request_duration_seconds_count\{[^}]*\} [1-9]/m);

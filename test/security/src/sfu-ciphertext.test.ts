@@ -24,6 +24,8 @@ import { RtpSender, writeRtp } from '../../../services/sfu/src/testing/rtp.ts';
 
 const CANARY = Buffer.from('CONCLAVE-PLAINTEXT-CANARY:');
 const FRAMES = 40;
+/** The tapped frames are the camera of leaf 1 (the sender below). */
+const FROM_SENDER = { leafIndex: 1, context: 'camera' } as const;
 
 /** A VP8 frame (key or delta) whose content after the frame tag is the canary, repeated. */
 function plainFrame(n: number, keyFrame: boolean): Uint8Array {
@@ -158,10 +160,10 @@ describe('SFU compromised: forwarded media', () => {
         'the tap sees the frame exactly as the sender encrypted it',
       );
       // A member with the epoch's key recovers the plaintext; a key-less observer does not.
-      const plain = await member.decryptFrame(frame, 'vp8');
+      const plain = await member.decryptFrame(frame, 'vp8', FROM_SENDER);
       assert.ok(plain && Buffer.from(plain).includes(CANARY), 'members decrypt the forwarded frame');
       decrypted++;
-      assert.equal(await outsider.decryptFrame(frame, 'vp8'), undefined);
+      assert.equal(await outsider.decryptFrame(frame, 'vp8', FROM_SENDER), undefined);
     }
     assert.equal(decrypted, tapped.length);
     assert.equal(outsider.stats().decrypted, 0);

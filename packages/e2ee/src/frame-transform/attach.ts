@@ -1,5 +1,6 @@
 import { E2eeError } from '../errors.ts';
 import type { EpochKeys } from '../sframe/key-store.ts';
+import type { FrameSender } from './frame-cryptor.ts';
 import type { FrameTransformOptions, WorkerRequest } from './messages.ts';
 
 /**
@@ -48,5 +49,17 @@ export function postEpochKeys(worker: Worker, keys: EpochKeys): void {
 /** Tells the worker to forget all keys (leaving the meeting). */
 export function postClearKeys(worker: Worker): void {
   const request: WorkerRequest = { type: 'clear-keys' };
+  worker.postMessage(request);
+}
+
+/** Binds a decrypting receiver to the member and source it may show (null: none, drop all). */
+export function postBindReceiver(worker: Worker, receiverId: string, sender: FrameSender | null): void {
+  const request: WorkerRequest = { type: 'bind-receiver', receiverId, sender };
+  worker.postMessage(request);
+}
+
+/** Forgets a receiver's binding (its consumer closed). */
+export function postReleaseReceiver(worker: Worker, receiverId: string): void {
+  const request: WorkerRequest = { type: 'release-receiver', receiverId };
   worker.postMessage(request);
 }

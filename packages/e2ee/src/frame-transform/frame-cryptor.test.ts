@@ -4,7 +4,10 @@ import { randomBytes } from '../bytes.ts';
 import { decodeHeader } from '../sframe/header.ts';
 import { SFrameKeyStore } from '../sframe/key-store.ts';
 import { clearPrefixLength, frameCodec } from './codec.ts';
-import { FrameCryptor } from './frame-cryptor.ts';
+import { FrameCryptor, type FrameSender } from './frame-cryptor.ts';
+
+/** The sender of setup() is leaf 1. */
+const FROM = (context: FrameSender['context']): FrameSender => ({ leafIndex: 1, context });
 
 /** A VP8 frame: byte 0 bit 0 (P) is 0 on key frames; key frames carry the start code 9d 01 2a. */
 function vp8KeyFrame(size = 200): Uint8Array {
@@ -69,7 +72,7 @@ describe('frame encryption', () => {
     const header = decodeHeader(wire.subarray(10));
     assert.equal(header.ctr, 0n);
     assert.equal(wire.length, frame.length + header.length + 16);
-    assert.deepEqual(await receiver.decryptFrame(wire, 'vp8'), frame);
+    assert.deepEqual(await receiver.decryptFrame(wire, 'vp8', FROM('camera')), frame);
   });
 
   it('leaves 3 bytes of VP8 delta frames in clear', async () => {
@@ -78,7 +81,7 @@ describe('frame encryption', () => {
     const wire = (await sender.encryptFrame(frame, 'vp8', 'camera'))!;
     assert.deepEqual(wire.subarray(0, 3), frame.subarray(0, 3));
     assert.equal(wire[0]! & 1, 1, 'still recognisable as a delta frame');
-    assert.deepEqual(await receiver.decryptFrame(wire, 'vp8'), frame);
+    assert.deepEqual(await receiver.decryptFrame(wire, 'vp8', FROM('camera')), frame);
   });
 
   it('leaves the Opus TOC byte in clear', async () => {
@@ -86,7 +89,7 @@ describe('frame encryption', () => {
     const frame = opusFrame();
     const wire = (await sender.encryptFrame(frame, 'opus', 'mic'))!;
     assert.equal(wire[0], 0xfc);
-    assert.deepEqual(await receiver.decryptFrame(wire, 'opus'), frame);
+    assert.deepEqual(await receiver.decryptFrame(wire, 'opus', FROM('mic')), frame);
   });
 
   it('encrypts frames of other codecs entirely', async () => {
@@ -94,7 +97,7 @@ describe('frame encryption', () => {
     const frame = randomBytes(100);
     const wire = (await sender.encryptFrame(frame, 'other', 'screen'))!;
     assert.equal(decodeHeader(wire).ctr, 0n);
-    assert.deepEqual(await receiver.decryptFrame(wire, 'other'), frame);
+    assert.deepEqual(await receiver.decryptFrame(wire, 'other', FROM('screen')), frame);
   });
 
   it('detects tampering with the clear prefix, the header or the ciphertext', async () => {
@@ -102,7 +105,7 @@ describe('frame encryption', () => {
     for (const index of [1, 10, 50]) {
       const wire = (await sender.encryptFrame(vp8KeyFrame(), 'vp8', 'camera'))!;
       wire[index]! ^= 0x04;
-      assert.equal(await receiver.decryptFrame(wire, 'vp8'), undefined, `byte ${index}`);
+      assert.equal(await receiver.decryptFrame(wire, 'vp8', FROM('camera')), undefined, `byte ${index}`);
     }
     const stats = receiver.stats();
     assert.equal(stats.decrypted, 0);
@@ -115,8 +118,8 @@ describe('frame encryption', () => {
   it('refuses a replayed frame and counts it', async () => {
     const { sender, receiver } = setup();
     const wire = (await sender.encryptFrame(opusFrame(), 'opus', 'mic'))!;
-    assert.ok(await receiver.decryptFrame(wire, 'opus'));
-    assert.equal(await receiver.decryptFrame(wire, 'opus'), undefined);
+    assert.ok(await receiver.decryptFrame(wire, 'opus', FROM('mic')));
+    assert.equal(await receiver.decryptFrame(wire, 'opus', FROM('mic')), undefined);
     assert.equal(receiver.stats().decryptFailures.SFRAME_REPLAY, 1);
   });
 
@@ -128,11 +131,11 @@ describe('frame encryption', () => {
     ];
     next(4n);
     const fresh = (await sender.encryptFrame(opusFrame(), 'opus', 'mic'))!;
-    assert.ok(await receiver.decryptFrame(fresh, 'opus'));
+    assert.ok(await receiver.decryptFrame(fresh, 'opus', FROM('mic')));
     time.t = 1999;
-    assert.ok(await receiver.decryptFrame(inFlight[0]!, 'opus'));
+    assert.ok(await receiver.decryptFrame(inFlight[0]!, 'opus', FROM('mic')));
     time.t = 2000;
-    assert.equal(await receiver.decryptFrame(inFlight[1]!, 'opus'), undefined);
+    assert.equal(await receiver.decryptFrame(inFlight[1]!, 'opus', FROM('mic')), undefined);
     assert.equal(receiver.stats().decryptFailures.SFRAME_UNKNOWN_KEY, 1);
   });
 
@@ -140,10 +143,30 @@ describe('frame encryption', () => {
     const { sender, receiver } = setup();
     assert.equal(await sender.encryptFrame(Uint8Array.of(0x50, 1, 2), 'vp8', 'camera'), undefined);
     assert.equal(sender.stats().encryptFailures.FRAME_TOO_SHORT, 1);
-    assert.equal(await receiver.decryptFrame(randomBytes(40), 'other'), undefined);
+    assert.equal(await receiver.decryptFrame(randomBytes(40), 'other', FROM('screen')), undefined);
     const lonely = new FrameCryptor(new SFrameKeyStore());
     assert.equal(await lonely.encryptFrame(opusFrame(), 'opus', 'mic'), undefined);
     assert.equal(lonely.stats().encryptFailures.SFRAME_NO_SEND_KEY, 1);
+  });
+
+  it('shows a receiver only frames of the member and source it is bound to', async () => {
+    const { sender, receiver } = setup();
+    const camera = (await sender.encryptFrame(vp8DeltaFrame(), 'vp8', 'camera'))!;
+    const screen = (await sender.encryptFrame(vp8DeltaFrame(), 'vp8', 'screen'))!;
+    const failures: string[] = [];
+    const onFailure = (code: string) => failures.push(code);
+    // Another member's tile, or the right member's other source, or nobody known yet: dropped.
+    assert.equal(
+      await receiver.decryptFrame(camera, 'vp8', { leafIndex: 2, context: 'camera' }, onFailure),
+      undefined,
+    );
+    assert.equal(await receiver.decryptFrame(screen, 'vp8', FROM('camera'), onFailure), undefined);
+    assert.equal(await receiver.decryptFrame(camera, 'vp8', null, onFailure), undefined);
+    assert.deepEqual(failures, ['SFRAME_WRONG_SENDER', 'SFRAME_WRONG_SENDER', 'SFRAME_UNBOUND_RECEIVER']);
+    assert.equal(receiver.stats().decrypted, 0);
+    // Refused before decryption: the frame still decrypts where it belongs.
+    assert.ok(await receiver.decryptFrame(camera, 'vp8', FROM('camera')));
+    assert.ok(await receiver.decryptFrame(screen, 'vp8', FROM('screen')));
   });
 
   it('passes empty frames through unchanged', async () => {

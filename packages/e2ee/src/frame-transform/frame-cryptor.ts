@@ -1,5 +1,5 @@
 import { type Bytes, concatBytes } from '../bytes.ts';
-import { type E2eeErrorCode, isE2eeError } from '../errors.ts';
+import { E2eeError, type E2eeErrorCode, isE2eeError } from '../errors.ts';
 import type { SFrameKeyStore } from '../sframe/key-store.ts';
 import { MediaContext, type MediaContextName } from '../sframe/mls-kid.ts';
 import { clearPrefixLength, type FrameCodec } from './codec.ts';
@@ -15,6 +15,15 @@ import { clearPrefixLength, type FrameCodec } from './codec.ts';
  */
 
 export type FailureCode = E2eeErrorCode | 'INTERNAL';
+
+/**
+ * Whose frames a receiver shows: the MLS leaf and media source that the members' own MLS roster
+ * messages give for it, never the SFU's word. `null` while no roster entry names it yet.
+ */
+export interface FrameSender {
+  leafIndex: number;
+  context: MediaContextName;
+}
 
 export interface FrameCryptorStats {
   encrypted: number;
@@ -61,20 +70,34 @@ export class FrameCryptor {
     }
   }
 
-  /** Returns the decrypted frame, or undefined if it must be dropped. */
-  async decryptFrame(frame: Uint8Array, codec: FrameCodec): Promise<Bytes | undefined> {
+  /**
+   * Returns the decrypted frame, or undefined if it must be dropped: among others, when its KID
+   * names another member or source than `sender`, or when there is no sender to expect yet.
+   * `onFailure` learns why (after the failure is counted).
+   */
+  async decryptFrame(
+    frame: Uint8Array,
+    codec: FrameCodec,
+    sender: FrameSender | null,
+    onFailure?: (code: FailureCode) => void,
+  ): Promise<Bytes | undefined> {
     if (frame.length === 0) {
       this.#stats.passedEmpty++;
       return new Uint8Array(0);
     }
     try {
+      if (!sender) throw new E2eeError('SFRAME_UNBOUND_RECEIVER', 'no member is known for this receiver yet');
       const prefixLength = clearPrefixLength(codec, frame);
       const prefix = frame.subarray(0, prefixLength);
-      const { plaintext } = await this.keys.decrypt(prefix, frame.subarray(prefixLength));
+      const { plaintext } = await this.keys.decrypt(prefix, frame.subarray(prefixLength), {
+        leafIndex: sender.leafIndex,
+        context: MediaContext[sender.context],
+      });
       this.#stats.decrypted++;
       return concatBytes(prefix, plaintext);
     } catch (error) {
-      count(this.#stats.decryptFailures, error);
+      const code = count(this.#stats.decryptFailures, error);
+      onFailure?.(code);
       return undefined;
     }
   }
@@ -89,7 +112,8 @@ export class FrameCryptor {
   }
 }
 
-function count(failures: Partial<Record<FailureCode, number>>, error: unknown): void {
+function count(failures: Partial<Record<FailureCode, number>>, error: unknown): FailureCode {
   const code: FailureCode = isE2eeError(error) ? error.code : 'INTERNAL';
   failures[code] = (failures[code] ?? 0) + 1;
+  return code;
 }

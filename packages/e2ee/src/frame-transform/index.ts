@@ -1,4 +1,11 @@
-export { type AttachMode, attachFrameTransform, postClearKeys, postEpochKeys } from './attach.ts';
+export {
+  type AttachMode,
+  attachFrameTransform,
+  postBindReceiver,
+  postClearKeys,
+  postEpochKeys,
+  postReleaseReceiver,
+} from './attach.ts';
 export {
   clearPrefixLength,
   type FrameCodec,
@@ -8,12 +15,13 @@ export {
   VP8_DELTA_FRAME_PREFIX,
   VP8_KEY_FRAME_PREFIX,
 } from './codec.ts';
-export { type FailureCode, FrameCryptor, type FrameCryptorStats } from './frame-cryptor.ts';
+export { type FailureCode, FrameCryptor, type FrameCryptorStats, type FrameSender } from './frame-cryptor.ts';
 export type { FrameTransformOptions, WorkerRequest, WorkerResponse } from './messages.ts';
 export {
   createFrameTransformStream,
   type EncodedFrameLike,
   type FrameCryptoWorker,
   installFrameCryptoWorker,
+  type ReceiverBinding,
   type WorkerScopeLike,
 } from './worker.ts';

@@ -1,6 +1,6 @@
 import type { EpochKeys } from '../sframe/key-store.ts';
 import type { MediaContextName } from '../sframe/mls-kid.ts';
-import type { FrameCryptorStats } from './frame-cryptor.ts';
+import type { FrameCryptorStats, FrameSender } from './frame-cryptor.ts';
 
 /** Per-transform options, given to RTCRtpScriptTransform or with legacy streams. */
 export interface FrameTransformOptions {
@@ -12,6 +12,11 @@ export interface FrameTransformOptions {
   codec?: string;
   /** Which media source of this member the sender carries; required to encrypt. */
   context?: MediaContextName;
+  /**
+   * Names a decrypting transform, required to decrypt: the page binds it to the member and
+   * source it may show (`bind-receiver`); until then, and for frames of anyone else, it drops.
+   */
+  receiverId?: string;
 }
 
 /** Messages from the page to the frame-encryption worker. */
@@ -19,6 +24,9 @@ export type WorkerRequest =
   | ({ type: 'install-epoch' } & EpochKeys)
   | { type: 'clear-keys' }
   | { type: 'get-stats'; requestId?: number }
+  /** The sender a receiver's frames must come from, from the MLS roster; null: nobody (drop). */
+  | { type: 'bind-receiver'; receiverId: string; sender: FrameSender | null }
+  | { type: 'release-receiver'; receiverId: string }
   | {
       type: 'attach-streams';
       readable: ReadableStream;
@@ -29,4 +37,6 @@ export type WorkerRequest =
 /** Messages from the worker to the page. */
 export type WorkerResponse =
   | { type: 'stats'; requestId?: number; stats: FrameCryptorStats }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: string; message: string }
+  /** A receiver got a frame of another member or source than it is bound to (once per binding). */
+  | { type: 'wrong-sender'; receiverId: string };

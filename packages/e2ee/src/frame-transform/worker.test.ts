@@ -57,7 +57,11 @@ describe('frame transform stream', () => {
     );
     assert.deepEqual(new Uint8Array(encrypted[0]!.data).subarray(0, 10), frames[0]!.subarray(0, 10));
     const decrypted = await run(
-      createFrameTransformStream(new FrameCryptor(b), { operation: 'decrypt', codec: 'vp8' }),
+      createFrameTransformStream(
+        new FrameCryptor(b),
+        { operation: 'decrypt', codec: 'vp8' },
+        { sender: () => ({ leafIndex: 0, context: 'camera' }) },
+      ),
       encrypted.map((f) => new FakeFrame(new Uint8Array(f.data))),
     );
     assert.deepEqual(
@@ -76,10 +80,11 @@ describe('frame transform stream', () => {
     );
     const forged = new Uint8Array(good!.data.slice(0));
     forged[forged.length - 1]! ^= 1;
-    const out = await run(createFrameTransformStream(cryptor, { operation: 'decrypt', codec: 'opus' }), [
-      new FakeFrame(forged),
-      new FakeFrame(new Uint8Array(good!.data)),
-    ]);
+    const fromSelf = { sender: () => ({ leafIndex: 0, context: 'mic' as const }) };
+    const out = await run(
+      createFrameTransformStream(cryptor, { operation: 'decrypt', codec: 'opus' }, fromSelf),
+      [new FakeFrame(forged), new FakeFrame(new Uint8Array(good!.data))],
+    );
     assert.equal(out.length, 1);
     assert.deepEqual(new Uint8Array(out[0]!.data), Uint8Array.of(0xfc, 1, 2, 3));
     assert.equal(cryptor.stats().decryptFailures.SFRAME_AUTH_FAILED, 1);
@@ -112,6 +117,59 @@ describe('frame encryption worker', () => {
       () => createFrameTransformStream(cryptor, { operation: 'encrypt', codec: 'vp8' }),
       (e) => isE2eeError(e, 'INVALID_ARGUMENT'),
     );
+  });
+
+  it('refuses a decrypting transform bound to no receiver', () => {
+    const cryptor = new FrameCryptor(new SFrameKeyStore());
+    assert.throws(
+      () => createFrameTransformStream(cryptor, { operation: 'decrypt', codec: 'vp8' }),
+      (e) => isE2eeError(e, 'INVALID_ARGUMENT'),
+    );
+  });
+
+  it('decrypts on a receiver only frames of the member and source it is bound to, and says so once', async () => {
+    const { scope, posted } = fakeScope();
+    const worker = installFrameCryptoWorker(scope);
+    const baseKey = randomBytes(16);
+    worker.handle({ type: 'install-epoch', epoch: 1n, baseKey, groupSize: 4, selfLeafIndex: 3 });
+    const alice = new SFrameKeyStore();
+    alice.installEpoch({ epoch: 1n, baseKey, groupSize: 4, selfLeafIndex: 1 });
+    const fromAlice = async () =>
+      new FakeFrame(
+        await new FrameCryptor(alice).encryptFrame(Uint8Array.of(0xfc, 7, 7), 'opus', 'mic').then((f) => f!),
+      );
+    const input = new TransformStream<FakeFrame, FakeFrame>();
+    const output = new TransformStream<FakeFrame, FakeFrame>();
+    worker.handle({
+      type: 'attach-streams',
+      readable: input.readable,
+      writable: output.writable,
+      options: { operation: 'decrypt', codec: 'opus', receiverId: 'c1' },
+    });
+    const writer = input.writable.getWriter();
+    const reader = output.readable.getReader();
+    await writer.write(await fromAlice()); // not bound yet
+    worker.handle({ type: 'bind-receiver', receiverId: 'c1', sender: { leafIndex: 2, context: 'mic' } });
+    await writer.write(await fromAlice()); // bound to Bob (leaf 2): Alice's frame is refused
+    await writer.write(await fromAlice());
+    worker.handle({ type: 'bind-receiver', receiverId: 'c1', sender: { leafIndex: 1, context: 'mic' } });
+    await writer.write(await fromAlice());
+    const { value } = await reader.read();
+    assert.deepEqual(new Uint8Array(value!.data), Uint8Array.of(0xfc, 7, 7));
+    const stats = worker.cryptor.stats();
+    assert.equal(stats.decrypted, 1);
+    assert.equal(stats.decryptFailures.SFRAME_UNBOUND_RECEIVER, 1);
+    assert.equal(stats.decryptFailures.SFRAME_WRONG_SENDER, 2);
+    assert.deepEqual(
+      posted.filter((m) => m.type === 'wrong-sender'),
+      [{ type: 'wrong-sender', receiverId: 'c1' }],
+    );
+    scope.dispatchEvent(
+      new MessageEvent('message', {
+        data: { type: 'bind-receiver', receiverId: 'c1', sender: { leafIndex: -1 } },
+      }),
+    );
+    assert.equal(posted.at(-1)?.type, 'error');
   });
 
   it('answers malformed requests with a typed error message instead of throwing', () => {

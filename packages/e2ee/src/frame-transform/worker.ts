@@ -1,7 +1,7 @@
 import { E2eeError, isE2eeError } from '../errors.ts';
 import { SFrameKeyStore, type SFrameKeyStoreOptions } from '../sframe/key-store.ts';
 import { frameCodec } from './codec.ts';
-import { FrameCryptor } from './frame-cryptor.ts';
+import { FrameCryptor, type FrameSender } from './frame-cryptor.ts';
 import type { FrameTransformOptions, WorkerRequest, WorkerResponse } from './messages.ts';
 
 /**
@@ -15,16 +15,31 @@ export interface EncodedFrameLike {
   getMetadata?: () => { mimeType?: string };
 }
 
+/** What a decrypting stream asks, frame by frame: whose frames it may pass, and whom to tell. */
+export interface ReceiverBinding {
+  /** The member and source frames must come from right now (bindings change with the roster). */
+  sender(): FrameSender | null;
+  /** A frame named another member or source. */
+  wrongSender?(): void;
+}
+
 /** Builds the TransformStream that encrypts or decrypts every frame passing through. */
 export function createFrameTransformStream<F extends EncodedFrameLike>(
   cryptor: FrameCryptor,
   options: FrameTransformOptions,
+  binding?: ReceiverBinding,
 ): TransformStream<F, F> {
   const fallbackCodec = options.codec;
   const context = options.context;
   if (options.operation === 'encrypt' && context === undefined) {
     throw new E2eeError('INVALID_ARGUMENT', 'an encrypting transform needs a media context');
   }
+  if (options.operation === 'decrypt' && !binding) {
+    throw new E2eeError('INVALID_ARGUMENT', 'a decrypting transform needs a receiver binding');
+  }
+  const onFailure = (code: string) => {
+    if (code === 'SFRAME_WRONG_SENDER') binding?.wrongSender?.();
+  };
   return new TransformStream<F, F>({
     async transform(frame, controller) {
       let mimeType: string | undefined;
@@ -38,7 +53,7 @@ export function createFrameTransformStream<F extends EncodedFrameLike>(
       const out =
         options.operation === 'encrypt'
           ? await cryptor.encryptFrame(data, codec, context!)
-          : await cryptor.decryptFrame(data, codec);
+          : await cryptor.decryptFrame(data, codec, binding!.sender(), onFailure);
       if (out === undefined) return; // dropped and counted
       frame.data = out.buffer;
       controller.enqueue(frame);
@@ -64,6 +79,7 @@ function isTransformOptions(value: unknown): value is FrameTransformOptions {
   return (
     (o['operation'] === 'encrypt' || o['operation'] === 'decrypt') &&
     (o['codec'] === undefined || typeof o['codec'] === 'string') &&
+    (o['receiverId'] === undefined || typeof o['receiverId'] === 'string') &&
     (o['context'] === undefined ||
       o['context'] === 'mic' ||
       o['context'] === 'camera' ||
@@ -71,16 +87,62 @@ function isTransformOptions(value: unknown): value is FrameTransformOptions {
   );
 }
 
+function isFrameSender(value: unknown): value is FrameSender | null {
+  if (value === null) return true;
+  if (typeof value !== 'object' || value === undefined) return false;
+  const o = value as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(o['leafIndex']) &&
+    (o['leafIndex'] as number) >= 0 &&
+    (o['context'] === 'mic' || o['context'] === 'camera' || o['context'] === 'screen')
+  );
+}
+
+/** Receivers by ID: the sender each is bound to, and whether it was told of a wrong one. */
+export class ReceiverBindings {
+  readonly #senders = new Map<string, FrameSender>();
+  readonly #warned = new Set<string>();
+  readonly #reply: (message: WorkerResponse) => void;
+
+  constructor(reply: (message: WorkerResponse) => void) {
+    this.#reply = reply;
+  }
+
+  bind(receiverId: string, sender: FrameSender | null): void {
+    this.#warned.delete(receiverId);
+    if (sender) this.#senders.set(receiverId, { leafIndex: sender.leafIndex, context: sender.context });
+    else this.#senders.delete(receiverId);
+  }
+
+  release(receiverId: string): void {
+    this.#senders.delete(receiverId);
+    this.#warned.delete(receiverId);
+  }
+
+  of(receiverId: string): ReceiverBinding {
+    return {
+      sender: () => this.#senders.get(receiverId) ?? null,
+      wrongSender: () => {
+        if (this.#warned.has(receiverId)) return;
+        this.#warned.add(receiverId);
+        this.#reply({ type: 'wrong-sender', receiverId });
+      },
+    };
+  }
+}
+
 function pipe(
   cryptor: FrameCryptor,
+  bindings: ReceiverBindings,
   readable: ReadableStream,
   writable: WritableStream,
   options: unknown,
 ): void {
   if (!isTransformOptions(options)) throw new E2eeError('INVALID_ARGUMENT', 'bad frame transform options');
+  const binding = options.receiverId === undefined ? undefined : bindings.of(options.receiverId);
   // A failed pipe (peer connection closed) ends this transform only.
   readable
-    .pipeThrough(createFrameTransformStream(cryptor, options))
+    .pipeThrough(createFrameTransformStream(cryptor, options, binding))
     .pipeTo(writable)
     .catch(() => {});
 }
@@ -88,6 +150,7 @@ function pipe(
 export interface FrameCryptoWorker {
   keys: SFrameKeyStore;
   cryptor: FrameCryptor;
+  bindings: ReceiverBindings;
   /** Handles one request as if it came by message (exposed for tests). */
   handle(request: WorkerRequest): void;
 }
@@ -100,6 +163,7 @@ export function installFrameCryptoWorker(
   const keys = new SFrameKeyStore(storeOptions);
   const cryptor = new FrameCryptor(keys);
   const reply = (message: WorkerResponse) => scope.postMessage(message);
+  const bindings = new ReceiverBindings(reply);
 
   const handle = (request: WorkerRequest): void => {
     switch (request.type) {
@@ -112,8 +176,16 @@ export function installFrameCryptoWorker(
       case 'get-stats':
         reply({ type: 'stats', requestId: request.requestId, stats: cryptor.stats() });
         return;
+      case 'bind-receiver':
+        if (typeof request.receiverId !== 'string' || !isFrameSender(request.sender))
+          throw new E2eeError('INVALID_ARGUMENT', 'bad receiver binding');
+        bindings.bind(request.receiverId, request.sender);
+        return;
+      case 'release-receiver':
+        bindings.release(String(request.receiverId));
+        return;
       case 'attach-streams':
-        pipe(cryptor, request.readable, request.writable, request.options);
+        pipe(cryptor, bindings, request.readable, request.writable, request.options);
         return;
       default:
         throw new E2eeError('INVALID_ARGUMENT', 'unknown worker request');
@@ -138,11 +210,11 @@ export function installFrameCryptoWorker(
   scope.addEventListener('rtctransform', (event) => {
     const transformer = (event as Event & { transformer: TransformerLike }).transformer;
     try {
-      pipe(cryptor, transformer.readable, transformer.writable, transformer.options);
+      pipe(cryptor, bindings, transformer.readable, transformer.writable, transformer.options);
     } catch (error) {
       reply({ type: 'error', code: isE2eeError(error) ? error.code : 'INTERNAL', message: String(error) });
     }
   });
 
-  return { keys, cryptor, handle };
+  return { keys, cryptor, bindings, handle };
 }

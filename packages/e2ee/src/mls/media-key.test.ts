@@ -60,10 +60,13 @@ const now = () => clock.t;
 class MemberMedia {
   readonly store = new SFrameKeyStore({ now, gracePeriodMs: 2000 });
   readonly cryptor = new FrameCryptor(this.store);
+  /** Own MLS leaf, as of the last install. */
+  leaf = -1;
 
   /** Installs the group's current epoch; after a Remove, send with it at once (sendAfterMs 0). */
   async install(group: MeetingGroup): Promise<string> {
     const s = summarize(group);
+    this.leaf = s.ownLeafIndex;
     const baseKey = await mediaBaseKey(group);
     this.store.installEpoch({
       epoch: s.epoch,
@@ -91,11 +94,13 @@ async function send(sender: MemberMedia, frames: Frame[]): Promise<Uint8Array[]>
   return wire;
 }
 
-/** Decrypts every wire frame; returns the plaintexts (undefined where the frame was dropped). */
-async function receive(receiver: MemberMedia, frames: Frame[], wire: Uint8Array[]) {
+/** Decrypts every wire frame of `from`; returns the plaintexts (undefined where the frame was dropped). */
+async function receive(receiver: MemberMedia, frames: Frame[], wire: Uint8Array[], from: MemberMedia) {
   const out: (Uint8Array | undefined)[] = [];
-  for (let i = 0; i < wire.length; i++)
-    out.push(await receiver.cryptor.decryptFrame(wire[i]!, frames[i]!.codec));
+  for (let i = 0; i < wire.length; i++) {
+    const sender = { leafIndex: from.leaf, context: frames[i]!.context };
+    out.push(await receiver.cryptor.decryptFrame(wire[i]!, frames[i]!.codec, sender));
+  }
   return out;
 }
 
@@ -140,7 +145,7 @@ describe('MLS epochs and SFrame media keys', () => {
     const beforeWire = await send(alice, before);
     for (const m of [bob, carol]) {
       assert.deepEqual(
-        await receive(m, before, beforeWire),
+        await receive(m, before, beforeWire, alice),
         before.map((f) => f.data),
       );
     }
@@ -168,11 +173,11 @@ describe('MLS epochs and SFrame media keys', () => {
     const aliceWire = await send(alice, fromAlice);
     const carolWire = await send(carol, fromCarol);
     assert.deepEqual(
-      await receive(carol, fromAlice, aliceWire),
+      await receive(carol, fromAlice, aliceWire, alice),
       fromAlice.map((f) => f.data),
     );
     assert.deepEqual(
-      await receive(alice, fromCarol, carolWire),
+      await receive(alice, fromCarol, carolWire, carol),
       fromCarol.map((f) => f.data),
     );
     assert.deepEqual(alice.cryptor.stats().decryptFailures, {});
@@ -181,8 +186,8 @@ describe('MLS epochs and SFrame media keys', () => {
     // bob's own cryptor, still holding epoch 1 (within its grace period): nothing decrypts.
     const bobBefore = bob.cryptor.stats();
     const bobOut = [
-      ...(await receive(bob, fromAlice, aliceWire)),
-      ...(await receive(bob, fromCarol, carolWire)),
+      ...(await receive(bob, fromAlice, aliceWire, alice)),
+      ...(await receive(bob, fromCarol, carolWire, carol)),
     ];
     assert.deepEqual(bobOut, new Array(60).fill(undefined), 'no plaintext for the removed member');
     const bobAfter = bob.cryptor.stats();
@@ -209,8 +214,8 @@ describe('MLS epochs and SFrame media keys', () => {
       const attacker = new MemberMedia();
       attacker.store.installEpoch({ epoch: 2n, baseKey, groupSize: treeLeaves(meeting.get('alice')) });
       const out = [
-        ...(await receive(attacker, fromAlice, aliceWire)),
-        ...(await receive(attacker, fromCarol, carolWire)),
+        ...(await receive(attacker, fromAlice, aliceWire, alice)),
+        ...(await receive(attacker, fromCarol, carolWire, carol)),
       ];
       assert.ok(
         out.every((x) => x === undefined),

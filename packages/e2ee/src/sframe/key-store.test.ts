@@ -27,6 +27,20 @@ function pair(groupSize = 3) {
 }
 
 describe('SFrame key store', () => {
+  it('refuses, before decrypting, a frame whose KID names another leaf or source than expected', async () => {
+    const { alice, bob, install } = pair();
+    install(7n);
+    const ct = await alice.encrypt(MediaContext.camera, META, PAYLOAD);
+    for (const from of [
+      { leafIndex: 1, context: MediaContext.camera },
+      { leafIndex: 0, context: MediaContext.screen },
+    ]) {
+      await assert.rejects(bob.decrypt(META, ct, from), (e) => isE2eeError(e, 'SFRAME_WRONG_SENDER'));
+    }
+    const out = await bob.decrypt(META, ct, { leafIndex: 0, context: MediaContext.camera });
+    assert.deepEqual(out.plaintext, PAYLOAD, 'the refusals used up no counter');
+  });
+
   it('a member decrypts what another member encrypted, learning sender leaf, context and epoch', async () => {
     const { alice, bob, install } = pair();
     install(7n);

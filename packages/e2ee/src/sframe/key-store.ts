@@ -50,6 +50,12 @@ interface EpochEntry {
   counters: Map<bigint, bigint>;
 }
 
+/** The member (MLS leaf) and media source a receiver accepts frames from. */
+export interface ExpectedSender {
+  leafIndex: number;
+  context: MediaContextId;
+}
+
 export interface DecryptedFrame {
   plaintext: Bytes;
   kid: bigint;
@@ -190,8 +196,17 @@ export class SFrameKeyStore {
     return sframeEncrypt(key, ctr, metadata, plaintext);
   }
 
-  /** Decrypts one SFrame ciphertext from any member, refusing replays and unknown or expired epochs. */
-  async decrypt(metadata: Uint8Array, sframeCiphertext: Uint8Array): Promise<DecryptedFrame> {
+  /**
+   * Decrypts one SFrame ciphertext, refusing replays and unknown or expired epochs. With `from`,
+   * a frame whose KID names another leaf or media source is refused before any decryption: every
+   * member holds every member's keys, so only this check stops frames of one member from being
+   * shown as another's.
+   */
+  async decrypt(
+    metadata: Uint8Array,
+    sframeCiphertext: Uint8Array,
+    from?: ExpectedSender,
+  ): Promise<DecryptedFrame> {
     const header = decodeHeader(sframeCiphertext);
     const now = this.#now();
     this.#dropExpired(now);
@@ -200,6 +215,12 @@ export class SFrameKeyStore {
     const parts = parseMlsKid(header.kid, entry.groupSize);
     if (parts.leafIndex >= entry.groupSize) {
       throw new E2eeError('SFRAME_UNKNOWN_KEY', `KID ${header.kid} names a leaf outside the group`);
+    }
+    if (from && (parts.leafIndex !== from.leafIndex || parts.context !== from.context)) {
+      throw new E2eeError(
+        'SFRAME_WRONG_SENDER',
+        `KID ${header.kid} names leaf ${parts.leafIndex}/${parts.context}, expected ${from.leafIndex}/${from.context}`,
+      );
     }
     let window = entry.replay.get(header.kid);
     if (!window) {

@@ -23,6 +23,7 @@ import {
   joinFromWelcome,
   mediaBaseKey,
   openDisplayName,
+  postBindReceiver,
   postEpochKeys,
   SFrameKeyStore,
   sealDisplayName,
@@ -199,7 +200,9 @@ export async function runMediaLoopback(
     context: 'camera',
   });
   pc2.ontrack = (e) => {
-    attachFrameTransform(receiverWorker, e.receiver, { operation: 'decrypt', codec: 'vp8' });
+    // Bound to the sender's leaf and source, as the web client binds it from the MLS roster.
+    attachFrameTransform(receiverWorker, e.receiver, { operation: 'decrypt', codec: 'vp8', receiverId: 'r' });
+    postBindReceiver(receiverWorker, 'r', { leafIndex: 0, context: 'camera' });
   };
   await pc1.setLocalDescription();
   await pc2.setRemoteDescription(pc1.localDescription!);

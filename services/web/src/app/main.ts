@@ -1,11 +1,13 @@
 /**
  * Entry point: `/` is the home page, `/m/<meetingId>#<password>[.<hostSecret>]` a meeting.
- * The fragment is read here and kept in memory; it is never sent, logged or reported.
+ * The fragment is read and taken out of the address bar at once (link-memory.ts); it is never
+ * sent, logged or reported.
  */
-import { deriveMeetingSecrets, type MeetingLink, parseMeetingLink } from '@conclave/e2ee';
+import { deriveMeetingSecrets, type MeetingLink } from '@conclave/e2ee';
 import { h, replace } from './dom.ts';
 import { describeError } from './errors.ts';
 import { type JoinTicket, obtainTicket } from './join-ticket.ts';
+import { takeMeetingLink } from './link-memory.ts';
 import { Meeting } from './meeting.ts';
 import { encodedTransformSupport } from './media-crypto.ts';
 import { errorPage } from './views/common.ts';
@@ -34,7 +36,7 @@ function unsupported(): HTMLElement {
 async function meetingPage(): Promise<void> {
   let link: MeetingLink;
   try {
-    link = parseMeetingLink(location.href);
+    link = takeMeetingLink();
   } catch (error) {
     replace(root, errorPage(describeError(error), { label: 'Home', href: '/' }));
     return;
@@ -124,8 +126,11 @@ async function enterMeeting(
 }
 
 if (location.pathname === '/' || location.pathname === '') homeView(root);
-else if (location.pathname.startsWith('/m/')) void meetingPage();
-else
+else if (location.pathname.startsWith('/m/')) {
+  // A link for this same address pasted into the address bar only changes the fragment: start over.
+  window.addEventListener('hashchange', () => location.reload());
+  void meetingPage();
+} else
   replace(
     root,
     errorPage({ title: 'Page not found', detail: 'Check the address.' }, { label: 'Home', href: '/' }),

@@ -2,7 +2,15 @@
  * The page side of media encryption: one Worker holds the SFrame key store for the whole
  * meeting; every RTP sender and receiver is wired to it before any frame flows.
  */
-import { attachFrameTransform, type FrameCryptorStats, postClearKeys, postEpochKeys } from '@conclave/e2ee';
+import {
+  attachFrameTransform,
+  type FrameCryptorStats,
+  type FrameSender,
+  postBindReceiver,
+  postClearKeys,
+  postEpochKeys,
+  postReleaseReceiver,
+} from '@conclave/e2ee';
 import type { WorkerResponse } from '@conclave/e2ee';
 
 export type SendContext = 'mic' | 'camera' | 'screen';
@@ -20,6 +28,8 @@ export class MediaCrypto {
   readonly mode: 'script-transform' | 'encoded-streams';
   #requests = 0;
   readonly #pending = new Map<number, (stats: FrameCryptorStats) => void>();
+  /** Told when a receiver got a frame of another member or source than it is bound to. */
+  onWrongSender: (receiverId: string) => void = () => {};
 
   constructor() {
     const mode = encodedTransformSupport();
@@ -31,7 +41,7 @@ export class MediaCrypto {
       if (m.type === 'stats' && m.requestId !== undefined) {
         this.#pending.get(m.requestId)?.(m.stats);
         this.#pending.delete(m.requestId);
-      }
+      } else if (m.type === 'wrong-sender') this.onWrongSender(m.receiverId);
     });
   }
 
@@ -58,11 +68,21 @@ export class MediaCrypto {
     });
   }
 
-  decryptReceiver(receiver: RTCRtpReceiver, kind: 'audio' | 'video'): void {
+  /** Decrypts on `receiver` nothing until `bindReceiver(receiverId, …)` says whose frames to show. */
+  decryptReceiver(receiver: RTCRtpReceiver, kind: 'audio' | 'video', receiverId: string): void {
     attachFrameTransform(this.worker, receiver, {
       operation: 'decrypt',
       codec: kind === 'audio' ? 'opus' : 'vp8',
+      receiverId,
     });
+  }
+
+  bindReceiver(receiverId: string, sender: FrameSender | null): void {
+    postBindReceiver(this.worker, receiverId, sender);
+  }
+
+  releaseReceiver(receiverId: string): void {
+    postReleaseReceiver(this.worker, receiverId);
   }
 
   stats(): Promise<FrameCryptorStats> {

@@ -22,6 +22,7 @@ import {
   setLocked,
 } from './api.ts';
 import { freshTicket, type JoinTicket } from './join-ticket.ts';
+import { bindingKey, senderFor } from './media-binding.ts';
 import { MediaCrypto } from './media-crypto.ts';
 import { type EpochView, MlsSession } from './mls-session.ts';
 import { SfuRequestError, SfuSession } from './sfu-session.ts';
@@ -47,6 +48,12 @@ export interface RemoteTrack {
   peerId: string;
   source: 'mic' | 'camera' | 'screen';
   paused: boolean;
+  /** The MLS leaf whose frames this consumer shows (see media-binding.ts); none: shows nothing. */
+  leaf: number | undefined;
+  /** The binding last sent to the frame worker. */
+  binding: string | undefined;
+  /** Frames of another member or source arrived on it (the SFU mislabelled it). */
+  wrongSender: boolean;
 }
 
 /** Someone asking to be let into the locked meeting, as the host sees them. */
@@ -80,6 +87,8 @@ const mark = (phase: string) => performance.mark(`conclave:${phase}`);
 const dec = new TextDecoder();
 /** Rejoin secrets live 30 minutes on the server: trade them in well before. */
 const REJOIN_RENEW_MS = 10 * 60_000;
+export const MISLABELLED_MEDIA =
+  'The media server sent audio or video that did not come from the person it was labelled with. It is not shown. The server may be compromised.';
 
 export class Meeting {
   readonly link: MeetingLink;
@@ -104,6 +113,8 @@ export class Meeting {
   /** Scheduled key rotation interval from the join answer, in seconds (0: off). */
   keyRotationSeconds = 0;
   connection: 'connected' | 'reconnecting' = 'connected';
+  /** Media the SFU labelled with someone it did not come from was refused (shown as a warning). */
+  mislabelledMedia = false;
   ended: EndReason | undefined;
   #listener: MeetingListener | undefined;
   /** People knocking while the meeting is locked (hosts only). */
@@ -133,6 +144,7 @@ export class Meeting {
         this.#changed();
       },
     });
+    this.crypto.onWrongSender = (consumerId) => this.#onWrongSender(consumerId);
     this.sfu = new SfuSession(this.crypto, {
       consumer: (consumer, info) => {
         this.tracks.set(consumer.id, {
@@ -140,7 +152,11 @@ export class Meeting {
           peerId: info.peerId,
           source: info.source,
           paused: info.producerPaused,
+          leaf: undefined,
+          binding: undefined,
+          wrongSender: false,
         });
+        this.#bindTracks();
         // Its first key frame may have been sent under a key we did not hold yet: ask again
         // once the sender surely uses the current epoch.
         if (consumer.kind === 'video') {
@@ -150,6 +166,7 @@ export class Meeting {
       },
       consumerClosed: (id) => {
         this.tracks.delete(id);
+        this.crypto.releaseReceiver(id);
         this.#changed();
       },
       producerPaused: (producerId, paused) => {
@@ -157,7 +174,11 @@ export class Meeting {
         this.#changed();
       },
       peerLeft: (peerId) => {
-        for (const [id, t] of this.tracks) if (t.peerId === peerId) this.tracks.delete(id);
+        for (const [id, t] of this.tracks)
+          if (t.peerId === peerId) {
+            this.tracks.delete(id);
+            this.crypto.releaseReceiver(id);
+          }
         this.#changed();
       },
       activeSpeaker: (peerId) => {
@@ -171,6 +192,35 @@ export class Meeting {
         else if (code !== 4009) void this.#reconnectMedia();
       },
     });
+  }
+
+  /** Binds every consumer to the leaf the MLS roster gives for its peer; asks for a key frame when that changes. */
+  #bindTracks(): void {
+    const claims = [...this.roster.values()].filter((e) => e.leaf !== this.epoch?.ownLeaf);
+    const rebound = new Set<string>();
+    for (const [id, t] of this.tracks) {
+      const sender = senderFor(claims, t.peerId, t.source);
+      const key = bindingKey(sender);
+      if (t.binding === key) continue;
+      t.binding = key;
+      t.leaf = sender?.leafIndex;
+      t.wrongSender = false;
+      this.crypto.bindReceiver(id, sender);
+      if (sender) rebound.add(id);
+    }
+    // Frames before the binding were dropped, the key frame with them.
+    if (rebound.size) this.#requestKeyFrames(rebound);
+  }
+
+  #onWrongSender(consumerId: string): void {
+    const t = this.tracks.get(consumerId);
+    if (!t || t.wrongSender) return;
+    t.wrongSender = true;
+    if (!this.mislabelledMedia) {
+      this.mislabelledMedia = true;
+      this.#listener?.notice(MISLABELLED_MEDIA);
+    }
+    this.#changed();
   }
 
   static async open(link: MeetingLink, name: string, stream: MediaStream): Promise<Meeting> {
@@ -299,6 +349,7 @@ export class Meeting {
     this.connection = 'reconnecting';
     this.#changed();
     this.sfu.close();
+    for (const id of this.tracks.keys()) this.crypto.releaseReceiver(id);
     this.tracks.clear();
     for (let attempt = 0; !this.ended; attempt++) {
       await new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** attempt)));
@@ -346,7 +397,12 @@ export class Meeting {
     // fresh ones once senders have switched, or the picture would stay frozen until the next.
     const delays = first ? [0, SEND_AFTER_ADD_MS + 100, SEND_AFTER_ADD_MS + 500, 1500] : [sendAfterMs + 150];
     for (const d of delays) setTimeout(() => this.#requestKeyFrames(), d);
-    for (const leaf of [...this.roster.keys()]) if (!view.members.includes(leaf)) this.roster.delete(leaf);
+    // An entry is the word of the member on that leaf now: a leaf this commit emptied or filled
+    // (a Remove and an Add can reuse one leaf) loses its former member's entry, peer ID included.
+    const changed = new Set([...view.added, ...view.removed]);
+    for (const leaf of [...this.roster.keys()])
+      if (!view.members.includes(leaf) || changed.has(leaf)) this.roster.delete(leaf);
+    this.#bindTracks();
     if (first || view.added.length > 0) this.#announceSelf();
     this.#changed();
   }
@@ -407,10 +463,9 @@ export class Meeting {
         try {
           const r = JSON.parse(dec.decode(message.body)) as Partial<RosterEntry>;
           const peerId = String(r.peerId ?? '');
-          // A member cannot take over another member's video: an SFU peer already named by
-          // another leaf keeps its name. The host flag is the member's own claim, shown as such.
-          const owner = [...this.roster.values()].find((e) => e.peerId === peerId && e.leaf !== sender);
-          if (peerId && owner) break;
+          // The entry is the sending leaf's own word, authenticated by MLS. Two leaves naming
+          // one SFU peer show nothing for it (media-binding.ts). The host flag is the member's
+          // own claim, shown as such.
           this.roster.set(sender, {
             leaf: sender,
             name: String(r.name ?? '').slice(0, 64) || `Participant ${sender}`,
@@ -419,6 +474,7 @@ export class Meeting {
             hand: r.hand === true,
             host: r.host === true,
           });
+          this.#bindTracks();
         } catch {}
         break;
       }
@@ -625,6 +681,8 @@ export class Meeting {
       remote.push({
         peerId: t.peerId,
         source: t.source,
+        leaf: t.leaf ?? null,
+        wrongSender: t.wrongSender,
         kind: t.consumer.kind,
         paused: t.paused,
         framesDecoded: inbound['framesDecoded'] ?? 0,

@@ -290,7 +290,7 @@ export class SfuSession {
       producerId: ci.producerId,
       kind: ci.kind,
       rtpParameters: ci.rtpParameters as never,
-      onRtpReceiver: (receiver) => this.#crypto.decryptReceiver(receiver, ci.kind),
+      onRtpReceiver: (receiver) => this.#crypto.decryptReceiver(receiver, ci.kind, ci.consumerId),
       appData: { peerId: ci.peerId, source: ci.source },
     });
     if (this.#closedMeanwhile(ci)) {

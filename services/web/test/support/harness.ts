@@ -157,7 +157,15 @@ export async function createMeeting(page: Page, origin: string): Promise<{ link:
 
 /** Opens a link, fills the pre-join form and waits until the page is in the MLS group. */
 export async function joinMeeting(page: Page, link: string, name: string): Promise<void> {
+  // The page takes the fragment out of the address bar: going to the same path with one would
+  // be a same-document navigation (the page then reloads itself). Start from a blank page.
+  if (new URL(page.url(), 'http://x').pathname === new URL(link).pathname) await page.goto('about:blank');
   await page.goto(link);
+  await submitPrejoin(page, name);
+}
+
+/** Fills the pre-join form shown now and waits until the page is in the MLS group. */
+export async function submitPrejoin(page: Page, name: string): Promise<void> {
   await page.fill('#display-name', name);
   await page.click('#join-button');
   await page.waitForFunction(() => document.getElementById('app')?.dataset['epoch'], undefined, {

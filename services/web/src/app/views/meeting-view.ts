@@ -1,7 +1,8 @@
 import { formatMeetingLink } from '@conclave/e2ee';
 import { announce, h, replace } from '../dom.ts';
 import { describeError, END_MESSAGES } from '../errors.ts';
-import type { Meeting } from '../meeting.ts';
+import { type Meeting, MISLABELLED_MEDIA } from '../meeting.ts';
+import { forgetMeetingLink, inviteLink } from '../link-memory.ts';
 import { copyField, errorPage } from './common.ts';
 
 type Panel = 'chat' | 'people' | 'info' | null;
@@ -130,6 +131,12 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
       (side.querySelector('#lobby-list button') as HTMLElement | null)?.focus();
     },
   });
+  // A compromised SFU relabelled someone's media: it is not shown, and people should know.
+  const mediaWarning = h(
+    'p',
+    { class: 'badge attention', id: 'media-warning', role: 'alert', hidden: true },
+    MISLABELLED_MEDIA,
+  );
   const e2eeBadge = h(
     'span',
     { class: 'badge ok', title: 'Audio, video, chat and names are end-to-end encrypted' },
@@ -140,7 +147,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     h(
       'div',
       { class: 'meeting' },
-      h('header', { class: 'top' }, title, e2eeBadge, lockBadge, lobbyBadge, status),
+      h('header', { class: 'top' }, title, e2eeBadge, lockBadge, lobbyBadge, status, mediaWarning),
       h('div', { class: 'body' }, h('div', { class: 'stage' }, grid, reactions), side),
       controls,
       audioBox,
@@ -202,8 +209,15 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
 
     // Everyone known by roster or by media
     const peers = new Map<string, { name: string; hand: boolean }>();
-    for (const r of meeting.roster.values())
-      if (r.leaf !== own && r.peerId) peers.set(r.peerId, { name: r.name, hand: r.hand });
+    for (const r of meeting.roster.values()) {
+      if (r.leaf === own || !r.peerId) continue;
+      // Two members naming one SFU peer: its media is not shown, and neither name is.
+      const claimed = peers.has(r.peerId);
+      peers.set(
+        r.peerId,
+        claimed ? { name: 'Unverified participant', hand: false } : { name: r.name, hand: r.hand },
+      );
+    }
     for (const t of meeting.tracks.values())
       if (!peers.has(t.peerId)) peers.set(t.peerId, { name: 'Joining…', hand: false });
     for (const [peerId, p] of peers) {
@@ -215,6 +229,10 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
       keep.add(key);
       const t = tile(key);
       setTrack(t, cam?.consumer.track);
+      t.el.classList.toggle(
+        'mislabelled',
+        tracks.some((x) => x.wrongSender),
+      );
       t.label.textContent = p.name;
       t.badges.textContent = `${!mic || mic.paused ? '🔇' : ''}${p.hand ? ' ✋' : ''}`;
       t.el.classList.toggle('speaking', meeting.activeSpeaker === peerId);
@@ -484,6 +502,8 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
       'section',
       { 'aria-labelledby': 'info-title' },
       h('h2', { id: 'info-title' }, 'Meeting security'),
+      // The address bar no longer holds the link: this is where to get it (never the host part).
+      copyField('Invite link', inviteLink(meeting.link), 'invite-link'),
       h(
         'dl',
         { class: 'info' },
@@ -545,6 +565,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     handBtn.textContent = meeting.hand ? 'Lower hand' : 'Raise hand';
     handBtn.setAttribute('aria-pressed', String(meeting.hand));
     lockBadge.hidden = !meeting.locked;
+    mediaWarning.hidden = !meeting.mislabelledMedia;
     const waiting = meeting.lobby.length;
     lobbyBadge.hidden = waiting === 0;
     lobbyBadge.textContent = waiting === 1 ? '1 person waiting' : `${waiting} people waiting`;
@@ -593,6 +614,8 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     },
     notice: toast,
     ended(reason) {
+      // Left or lost: "Rejoin" reloads this tab with the link it kept. Otherwise it is useless.
+      if (reason !== 'left' && reason !== 'lost') forgetMeetingLink(meeting.link);
       if (rotation) {
         const links = h('section', { class: 'card' }, h('p', { role: 'status' }, 'Making the new link…'));
         replace(
