@@ -16,7 +16,12 @@ export interface Database {
 /** PostgreSQL server (distributed mode): Prisma through the `pg` driver adapter. */
 export async function openPostgres(url: string, migrate = true): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A server restart, failover or pg_terminate_backend kills idle connections; pg reports that
+  // as an 'error' event, which would crash the process without a listener. The pool drops the
+  // dead client and the next query opens a fresh one, so there is nothing else to do.
+  pool.on('error', () => {});
   const client = await pool.connect();
+  client.on('error', () => {});
   const sql: SqlExecutor = {
     exec: (text) => client.query(text),
     query: (text, params) => client.query(text, params) as never,
