@@ -24,6 +24,8 @@ import {
   joinMeeting,
   openPanel,
 } from '../../../../services/web/test/support/harness.ts';
+import { MeetingNames } from '../../../../services/api/src/meetings/meeting-names.ts';
+import { deriveStateKeys } from '../../../../services/api/src/state-keys.ts';
 import { type Needle, Scanner } from '../support/scan.ts';
 import { type AuditCounts, ContainerAudit } from './support/container-audit.ts';
 import { confinement } from './support/hardening.ts';
@@ -87,6 +89,14 @@ function describeCounts(c: AuditCounts): string {
     `${c.redisKeys} Redis keys; ${c.changedFiles} changed files; ${c.tmpfsFiles} files in ${c.tmpfsMounts} tmpfs mounts; ` +
     `${c.volumeFiles} files in ${c.volumes} volumes; ${c.bytes} bytes`
   );
+}
+
+/** The name the API stores a meeting's row under, derived with the deployment's own state key. */
+async function storedName(env: StackEnv, meetingId: string): Promise<string> {
+  const key = (await output([...env.compose, 'exec', '-T', 'api', 'printenv', 'CONCLAVE_STATE_KEY']))
+    .toString()
+    .trim();
+  return new MeetingNames(deriveStateKeys(Buffer.from(key, 'base64')).naming).storageName(meetingId);
 }
 
 describe('the compose stack: a meeting through the web container leaves nothing in the containers', {
@@ -332,7 +342,9 @@ describe('the compose stack: a meeting through the web container leaves nothing 
     console.log(`meeting: chat delivered both ways (${seconds(started)})`);
 
     // The positive control: the same scan, during the call, finds the meeting where it must be
-    // (its row in PostgreSQL, its live state in Redis). The rest of the scan has its own controls.
+    // (its row in PostgreSQL, under the name the API derives with the deployment's state key; its
+    // live state in Redis), and the database holds no meeting, room or group ID even now. The
+    // rest of the scan has its own controls.
     started = Date.now();
     const tokens = host.secrets;
     const room = tokens.find((n) => n.label === 'SFU room ID')?.value;
@@ -342,6 +354,7 @@ describe('the compose stack: a meeting through the web container leaves nothing 
       { label: 'meeting ID', value: meetingId },
       { label: 'SFU room ID', value: room },
       { label: 'MLS group ID', value: group },
+      { label: 'stored row name', value: await storedName(env, meetingId) },
     ]);
     const live = new ContainerAudit(env, liveScanner);
     await live.postgres();
@@ -351,11 +364,11 @@ describe('the compose stack: a meeting through the web container leaves nothing 
       `mid-call scan: pg_dump ${live.counts.dumpTables} tables / ${live.counts.dumpRows} rows, ` +
         `${live.counts.redisKeys} Redis keys (${seconds(started)}); found ${midCall.join('; ')}`,
     );
+    const inDump = (label: string) =>
+      liveScanner.hits.some((h) => h.needle.startsWith(label) && h.where === 'postgres dump');
+    assert.ok(inDump('stored row name'), 'the meeting’s row is in the PostgreSQL dump during the call');
     for (const label of ['meeting ID', 'SFU room ID', 'MLS group ID'])
-      assert.ok(
-        liveScanner.hits.some((h) => h.needle.startsWith(label) && h.where === 'postgres dump'),
-        `the ${label} is in the PostgreSQL dump during the call`,
-      );
+      assert.equal(inDump(label), false, `the ${label} is not in the PostgreSQL dump, even during the call`);
     assert.ok(
       liveScanner.hits.some((h) => h.needle.startsWith('SFU room ID') && h.where.startsWith('redis ')),
       'the call’s room is in live Redis state',
