@@ -33,6 +33,8 @@ import { decodeHeader, encodeHeader } from '@conclave/e2ee';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { MeetingNames } from '../../../services/api/src/meetings/meeting-names.ts';
+import { deriveStateKeys } from '../../../services/api/src/state-keys.ts';
 import { type ParsedRtp, RtpReceiver } from '../../../services/sfu/src/testing/rtp.ts';
 import { buildWebClient } from '../../../services/web/build.ts';
 import {
@@ -483,15 +485,18 @@ describe('metadata audit: a browser meeting in distributed mode leaves nothing b
       );
 
     // While the call is live the scan finds the meeting where it is meant to be: its row in
-    // PostgreSQL (meeting ID, room and group IDs) and live state in Redis.
+    // PostgreSQL, named by the keyed hash the API derives (never the meeting, room or group ID,
+    // not even now), and live state in Redis.
     const live = participants.flatMap((p) => p.tokens.map(claimsOf));
     assert.ok(live.length >= 3, `join tokens captured: ${live.length}`);
     const room = String(live[0]!.room);
     const grp = String(live[0]!.grp);
+    const storedName = new MeetingNames(deriveStateKeys(stack.stateKey).naming).storageName(meetingId);
     const liveScanner = new Scanner([
       { label: 'meeting ID', value: meetingId },
       { label: 'room ID', value: room },
       { label: 'group ID', value: grp },
+      { label: 'stored row name', value: storedName },
     ]);
     const tables = await liveScanner.postgres(stack.databaseUrl);
     const keys = await liveScanner.redis(stack.redisUrl);
@@ -501,13 +506,13 @@ describe('metadata audit: a browser meeting in distributed mode leaves nothing b
       1,
       `the meeting's row exists during the call: ${JSON.stringify(tables)}`,
     );
-    for (const label of ['meeting ID', 'room ID', 'group ID'])
-      assert.ok(
-        liveScanner.hits.some(
-          (h) => h.needle.startsWith(label) && h.where.startsWith('postgres public.meetings'),
-        ),
-        `${label} found in the meetings row during the call`,
+    const inMeetings = (label: string) =>
+      liveScanner.hits.some(
+        (h) => h.needle.startsWith(label) && h.where.startsWith('postgres public.meetings'),
       );
+    assert.ok(inMeetings('stored row name'), 'the meetings row is found by its keyed name during the call');
+    for (const label of ['meeting ID', 'room ID', 'group ID'])
+      assert.equal(inMeetings(label), false, `no ${label} in the meetings row, even during the call`);
     assert.ok(keys.length > 0, 'Redis holds live state during the call');
 
     // Let the tap collect media from everyone, then the host removes guest B.

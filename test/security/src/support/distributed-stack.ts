@@ -44,6 +44,8 @@ export interface DistributedStack {
   databaseUrl: string;
   redisUrl: string;
   redisDb: number;
+  /** The API's CONCLAVE_STATE_KEY, from which it derives the names meetings are stored under. */
+  stateKey: Buffer;
   services: ServiceProcess[];
   /** The edge's plain HTTP port; it listens on every local address (IPv4 and IPv6). */
   edgePort: number;
@@ -279,6 +281,7 @@ export async function startDistributedStack(options: StackOptions): Promise<Dist
       return service;
     };
 
+    const stateKey = randomBytes(32);
     const api = await start('api', 'services/api/src/main.ts', apiPort, {
       CONCLAVE_MODE: 'distributed',
       API_HOST: serviceHost,
@@ -286,7 +289,7 @@ export async function startDistributedStack(options: StackOptions): Promise<Dist
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       CONCLAVE_JOIN_TOKEN_PRIVATE_KEY: privatePem,
-      CONCLAVE_STATE_KEY: randomBytes(32).toString('base64'),
+      CONCLAVE_STATE_KEY: stateKey.toString('base64'),
       CONCLAVE_TRUST_PROXY: '127.0.0.1',
       CONCLAVE_DS_URL: `${publicBase}/v1/ds`,
       CONCLAVE_SFU_URL: `${publicBase}/v1/sfu`,
@@ -342,6 +345,7 @@ export async function startDistributedStack(options: StackOptions): Promise<Dist
       databaseUrl,
       redisUrl,
       redisDb,
+      stateKey,
       services,
       edgePort,
       edgeTlsPort,
