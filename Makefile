@@ -1,5 +1,5 @@
-# Conclave developer entry points. Every target runs on Node.js 24 (bootstrapped from the npm
-# registry into the cache when the system Node is older).
+# Conclave developer entry points. Every target runs on Node.js 24 and npm 11 (bootstrapped from
+# the npm registry into the cache when the system's are older; scripts/ensure-node.sh).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help

@@ -34,7 +34,9 @@ deploy/stack/stack.sh down
 deploy/stack/stack.sh up
 eval "$(deploy/stack/stack.sh env)"
 echo "stack-check: images built in $(cat "$STACK_DIR/build-seconds") s; sizes:"
-docker image ls --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E "^  ${CONCLAVE_IMAGE_PREFIX:-conclave}/.*:${CONCLAVE_VERSION:-ci} " || true
+# (docker trims leading spaces from --format output, so the indent is added afterwards)
+docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' \
+  | grep -E "^${CONCLAVE_IMAGE_PREFIX:-conclave}/.*:${CONCLAVE_VERSION:-ci} " | sed 's/^/  /' || true
 # The SFU image carries the worker, not the toolchain that built it.
 sfu_image="${CONCLAVE_IMAGE_PREFIX:-conclave}/sfu:${CONCLAVE_VERSION:-ci}"
 if docker run --rm --entrypoint sh "$sfu_image" -c \
