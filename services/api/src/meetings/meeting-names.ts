@@ -39,5 +39,5 @@ export class MeetingNames {
   }
 }
 
-/** Storage names are 22 characters; meeting IDs (meeting-id.ts) are 10. */
-export const isStorageName = (name: string): boolean => /^[A-Za-z0-9_-]{22}$/.test(name);
+/** Length of every name above (128 bits in base64url); meeting IDs (meeting-id.ts) are 10. */
+export const STORAGE_NAME_LENGTH = 22;

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { newMeetingId } from './meeting-id.ts';
-import { isStorageName, type MeetingNames } from './meeting-names.ts';
+import { type MeetingNames, STORAGE_NAME_LENGTH } from './meeting-names.ts';
 
 /**
  * A meeting as the API sees it. There is deliberately nothing about participants, and no
@@ -166,16 +166,14 @@ export class MeetingStore {
    * so a call running across the upgrade starts again; links keep working. Idempotent.
    */
   async renameClearRows(): Promise<number> {
+    // Only rows of earlier releases have a name of another length: nothing else is read.
     const rows = await this.#prisma.$queryRaw<
       { id: string }[]
-    >`SELECT id FROM meetings WHERE char_length(id) <> 22`;
-    let renamed = 0;
+    >`SELECT id FROM meetings WHERE char_length(id) <> ${STORAGE_NAME_LENGTH}`;
     for (const { id } of rows) {
-      if (isStorageName(id)) continue;
       await this.#prisma.meeting.updateMany({ where: { id }, data: { id: this.#names.storageName(id) } });
-      renamed++;
     }
-    return renamed;
+    return rows.length;
   }
 
   #view({ id, roomGeneration, ...row }: Row): Meeting {
