@@ -7,7 +7,7 @@ import type { NodeRegistry, SfuNodeInfo } from './registry/node-registry.ts';
 import { RoomDirectory } from './rtc/room-directory.ts';
 import { healthPlugin } from './service/health.ts';
 import { SfuMetrics } from './service/metrics.ts';
-import { signalingPlugin } from './service/signaling.ts';
+import { registerWebSockets, signalingPlugin } from './service/signaling.ts';
 
 /** What the SFU is wired to; chosen once by the caller (embedded or distributed). */
 export interface SfuDeps {
@@ -76,6 +76,7 @@ export async function createSfuServer(config: SfuConfig, deps: SfuDeps = {}): Pr
 
   // Fastify's own request logging would record client IPs: off; the SFU logs its own events.
   const app = Fastify({ logger: false, bodyLimit: 1024 });
+  await registerWebSockets(app, config.maxMessageBytes);
   await app.register(healthPlugin, { rooms, metrics });
   await app.register(signalingPlugin, {
     rooms,

@@ -50,11 +50,20 @@ const CLOSE_FOR_HELLO_ERROR: Partial<Record<SfuErrorCode, number>> = {
   media_unavailable: SfuCloseCode.TRY_AGAIN_LATER,
 };
 
+/**
+ * Registers WebSocket support on the server's root instance (`app` must be it): the upgrade
+ * handling then covers every path, so an upgrade to an unknown one gets its 404 and a closed
+ * socket. Registered inside an encapsulated plugin, such sockets stayed open and held up
+ * `close()` for good.
+ */
+export async function registerWebSockets(app: FastifyInstance, maxMessageBytes: number): Promise<void> {
+  await app.register(websocket, {
+    options: { maxPayload: maxMessageBytes * HARD_LIMIT_FACTOR, perMessageDeflate: false },
+  });
+}
+
 /** The `/v1/sfu` WebSocket: hello with a join token, then request/response and notifications. */
 export async function signalingPlugin(app: FastifyInstance, options: SignalingOptions): Promise<void> {
-  await app.register(websocket, {
-    options: { maxPayload: options.maxMessageBytes * HARD_LIMIT_FACTOR, perMessageDeflate: false },
-  });
   app.get(SFU_WS_PATH, { websocket: true }, (socket) => {
     new SignalingSession(socket, options);
   });
