@@ -33,14 +33,18 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
     env = await startTestEnv();
     host = await env.newPage();
     alice = await env.newPage();
-    // Keeps a handle on the page's WebSockets so the test can cut them like a network failure.
+    // Keeps a handle on the page's WebSockets so the test can cut them like a network failure,
+    // and while `testOffline` is set, points new ones at a path no server answers (the page's
+    // content security policy would refuse any other address).
     await alice.addInitScript(() => {
       const Native = WebSocket;
       const sockets: WebSocket[] = [];
-      (globalThis as unknown as { testSockets: WebSocket[] }).testSockets = sockets;
+      const page = globalThis as unknown as { testSockets: WebSocket[]; testOffline: boolean };
+      page.testSockets = sockets;
+      page.testOffline = false;
       globalThis.WebSocket = class extends Native {
         constructor(url: string | URL, protocols?: string | string[]) {
-          super(url, protocols);
+          super(page.testOffline ? String(url).replace(/\/v1\/\w+/, '/v1/offline') : url, protocols);
           sockets.push(this);
         }
       };
@@ -101,6 +105,35 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
       'chat to the resumed member',
       () => alice.textContent('#chat-log'),
       (t) => !!t?.includes('welcome back'),
+    );
+  });
+
+  it('sends a chat line written while the connection was down once it is back', async () => {
+    const offline = (down: boolean) =>
+      alice.evaluate((d) => {
+        (globalThis as unknown as { testOffline: boolean }).testOffline = d;
+      }, down);
+    await offline(true);
+    await blip();
+    await eventually(
+      'reconnecting shown',
+      () => alice.textContent('.status'),
+      (t) => t === 'Reconnecting…',
+      5000,
+    );
+    await openPanel(host, 'chat');
+    await openPanel(alice, 'chat');
+    await alice.fill('#chat-input', 'written while offline');
+    await alice.press('#chat-input', 'Enter');
+    // Reconnection attempts fail meanwhile; the line waits for the session, it is not dropped.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(!(await host.textContent('#chat-log'))?.includes('written while offline'));
+    await offline(false);
+    await eventually(
+      'the line written offline arrives after the resume',
+      () => host.textContent('#chat-log'),
+      (t) => !!t?.includes('written while offline'),
+      30_000,
     );
   });
 

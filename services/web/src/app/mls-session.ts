@@ -35,6 +35,9 @@ const b64 = (bytes: Uint8Array): string => {
 };
 const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
+/** Messages kept while reconnecting; beyond this the oldest go (a DS down for that long). */
+const OUTBOX_LIMIT = 256;
+
 /** Close codes after which the session is over (see DsCloseCode); anything else resumes. */
 const FINAL_CLOSES = new Set([1000, 1009, 4400, 4401, 4403, 4404, 4408, 4409, 4410, 4411, 4413]);
 
@@ -79,6 +82,10 @@ export class MlsSession {
   #secret = '';
   #lastSeq = 0;
   #retries = 0;
+  /** True from `ready` or `resumed` until the connection drops: only then do messages go out. */
+  #live = false;
+  /** What was sent while not live (chat typed during a DS restart…), sent in order on `resumed`. */
+  readonly #outbox: DsClientMessage[] = [];
   role: 'participant' | 'host' = 'participant';
 
   constructor(keys: MeetingKeys, events: MlsEvents) {
@@ -95,7 +102,7 @@ export class MlsSession {
     this.#url = url;
     return new Promise((resolve, reject) => {
       const ws = this.#open();
-      ws.addEventListener('open', () => this.#send({ t: 'hello', v: 1, token }), { once: true });
+      ws.addEventListener('open', () => this.#write(ws, { t: 'hello', v: 1, token }), { once: true });
       const onClose = (e: CloseEvent) => reject(new DsClosedError(e.code));
       ws.addEventListener('close', onClose, { once: true });
       this.#onReady = (m) => {
@@ -130,16 +137,23 @@ export class MlsSession {
       } catch {
         return;
       }
-      if (m.t === 'ready') return this.#onReady?.(m);
+      if (m.t === 'ready') {
+        this.#live = true;
+        return this.#onReady?.(m);
+      }
       if (m.t === 'resumed') {
         this.#retries = 0;
+        this.#live = true;
+        for (const queued of this.#outbox.splice(0)) this.#write(ws, queued);
         this.#events.connection('connected');
         return;
       }
       this.#enqueue(() => this.#handle(m));
     });
     ws.addEventListener('close', (e) => {
-      if (ws !== this.#ws || this.#closed) return;
+      if (ws !== this.#ws) return;
+      this.#live = false;
+      if (this.#closed) return;
       if (FINAL_CLOSES.has(e.code) || !this.member) {
         this.#stop();
         this.#events.closed(e.code);
@@ -160,7 +174,13 @@ export class MlsSession {
       ws.addEventListener(
         'open',
         () =>
-          this.#send({ t: 'resume', v: 1, member: this.member, secret: this.#secret, seq: this.#lastSeq }),
+          this.#write(ws, {
+            t: 'resume',
+            v: 1,
+            member: this.member,
+            secret: this.#secret,
+            seq: this.#lastSeq,
+          }),
         { once: true },
       );
     });
@@ -172,8 +192,17 @@ export class MlsSession {
     });
   }
 
+  /** Sends now when the session is live; otherwise keeps `m` for when it resumes. */
   #send(m: DsClientMessage): void {
-    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(m));
+    if (this.#live && this.#ws?.readyState === WebSocket.OPEN) this.#write(this.#ws, m);
+    else if (!this.#closed) {
+      this.#outbox.push(m);
+      if (this.#outbox.length > OUTBOX_LIMIT) this.#outbox.shift();
+    }
+  }
+
+  #write(ws: WebSocket, m: DsClientMessage): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
   }
 
   async #create(): Promise<void> {
