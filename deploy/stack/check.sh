@@ -34,9 +34,10 @@ deploy/stack/stack.sh down
 deploy/stack/stack.sh up
 eval "$(deploy/stack/stack.sh env)"
 echo "stack-check: images built in $(cat "$STACK_DIR/build-seconds") s; sizes:"
-# (docker trims leading spaces from --format output, so the indent is added afterwards)
-docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' \
-  | grep -E "^${CONCLAVE_IMAGE_PREFIX:-conclave}/.*:${CONCLAVE_VERSION:-ci} " | sed 's/^/  /' || true
+for service in api mls-ds sfu web; do
+  image="${CONCLAVE_IMAGE_PREFIX:-conclave}/$service:${CONCLAVE_VERSION:-ci}"
+  docker image inspect --format '{{.Size}}' "$image" | awk -v i="$image" '{ printf "  %s  %d MB\n", i, $1 / 1e6 }'
+done
 # The SFU image carries the worker, not the toolchain that built it.
 sfu_image="${CONCLAVE_IMAGE_PREFIX:-conclave}/sfu:${CONCLAVE_VERSION:-ci}"
 if docker run --rm --entrypoint sh "$sfu_image" -c \

@@ -6,7 +6,9 @@
 #   deploy/stack/operations.sh backup        the backup and restore commands of operations.md,
 #                                            restored into an empty database
 #   deploy/stack/operations.sh restarts      restart sfu, mls-ds, api and redis one at a time;
-#                                            seconds until each is healthy and a join works
+#                                            seconds until a join works and until healthy
+#                                            (a meeting's own recovery, with browsers, is
+#                                            test/security/src/stack/restarts.stack.ts)
 #   deploy/stack/operations.sh upgrade REV   start REV's images (built from a checkout of REV),
 #                                            make the room, then upgrade to this tree's images
 #                                            with the documented steps
@@ -49,8 +51,10 @@ backup() {
   # docs/operations.md, "Backup (consistent, while running)"
   compose exec -T postgres pg_dump -U conclave -d conclave --format=custom >"$dump"
   say "backup: $(stat -c %s "$dump") bytes"
-  # Lose the database: the volume goes, a fresh one is migrated on start.
-  compose down --volumes --timeout 20 >/dev/null 2>&1
+  # Lose the database (only its volume: Caddy's keeps the CA the checks trust); a fresh one
+  # is migrated on start.
+  compose down --timeout 20 >/dev/null 2>&1
+  docker volume rm "${STACK_PROJECT}_postgres-data" >/dev/null
   compose up -d --wait --wait-timeout 300 >/dev/null 2>&1
   if join_room 2>/dev/null; then say "the room survived losing its volume; the check proves nothing"; return 1; fi
   # docs/operations.md, "Restore into an empty database"
@@ -65,10 +69,11 @@ restarts() {
   for svc in sfu mls-ds api redis; do
     t0=$(now)
     compose restart "$svc" >/dev/null 2>&1
-    local stopped; stopped=$(since "$t0")
-    compose up -d --wait --wait-timeout 120 >/dev/null 2>&1
+    local restarted joined; restarted=$(since "$t0")
     join_within 60
-    say "restart $svc: stopped in $stopped s, healthy and taking joins after $(since "$t0") s"
+    joined=$(since "$t0")
+    compose up -d --wait --wait-timeout 120 >/dev/null 2>&1
+    say "restart $svc: container back in $restarted s, taking joins after $joined s, healthy after $(since "$t0") s"
   done
 }
 
@@ -82,10 +87,13 @@ upgrade() {
     docker compose --project-directory "$old/tree" -f "$old/tree/compose.yaml" -p "$STACK_PROJECT" \
       --env-file "$STACK_DIR/stack.env" "$@"
   }
+  # REV starts on an empty database, as a deployment of REV did; its schema may be older.
   compose down --timeout 20 >/dev/null 2>&1
+  docker volume rm "${STACK_PROJECT}_postgres-data" >/dev/null
   t0=$(now)
   CONCLAVE_VERSION=previous old_compose build >"$STACK_DIR/upgrade-build.log" 2>&1
-  CONCLAVE_VERSION=previous old_compose up -d --wait --wait-timeout 300 >/dev/null 2>&1
+  CONCLAVE_VERSION=previous old_compose up -d --wait --wait-timeout 300 >"$STACK_DIR/upgrade-up.log" 2>&1 ||
+    { tail -n 20 "$STACK_DIR/upgrade-up.log"; return 1; }
   say "upgrade: $rev's images built and running ($(since "$t0") s)"
   fresh_room
   # docs/operations.md, "Upgrades": build the new images, then `docker compose up -d`.
