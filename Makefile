@@ -18,6 +18,10 @@ export PRISMA_SCHEMA_ENGINE_BINARY ?= /bin/true
 MEDIASOUP_WORKER_BIN ?= $(shell echo "$${CONCLAVE_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/conclave}")/mediasoup-worker-3.12.16/mediasoup-worker
 export MEDIASOUP_WORKER_BIN
 export CHROMIUM_PATH ?= /usr/bin/chromium
+# Where the test suites get PostgreSQL and Redis: `containers` (when a Docker engine answers) gives
+# each suite its own pair through testcontainers (scripts/test-services.mjs); `local` starts one
+# pair on loopback ports for every suite (scripts/test-infra.sh), for machines without Docker.
+CONCLAVE_TEST_INFRA ?= $(shell docker info >/dev/null 2>&1 && echo containers || echo local)
 
 .PHONY: help
 help: ## List the targets
@@ -50,10 +54,11 @@ dev: system-deps install worker ## Run the whole stack on this machine with embe
 
 .PHONY: test
 test: system-deps install worker ## Run every test suite against real PostgreSQL, Redis, mediasoup and Chromium
-	@env_file=$$(scripts/test-infra.sh start); \
-	source "$$env_file"; \
-	export MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh); \
-	trap 'scripts/test-infra.sh stop' EXIT; \
+	@export MEDIASOUP_WORKER_BIN=$$(scripts/build-mediasoup-worker.sh); \
+	echo "test services: $(CONCLAVE_TEST_INFRA)"; \
+	if [ "$(CONCLAVE_TEST_INFRA)" = local ]; then \
+	  env_file=$$(scripts/test-infra.sh start); source "$$env_file"; trap 'scripts/test-infra.sh stop' EXIT; \
+	fi; \
 	scripts/run-tests.sh
 
 .PHONY: bench
