@@ -1,27 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import * as rules from '../group/group-rules.ts';
-import type { GroupState } from '../group/group-state.ts';
-import { eventsSince } from '../group/replay.ts';
-import type {
-  AppendResult,
-  CommitResult,
-  CommitSubmission,
-  FeedHandler,
-  FeedMessage,
-  GroupKey,
-  GroupStateStore,
-  JoinResult,
-  KickResult,
-  LogEntry,
-  MaintainResult,
-  NewMember,
-  ResumeRequest,
-  ResumeResult,
-  StoreLimits,
-  StoreResult,
-} from './group-state-store.ts';
+import type { FeedMessage, LogEntry } from '../group/feed.ts';
+import { type GroupSnapshot, GroupRulesStore, type Rule } from './group-rules-store.ts';
+import type { FeedHandler, GroupKey, StoreLimits } from './group-state-store.ts';
 import { type StoredGroup, decodeGroup, versionOf, writeArgs, writesFor } from './redis-group-codec.ts';
 import { CAS_SCRIPT } from './redis-scripts.ts';
 
@@ -30,14 +12,9 @@ type CasFn = (...args: (string | number)[]) => Promise<number>;
 /** Writes of one operation tried before giving up under contention. */
 const CAS_ATTEMPTS = 25;
 
-/** A group rule, given the group as read and, when asked for, its replay buffer. */
-type Rule<R> = (g: GroupState | undefined, ctx: rules.RuleContext, log: LogEntry[]) => rules.Outcome<R>;
-
-interface Snapshot {
+interface Snapshot extends GroupSnapshot {
   /** Version the group was read at ('' when there is no group). */
   version: string;
-  state: GroupState | undefined;
-  log: LogEntry[];
 }
 
 /** Every key of a group shares the `{group}` hash tag, so the store also works on Redis Cluster. */
@@ -56,12 +33,11 @@ function feedChannel(group: GroupKey): string {
  * writes the difference with a compare-and-set on the group's version (redis-scripts.ts),
  * which also publishes to the group's pub/sub feed, so every instance sees one order.
  */
-export class RedisGroupStateStore implements GroupStateStore {
+export class RedisGroupStateStore extends GroupRulesStore {
   readonly #redis: Redis;
   readonly #sub: Redis;
-  readonly #limits: StoreLimits;
   readonly #handlers = new Map<string, Set<FeedHandler>>();
-  /** Tail of each group's queue of operations from this instance (see #apply). */
+  /** Tail of each group's queue of operations from this instance (see `apply`). */
   readonly #queues = new Map<GroupKey, Promise<unknown>>();
   /** CLIENT SETNAME of the feed subscriber connection: random, names no group or member. */
   readonly feedConnectionName = `conclave-ds-feed-${randomBytes(6).toString('hex')}`;
@@ -71,6 +47,7 @@ export class RedisGroupStateStore implements GroupStateStore {
 
   /** `feedRetryDelayMs`: fixed delay before the feed connection reconnects (ioredis backoff otherwise). */
   constructor(redisUrl: string, limits: StoreLimits, options: { feedRetryDelayMs?: number } = {}) {
+    super(limits);
     this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
     const delay = options.feedRetryDelayMs;
     // Resubscribing is done here, not by ioredis, to know when it is complete (see #recover).
@@ -80,7 +57,6 @@ export class RedisGroupStateStore implements GroupStateStore {
       connectionName: this.feedConnectionName,
       ...(delay !== undefined ? { retryStrategy: () => delay } : {}),
     });
-    this.#limits = limits;
     // Connection errors are retried by ioredis; failed calls reject to their callers.
     this.#redis.on('error', () => {});
     this.#sub.on('error', () => {});
@@ -126,75 +102,6 @@ export class RedisGroupStateStore implements GroupStateStore {
     );
   }
 
-  async join(group: GroupKey, m: NewMember, now: number): Promise<JoinResult> {
-    return this.#apply(group, now, (g, ctx) => rules.join(g, m, ctx));
-  }
-
-  async canResume(group: GroupKey, member: string, secretHash: string): Promise<boolean> {
-    const { state } = await this.#read(group, false);
-    return rules.canResume(state, member, secretHash);
-  }
-
-  async resume(group: GroupKey, r: ResumeRequest, now: number): Promise<ResumeResult> {
-    return this.#apply(group, now, (g, ctx, log) => rules.resume(g, r, log, ctx), true);
-  }
-
-  async publishKeyPackage(group: GroupKey, member: string, kp: string, now: number): Promise<StoreResult> {
-    return this.#apply(group, now, (g, ctx) => rules.publishKeyPackage(g, member, kp, ctx));
-  }
-
-  async submitCommit(
-    group: GroupKey,
-    member: string,
-    c: CommitSubmission,
-    now: number,
-  ): Promise<CommitResult> {
-    return this.#apply(group, now, (g, ctx) => rules.submitCommit(g, member, c, ctx));
-  }
-
-  async rejectKeyPackages(
-    group: GroupKey,
-    member: string,
-    members: string[],
-    now: number,
-  ): Promise<StoreResult> {
-    return this.#apply(group, now, (g, ctx) => rules.rejectKeyPackages(g, member, members, ctx));
-  }
-
-  async appendApplication(
-    group: GroupKey,
-    member: string,
-    epoch: number,
-    data: string,
-  ): Promise<AppendResult> {
-    return this.#apply(group, Date.now(), (g, ctx) => rules.appendApplication(g, member, epoch, data, ctx));
-  }
-
-  async leave(group: GroupKey, member: string, now: number): Promise<MaintainResult> {
-    return this.#apply(group, now, (g, ctx) => rules.leave(g, member, ctx));
-  }
-
-  async disconnect(group: GroupKey, member: string, connection: string, now: number): Promise<void> {
-    await this.#apply(group, now, (g, ctx) => rules.disconnect(g, member, connection, ctx));
-  }
-
-  async kick(group: GroupKey, target: string, now: number): Promise<KickResult> {
-    return this.#apply(group, now, (g, ctx) => rules.kick(g, target, ctx));
-  }
-
-  async refuseSession(group: GroupKey, sid: string, now: number): Promise<void> {
-    await this.#apply(group, now, (g, ctx) => rules.refuseSession(g, sid, ctx));
-  }
-
-  async maintain(group: GroupKey, connected: string[], now: number): Promise<MaintainResult> {
-    return this.#apply(group, now, (g, ctx) => rules.maintain(g, connected, ctx));
-  }
-
-  async readLog(group: GroupKey, afterSeq: number): Promise<LogEntry[] | null> {
-    const { state, log } = await this.#read(group, true);
-    return eventsSince(state, afterSeq, this.#limits.replayEvents, log);
-  }
-
   async endGroup(group: GroupKey): Promise<void> {
     await this.#redis
       .multi()
@@ -238,7 +145,7 @@ export class RedisGroupStateStore implements GroupStateStore {
   }
 
   /** Reads the group in one snapshot; with `withLog`, its replay buffer too. */
-  async #read(group: GroupKey, withLog: boolean): Promise<Snapshot> {
+  protected async snapshot(group: GroupKey, withLog: boolean): Promise<Snapshot> {
     const [m, kp, g, log, x] = groupKeys(group);
     const tx = this.#redis.multi().hgetall(m!).hgetall(kp!).hgetall(g!).smembers(x!);
     if (withLog) tx.lrange(log!, 0, -1);
@@ -264,7 +171,7 @@ export class RedisGroupStateStore implements GroupStateStore {
    * Applies one rule to the group. Operations of this instance on one group run one after
    * the other, so they never race each other's compare-and-set; only other instances can.
    */
-  #apply<R>(group: GroupKey, now: number, rule: Rule<R>, withLog = false): Promise<R> {
+  protected apply<R>(group: GroupKey, now: number, rule: Rule<R>, withLog = false): Promise<R> {
     const previous = this.#queues.get(group) ?? Promise.resolve();
     const run = previous.then(() => this.#compareAndSet(group, now, rule, withLog));
     const tail = run.catch(() => {});
@@ -281,16 +188,16 @@ export class RedisGroupStateStore implements GroupStateStore {
    */
   async #compareAndSet<R>(group: GroupKey, now: number, rule: Rule<R>, withLog: boolean): Promise<R> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const read = await this.#read(group, withLog);
-      const outcome = rule(read.state, { now, limits: this.#limits }, read.log);
+      const read = await this.snapshot(group, withLog);
+      const outcome = rule(read.state, { now, limits: this.limits }, read.log);
       if (outcome.state === read.state && outcome.feed.length === 0) return outcome.result;
-      const writes = writesFor(read.state, outcome.state, outcome.feed, this.#limits.replayEvents);
+      const writes = writesFor(read.state, outcome.state, outcome.feed, this.limits.replayEvents);
       const next = outcome.state ? randomBytes(9).toString('base64url') : '';
       const applied = await (this.#redis as unknown as { dsCas: CasFn }).dsCas(
         ...groupKeys(group),
         read.version,
         next,
-        this.#limits.stateTtlMs,
+        this.limits.stateTtlMs,
         feedChannel(group),
         ...writeArgs(writes),
       );
