@@ -26,7 +26,7 @@ export class Change {
   deleted = false;
 
   constructor(state: GroupState, now: number, limits: RuleLimits) {
-    this.g = structuredClone(state);
+    this.g = copyOf(state);
     this.now = now;
     this.limits = limits;
   }
@@ -75,4 +75,16 @@ export class Change {
     this.g.epoch = 0;
     delete this.g.request;
   }
+}
+
+/** A copy deep enough that no transition reaches the input (sessions are flat records). */
+function copyOf(g: GroupState): GroupState {
+  const sessions: GroupState['sessions'] = {};
+  for (const [id, s] of Object.entries(g.sessions)) sessions[id] = { ...s };
+  return {
+    ...g,
+    sessions,
+    refused: [...g.refused],
+    ...(g.request ? { request: { ...g.request } } : {}),
+  };
 }

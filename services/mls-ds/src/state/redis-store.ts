@@ -12,6 +12,14 @@ type CasFn = (...args: (string | number)[]) => Promise<number>;
 /** Writes of one operation tried before giving up under contention. */
 const CAS_ATTEMPTS = 25;
 
+interface QueuedRule {
+  now: number;
+  rule: Rule<unknown>;
+  withLog: boolean;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 interface Snapshot extends GroupSnapshot {
   /** Version the group was read at ('' when there is no group). */
   version: string;
@@ -37,8 +45,9 @@ export class RedisGroupStateStore extends GroupRulesStore {
   readonly #redis: Redis;
   readonly #sub: Redis;
   readonly #handlers = new Map<string, Set<FeedHandler>>();
-  /** Tail of each group's queue of operations from this instance (see `apply`). */
-  readonly #queues = new Map<GroupKey, Promise<unknown>>();
+  /** Rules waiting for their group's next turn, and the groups taking one (see `apply`). */
+  readonly #queued = new Map<GroupKey, QueuedRule[]>();
+  readonly #draining = new Set<GroupKey>();
   /** CLIENT SETNAME of the feed subscriber connection: random, names no group or member. */
   readonly feedConnectionName = `conclave-ds-feed-${randomBytes(6).toString('hex')}`;
   /** The subscriber connection dropped after it had been ready: messages may have been lost. */
@@ -168,31 +177,54 @@ export class RedisGroupStateStore extends GroupRulesStore {
   }
 
   /**
-   * Applies one rule to the group. Operations of this instance on one group run one after
-   * the other, so they never race each other's compare-and-set; only other instances can.
+   * Applies one rule to the group. Operations of this instance on one group queue up; each
+   * turn applies every queued rule in order to one read and writes their outcome with one
+   * compare-and-set, so they never race each other and a burst costs a few round trips.
    */
   protected apply<R>(group: GroupKey, now: number, rule: Rule<R>, withLog = false): Promise<R> {
-    const previous = this.#queues.get(group) ?? Promise.resolve();
-    const run = previous.then(() => this.#compareAndSet(group, now, rule, withLog));
-    const tail = run.catch(() => {});
-    this.#queues.set(group, tail);
-    void tail.then(() => {
-      if (this.#queues.get(group) === tail) this.#queues.delete(group);
+    return new Promise<R>((resolve, reject) => {
+      const queued = this.#queued.get(group) ?? [];
+      queued.push({ now, rule, withLog, resolve: resolve as (r: unknown) => void, reject });
+      this.#queued.set(group, queued);
+      if (!this.#draining.has(group)) void this.#drain(group);
     });
-    return run;
+  }
+
+  async #drain(group: GroupKey): Promise<void> {
+    this.#draining.add(group);
+    for (let batch = this.#queued.get(group); batch; batch = this.#queued.get(group)) {
+      this.#queued.delete(group);
+      try {
+        const results = await this.#compareAndSet(group, batch);
+        for (const [i, op] of batch.entries()) op.resolve(results[i]);
+      } catch (error) {
+        for (const op of batch) op.reject(error);
+      }
+    }
+    this.#draining.delete(group);
   }
 
   /**
-   * Reads the group, applies the rule and writes the result if nobody wrote in between;
-   * otherwise reads again, a bounded number of times.
+   * Reads the group, applies the rules in order and writes the result if nobody wrote in
+   * between; otherwise reads again, a bounded number of times.
    */
-  async #compareAndSet<R>(group: GroupKey, now: number, rule: Rule<R>, withLog: boolean): Promise<R> {
+  async #compareAndSet(group: GroupKey, batch: QueuedRule[]): Promise<unknown[]> {
+    const withLog = batch.some((op) => op.withLog);
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const read = await this.snapshot(group, withLog);
-      const outcome = rule(read.state, { now, limits: this.limits }, read.log);
-      if (outcome.state === read.state && outcome.feed.length === 0) return outcome.result;
-      const writes = writesFor(read.state, outcome.state, outcome.feed, this.limits.replayEvents);
-      const next = outcome.state ? randomBytes(9).toString('base64url') : '';
+      let state = read.state;
+      const log = [...read.log];
+      const feed: FeedMessage[] = [];
+      const results = batch.map((op) => {
+        const outcome = op.rule(state, { now: op.now, limits: this.limits }, log);
+        state = outcome.state;
+        feed.push(...outcome.feed);
+        for (const m of outcome.feed) if (m.t === 'commit' || m.t === 'app') log.push(m);
+        return outcome.result;
+      });
+      if (state === read.state && feed.length === 0) return results;
+      const writes = writesFor(read.state, state, feed, this.limits.replayEvents);
+      const next = state ? randomBytes(9).toString('base64url') : '';
       const applied = await (this.#redis as unknown as { dsCas: CasFn }).dsCas(
         ...groupKeys(group),
         read.version,
@@ -201,7 +233,7 @@ export class RedisGroupStateStore extends GroupRulesStore {
         feedChannel(group),
         ...writeArgs(writes),
       );
-      if (applied === 1) return outcome.result;
+      if (applied === 1) return results;
       // Another instance changed the group meanwhile: back off a random moment, then re-read.
       await sleep(Math.random() * Math.min(2 ** attempt, 50));
     }
