@@ -17,7 +17,7 @@ import {
   type LogEntry,
   memberEvent,
   welcomeEvent,
-} from '../group/feed.ts';
+} from '../group/rules/feed.ts';
 import type { DeliveryService } from '../delivery-service.ts';
 import { type ParseResult, parseClientFrame } from './frames.ts';
 import { TokenBucket } from './rate-limiter.ts';

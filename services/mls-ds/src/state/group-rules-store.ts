@@ -1,7 +1,7 @@
-import type { LogEntry } from '../group/feed.ts';
-import * as rules from '../group/group-rules.ts';
-import type { GroupState } from '../group/group-state.ts';
-import { eventsSince } from '../group/replay.ts';
+import type { LogEntry } from '../group/rules/feed.ts';
+import * as rules from '../group/rules/group-rules.ts';
+import type { GroupState } from '../group/rules/group-state.ts';
+import { eventsSince } from '../group/rules/replay.ts';
 import type {
   AppendResult,
   CommitResult,
@@ -33,7 +33,7 @@ export interface GroupSnapshot {
 }
 
 /**
- * Every store operation is one group rule (src/group/): this class maps each to its rule, so
+ * Every store operation is one group rule (src/group/rules/): this class maps each to its rule, so
  * a store only says how it reads a group and how it keeps a rule's outcome (new state,
  * sequenced entries for the replay buffer, feed messages to publish, in order).
  */

@@ -1,7 +1,7 @@
 import type { AddedMember, CommitMessage, Role } from '@conclave/protocol';
-import type { FeedMessage, LogEntry } from '../group/feed.ts';
+import type { FeedMessage, LogEntry } from '../group/rules/feed.ts';
 
-export type { CloseReason, CommitRequestFeed, FeedMessage, LogEntry } from '../group/feed.ts';
+export type { CloseReason, CommitRequestFeed, FeedMessage, LogEntry } from '../group/rules/feed.ts';
 
 /**
  * Ephemeral state of MLS groups, shared by every DS instance that serves a member of a group.

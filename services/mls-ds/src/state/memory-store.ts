@@ -1,5 +1,5 @@
-import type { FeedMessage, LogEntry } from '../group/feed.ts';
-import type { GroupState } from '../group/group-state.ts';
+import type { FeedMessage, LogEntry } from '../group/rules/feed.ts';
+import type { GroupState } from '../group/rules/group-state.ts';
 import { type GroupSnapshot, GroupRulesStore, type Rule } from './group-rules-store.ts';
 import type { FeedHandler, GroupKey } from './group-state-store.ts';
 
@@ -12,7 +12,7 @@ interface Stored {
 
 /**
  * In-process group state for the embedded single-node mode: holds each group's state and
- * replay buffer and applies the group rules (`src/group/`) to them. Idle groups are dropped
+ * replay buffer and applies the group rules (`src/group/rules/`) to them. Idle groups are dropped
  * after the state TTL like expiring keys.
  */
 export class MemoryGroupStateStore extends GroupRulesStore {

@@ -1,5 +1,5 @@
-import type { FeedMessage, LogEntry } from '../group/feed.ts';
-import type { GroupState, Session } from '../group/group-state.ts';
+import type { FeedMessage, LogEntry } from '../group/rules/feed.ts';
+import type { GroupState, Session } from '../group/rules/group-state.ts';
 
 /** Key indices in `groupKeys` order: sessions, KeyPackages, group fields, replay list, refused sids, sid index. */
 const K = { sessions: 1, keyPackages: 2, group: 3, log: 4, refused: 5, sids: 6 } as const;

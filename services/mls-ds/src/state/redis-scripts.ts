@@ -1,6 +1,6 @@
 /**
  * The one Lua script of the Redis group store: storage only, no group rule. It applies a
- * batch of writes that the group rules (src/group/) computed from the state read at
+ * batch of writes that the group rules (src/group/rules/) computed from the state read at
  * `expected` version, only if the group is still at that version, so concurrent DS instances
  * cannot both apply a change to the same state (compare-and-set; the loser reads again).
  * Publishing in the same step keeps the feed's order the order of the writes.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { FeedMessage, LogEntry } from '../group/feed.ts';
+import type { FeedMessage, LogEntry } from '../group/rules/feed.ts';
 import { type GroupSnapshot, GroupRulesStore, type Rule } from './group-rules-store.ts';
 import type { FeedHandler, GroupKey, StoreLimits } from './group-state-store.ts';
 import { type StoredGroup, decodeGroup, versionOf, writeArgs, writesFor } from './redis-group-codec.ts';
@@ -37,7 +37,7 @@ function feedChannel(group: GroupKey): string {
 
 /**
  * Group state in Redis for the distributed mode: any number of DS instances serve members
- * of one group. Each operation reads the group, applies the group rules (src/group/) and
+ * of one group. Each operation reads the group, applies the group rules (src/group/rules/) and
  * writes the difference with a compare-and-set on the group's version (redis-scripts.ts),
  * which also publishes to the group's pub/sub feed, so every instance sees one order.
  */

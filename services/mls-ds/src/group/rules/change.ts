@@ -1,4 +1,4 @@
-import type { StoreLimits } from '../state/group-state-store.ts';
+import type { StoreLimits } from '../../state/group-state-store.ts';
 import type { CloseReason, FeedMessage, LogEntry } from './feed.ts';
 import type { GroupState, Session } from './group-state.ts';
 

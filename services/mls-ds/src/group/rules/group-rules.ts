@@ -9,7 +9,7 @@ import type {
   ResumeRequest,
   ResumeResult,
   StoreResult,
-} from '../state/group-state-store.ts';
+} from '../../state/group-state-store.ts';
 import { Change, type RuleLimits } from './change.ts';
 import { settle } from './committer.ts';
 import { type FeedMessage, type LogEntry, commitEntry } from './feed.ts';
