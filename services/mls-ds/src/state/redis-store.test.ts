@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { groupKeyOf } from '../delivery-service.ts';
 import { randomId, requireRedisUrl } from '../testing/fixtures.ts';
 import type { StoreLimits } from './group-state-store.ts';
-import { RedisGroupStateStore } from './redis-store.ts';
+import { RedisGroupStateStore, StoreContentionError } from './redis-store.ts';
 
 const limits: StoreLimits = {
   resumeGraceMs: 10_000,
@@ -52,5 +52,39 @@ describe('Redis store under contention (two instances)', () => {
     );
     for (let i = 0; i < 10; i++) assert.ok(await one.canResume(key, `j${i}`, 'h'), `j${i} was kept`);
     await one.endGroup(key);
+  });
+
+  it('an instance that keeps losing the race gives up with StoreContentionError and writes nothing', async () => {
+    const impatient = new RedisGroupStateStore(url, limits, { casAttempts: 1 });
+    try {
+      const key = groupKeyOf(randomId());
+      await one.join(
+        key,
+        { member: 'a', connection: 'c', sid: 's', role: 'host', secretHash: 'h' },
+        Date.now(),
+      );
+      const accepted: string[] = [];
+      let refused = 0;
+      for (let round = 0; round < 30; round++) {
+        const writes = [impatient, one].map((store, i) =>
+          store.appendApplication(key, 'a', 0, `r${round}-${i}`).then(
+            () => accepted.push(`r${round}-${i}`),
+            (error: unknown) => {
+              assert.ok(error instanceof StoreContentionError);
+              assert.equal(i, 0, 'only the impatient instance gives up');
+              refused += 1;
+            },
+          ),
+        );
+        await Promise.all(writes);
+      }
+      assert.ok(refused > 0, 'the impatient instance lost at least one race');
+      const log = await one.readLog(key, 0);
+      assert.deepEqual(new Set(log?.map((e) => (e.t === 'app' ? e.data : ''))), new Set(accepted));
+      assert.equal(log?.length, accepted.length, 'a refused write left nothing behind');
+      await one.endGroup(key);
+    } finally {
+      await impatient.close();
+    }
   });
 });

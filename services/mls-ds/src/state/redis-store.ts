@@ -9,7 +9,7 @@ import { CAS_SCRIPT } from './redis-scripts.ts';
 
 type CasFn = (...args: (string | number)[]) => Promise<number>;
 
-/** Writes of one operation tried before giving up under contention. */
+/** Default number of writes of one turn tried before giving up under contention. */
 const CAS_ATTEMPTS = 25;
 
 interface QueuedRule {
@@ -54,9 +54,19 @@ export class RedisGroupStateStore extends GroupRulesStore {
   #lost = false;
   #closing = false;
 
-  /** `feedRetryDelayMs`: fixed delay before the feed connection reconnects (ioredis backoff otherwise). */
-  constructor(redisUrl: string, limits: StoreLimits, options: { feedRetryDelayMs?: number } = {}) {
+  readonly #casAttempts: number;
+
+  /**
+   * `feedRetryDelayMs`: fixed delay before the feed connection reconnects (ioredis backoff
+   * otherwise); `casAttempts`: writes tried per turn before `StoreContentionError`.
+   */
+  constructor(
+    redisUrl: string,
+    limits: StoreLimits,
+    options: { feedRetryDelayMs?: number; casAttempts?: number } = {},
+  ) {
     super(limits);
+    this.#casAttempts = options.casAttempts ?? CAS_ATTEMPTS;
     this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
     const delay = options.feedRetryDelayMs;
     // Resubscribing is done here, not by ioredis, to know when it is complete (see #recover).
@@ -210,7 +220,7 @@ export class RedisGroupStateStore extends GroupRulesStore {
    */
   async #compareAndSet(group: GroupKey, batch: QueuedRule[]): Promise<unknown[]> {
     const withLog = batch.some((op) => op.withLog);
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < this.#casAttempts; attempt++) {
       const read = await this.snapshot(group, withLog);
       let state = read.state;
       const log = [...read.log];
@@ -237,14 +247,14 @@ export class RedisGroupStateStore extends GroupRulesStore {
       // Another instance changed the group meanwhile: back off a random moment, then re-read.
       await sleep(Math.random() * Math.min(2 ** attempt, 50));
     }
-    throw new StoreContentionError();
+    throw new StoreContentionError(this.#casAttempts);
   }
 }
 
 /** The group changed under every attempt of one operation: too many concurrent writers. */
 export class StoreContentionError extends Error {
   readonly code = 'store_contention';
-  constructor() {
-    super(`group state changed concurrently ${CAS_ATTEMPTS} times in a row`);
+  constructor(attempts: number) {
+    super(`group state changed concurrently ${attempts} times in a row`);
   }
 }
