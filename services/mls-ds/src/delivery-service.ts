@@ -179,7 +179,7 @@ export class DeliveryService implements RoomHost {
     c.sid = r.sid;
     c.role = r.role;
     c.lastSeq = m.seq;
-    const welcomed = r.events.some((e) => e.k === 'commit' && e.adds.some((a) => a.member === m.member));
+    const welcomed = r.events.some((e) => e.t === 'commit' && e.adds.some((a) => a.member === m.member));
     c.joined = r.joined && !welcomed;
     c.send({ t: 'resumed', epoch: r.epoch, seq: r.seq });
     for (const entry of r.events) c.deliver({ entry });

@@ -11,7 +11,13 @@ import {
 } from '@conclave/protocol';
 import type { WebSocket } from 'ws';
 import type { GroupRoom } from '../group/group-room.ts';
-import type { CloseReason, CommitRequestFeed, LogEntry } from '../state/group-state-store.ts';
+import {
+  type CloseReason,
+  type CommitRequestFeed,
+  type LogEntry,
+  memberEvent,
+  welcomeEvent,
+} from '../group/rules/feed.ts';
 import type { DeliveryService } from '../delivery-service.ts';
 import { type ParseResult, parseClientFrame } from './frames.ts';
 import { TokenBucket } from './rate-limiter.ts';
@@ -172,17 +178,10 @@ export class MemberConnection {
     }
     this.lastSeq = e.seq;
     if (!this.joined) {
-      if (e.k !== 'commit' || !e.adds.some((a) => a.member === this.member) || e.welcome === undefined)
-        return;
-      frames.forJoiners ??= JSON.stringify({
-        t: 'welcome',
-        seq: e.seq,
-        from: e.from,
-        epoch: e.epoch + 1,
-        welcome: e.welcome,
-        adds: e.adds,
-        ...(e.members !== undefined ? { members: e.members } : {}),
-      } satisfies DsServerMessage);
+      const welcome =
+        e.t === 'commit' && e.adds.some((a) => a.member === this.member) ? welcomeEvent(e) : undefined;
+      if (!welcome) return;
+      frames.forJoiners ??= JSON.stringify(welcome);
       this.joined = true;
       if (this.keyPackageAt > 0)
         this.#service.metrics.joinLatency.observe((Date.now() - this.keyPackageAt) / 1000);
@@ -190,20 +189,8 @@ export class MemberConnection {
       this.#service.confirmMember(this);
       return;
     }
-    if (e.k === 'app' && e.from === this.member) return;
-    frames.forMembers ??= JSON.stringify(
-      e.k === 'commit'
-        ? ({
-            t: 'commit',
-            seq: e.seq,
-            from: e.from,
-            epoch: e.epoch,
-            commit: e.commit,
-            adds: e.adds,
-            removes: e.removes,
-          } satisfies DsServerMessage)
-        : ({ t: 'app', seq: e.seq, from: e.from, epoch: e.epoch, data: e.data } satisfies DsServerMessage),
-    );
+    if (e.t === 'app' && e.from === this.member) return;
+    frames.forMembers ??= JSON.stringify(memberEvent(e));
     this.sendRaw(frames.forMembers);
   }
 
@@ -339,19 +326,8 @@ export class MemberConnection {
   }
 
   async #commit(room: GroupRoom, m: CommitMessage): Promise<void> {
-    const r = await this.#service.store.submitCommit(
-      room.key,
-      this.member,
-      {
-        epoch: m.epoch,
-        commit: m.commit,
-        ...(m.welcome !== undefined ? { welcome: m.welcome } : {}),
-        adds: m.adds,
-        removes: m.removes,
-        rejected: m.rejected ?? [],
-      },
-      Date.now(),
-    );
+    const { t: _t, id: _id, ...submission } = m;
+    const r = await this.#service.store.submitCommit(room.key, this.member, submission, Date.now());
     this.#service.metrics.commits.inc({ outcome: r.ok ? 'accepted' : r.code });
     if (!r.ok) this.#error(r.code, m.id, r.code === 'stale_epoch' ? r.epoch : undefined);
   }

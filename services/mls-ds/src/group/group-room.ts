@@ -129,7 +129,7 @@ export class GroupRoom {
   }
 
   async #handleFeed(message: FeedMessage): Promise<void> {
-    switch (message.k) {
+    switch (message.t) {
       case 'commit':
       case 'app':
         return this.#sequence(message);

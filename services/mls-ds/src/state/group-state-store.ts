@@ -1,4 +1,7 @@
-import type { AddedMember, Role } from '@conclave/protocol';
+import type { AddedMember, CommitMessage, Role } from '@conclave/protocol';
+import type { FeedMessage, LogEntry } from '../group/rules/feed.ts';
+
+export type { CloseReason, CommitRequestFeed, FeedMessage, LogEntry } from '../group/rules/feed.ts';
 
 /**
  * Ephemeral state of MLS groups, shared by every DS instance that serves a member of a group.
@@ -118,14 +121,8 @@ export type ResumeResult =
     }
   | { ok: false; code: 'resume_unavailable' };
 
-export interface CommitSubmission {
-  epoch: number;
-  commit: string;
-  welcome?: string;
-  adds: AddedMember[];
-  removes: string[];
-  rejected: string[];
-}
+/** A commit as the member sent it (`rejected`: pending joiners whose KeyPackages it refused). */
+export type CommitSubmission = Omit<CommitMessage, 't' | 'id'>;
 
 export type CommitResult =
   | { ok: true; seq: number; epoch: number }
@@ -143,57 +140,5 @@ export interface MaintainResult {
   /** The group had no session left and its state was deleted. */
   purged: boolean;
 }
-
-/** A sequenced event of the group, kept in the replay buffer. */
-export type LogEntry = CommitEntry | AppEntry;
-
-export interface CommitEntry {
-  k: 'commit';
-  seq: number;
-  from: string;
-  epoch: number;
-  commit: string;
-  welcome?: string;
-  adds: AddedMember[];
-  removes: string[];
-  /** On commits with a Welcome: the DS member ID of every leaf once the commit is applied. */
-  members?: AddedMember[];
-}
-
-export interface AppEntry {
-  k: 'app';
-  seq: number;
-  from: string;
-  epoch: number;
-  data: string;
-}
-
-/** Messages on a group's feed: sequenced events plus directed, unsequenced control messages. */
-export type FeedMessage =
-  | LogEntry
-  | CommitRequestFeed
-  | { k: 'create'; to: string; epoch: number; seq: number }
-  | { k: 'close'; to: string; code: CloseReason; keep?: string }
-  /** The meeting ended: every connection closes. */
-  | { k: 'end' }
-  /** The group had no session left and was deleted. */
-  | { k: 'purged' }
-  /**
-   * Local, never published: the store's feed connection was lost and is back, so messages
-   * may have been missed; the receiver catches up from the replay buffer (`readLog`).
-   */
-  | { k: 'resync' };
-
-export interface CommitRequestFeed {
-  k: 'req';
-  to: string;
-  epoch: number;
-  deadline: number;
-  adds: { member: string; kp: string }[];
-  removes: AddedMember[];
-}
-
-/** Why a session's connections must close: removed by a commit, kicked, refused KeyPackage, resumed elsewhere. */
-export type CloseReason = 'removed' | 'kicked' | 'rejected' | 'replaced';
 
 export type FeedHandler = (message: FeedMessage) => void;

@@ -1,29 +1,29 @@
-import type { AddedMember, Role } from '@conclave/protocol';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type {
-  AppendResult,
-  CommitResult,
-  CommitSubmission,
-  FeedHandler,
-  FeedMessage,
-  GroupKey,
-  GroupStateStore,
-  JoinResult,
-  KickResult,
-  LogEntry,
-  MaintainResult,
-  NewMember,
-  ResumeRequest,
-  ResumeResult,
-  StoreLimits,
-  StoreErrorCode,
-  StoreResult,
-} from './group-state-store.ts';
-import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
+import type { FeedMessage, LogEntry } from '../group/rules/feed.ts';
+import { type GroupSnapshot, GroupRulesStore, type Rule } from './group-rules-store.ts';
+import type { FeedHandler, GroupKey, StoreLimits } from './group-state-store.ts';
+import { type StoredGroup, decodeGroup, versionOf, writeArgs, writesFor } from './redis-group-codec.ts';
+import { CAS_SCRIPT } from './redis-scripts.ts';
 
-type Reply = (string | number)[];
-type ScriptFn = (...args: (string | number)[]) => Promise<Reply>;
+type CasFn = (...args: (string | number)[]) => Promise<number>;
+
+/** Default number of writes of one turn tried before giving up under contention. */
+const CAS_ATTEMPTS = 25;
+
+interface QueuedRule {
+  now: number;
+  rule: Rule<unknown>;
+  withLog: boolean;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Snapshot extends GroupSnapshot {
+  /** Version the group was read at ('' when there is no group). */
+  version: string;
+}
 
 /** Every key of a group shares the `{group}` hash tag, so the store also works on Redis Cluster. */
 export function groupKeys(group: GroupKey): string[] {
@@ -37,22 +37,36 @@ function feedChannel(group: GroupKey): string {
 
 /**
  * Group state in Redis for the distributed mode: any number of DS instances serve members
- * of one group. Mutations are Lua scripts (see redis-scripts.ts); each group's feed is a
- * pub/sub channel that the scripts publish to, so every instance sees one order.
+ * of one group. Each operation reads the group, applies the group rules (src/group/rules/) and
+ * writes the difference with a compare-and-set on the group's version (redis-scripts.ts),
+ * which also publishes to the group's pub/sub feed, so every instance sees one order.
  */
-export class RedisGroupStateStore implements GroupStateStore {
+export class RedisGroupStateStore extends GroupRulesStore {
   readonly #redis: Redis;
   readonly #sub: Redis;
-  readonly #limits: StoreLimits;
   readonly #handlers = new Map<string, Set<FeedHandler>>();
+  /** Rules waiting for their group's next turn, and the groups taking one (see `apply`). */
+  readonly #queued = new Map<GroupKey, QueuedRule[]>();
+  readonly #draining = new Set<GroupKey>();
   /** CLIENT SETNAME of the feed subscriber connection: random, names no group or member. */
   readonly feedConnectionName = `conclave-ds-feed-${randomBytes(6).toString('hex')}`;
   /** The subscriber connection dropped after it had been ready: messages may have been lost. */
   #lost = false;
   #closing = false;
 
-  /** `feedRetryDelayMs`: fixed delay before the feed connection reconnects (ioredis backoff otherwise). */
-  constructor(redisUrl: string, limits: StoreLimits, options: { feedRetryDelayMs?: number } = {}) {
+  readonly #casAttempts: number;
+
+  /**
+   * `feedRetryDelayMs`: fixed delay before the feed connection reconnects (ioredis backoff
+   * otherwise); `casAttempts`: writes tried per turn before `StoreContentionError`.
+   */
+  constructor(
+    redisUrl: string,
+    limits: StoreLimits,
+    options: { feedRetryDelayMs?: number; casAttempts?: number } = {},
+  ) {
+    super(limits);
+    this.#casAttempts = options.casAttempts ?? CAS_ATTEMPTS;
     this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
     const delay = options.feedRetryDelayMs;
     // Resubscribing is done here, not by ioredis, to know when it is complete (see #recover).
@@ -62,17 +76,19 @@ export class RedisGroupStateStore implements GroupStateStore {
       connectionName: this.feedConnectionName,
       ...(delay !== undefined ? { retryStrategy: () => delay } : {}),
     });
-    this.#limits = limits;
     // Connection errors are retried by ioredis; failed calls reject to their callers.
     this.#redis.on('error', () => {});
     this.#sub.on('error', () => {});
-    for (const [name, lua] of Object.entries(SCRIPTS))
-      this.#redis.defineCommand(name, { numberOfKeys: 6, lua });
+    this.#redis.defineCommand('dsCas', { numberOfKeys: 6, lua: CAS_SCRIPT });
     this.#sub.on('message', (channel: string, raw: string) => {
       const handlers = this.#handlers.get(channel);
       if (!handlers) return;
-      const message = parseFeed(raw);
-      if (!message) return;
+      let message: FeedMessage;
+      try {
+        message = JSON.parse(raw) as FeedMessage;
+      } catch {
+        return;
+      }
       for (const handler of handlers) handler(message);
     });
     this.#sub.on('close', () => {
@@ -95,7 +111,7 @@ export class RedisGroupStateStore implements GroupStateStore {
     this.#sub.subscribe(...channels).then(
       () => {
         for (const channel of channels) {
-          for (const handler of this.#handlers.get(channel) ?? []) handler({ k: 'resync' });
+          for (const handler of this.#handlers.get(channel) ?? []) handler({ t: 'resync' });
         }
       },
       // Dropped again before the subscription completed: the next `ready` starts over.
@@ -105,139 +121,12 @@ export class RedisGroupStateStore implements GroupStateStore {
     );
   }
 
-  async join(group: GroupKey, m: NewMember, now: number): Promise<JoinResult> {
-    const r = await this.#run(
-      'dsJoin',
-      group,
-      now,
-      m.member,
-      m.connection,
-      m.sid,
-      m.role,
-      m.secretHash,
-      this.#limits.maxGroupMembers,
-    );
-    if (r[0] === 'create' || r[0] === 'pending') {
-      return {
-        ok: true,
-        create: r[0] === 'create',
-        epoch: Number(r[1]),
-        seq: Number(r[2]),
-        members: list<AddedMember>(JSON.parse(String(r[3]))),
-      };
-    }
-    return { ok: false, code: r[0] as 'session_refused' | 'session_in_use' | 'group_full' };
-  }
-
-  async canResume(group: GroupKey, member: string, secretHash: string): Promise<boolean> {
-    const r = await this.#run('dsCanResume', group, Date.now(), member, secretHash);
-    return r[0] === 'ok';
-  }
-
-  async resume(group: GroupKey, q: ResumeRequest, now: number): Promise<ResumeResult> {
-    const r = await this.#run('dsResume', group, now, q.member, q.connection, q.secretHash, q.afterSeq);
-    if (r[0] !== 'ok') return { ok: false, code: 'resume_unavailable' };
-    return {
-      ok: true,
-      epoch: Number(r[1]),
-      seq: Number(r[2]),
-      role: r[3] as Role,
-      sid: String(r[4]),
-      joined: r[5] === 'j',
-      events: r.slice(6).map((e) => parseEntry(String(e))),
-    };
-  }
-
-  async publishKeyPackage(group: GroupKey, member: string, kp: string, now: number): Promise<StoreResult> {
-    const r = await this.#run('dsKeyPackage', group, now, member, kp, this.#limits.maxPendingKeyPackages);
-    return r[0] === 'ok' ? { ok: true } : { ok: false, code: r[0] as StoreErrorCode };
-  }
-
-  async submitCommit(
-    group: GroupKey,
-    member: string,
-    c: CommitSubmission,
-    now: number,
-  ): Promise<CommitResult> {
-    const entry: Omit<LogEntry & { k: 'commit' }, 'seq'> = {
-      k: 'commit',
-      from: member,
-      epoch: c.epoch,
-      commit: c.commit,
-      ...(c.welcome !== undefined ? { welcome: c.welcome } : {}),
-      adds: c.adds,
-      removes: c.removes,
-    };
-    const r = await this.#run(
-      'dsCommit',
-      group,
-      now,
-      member,
-      c.epoch,
-      JSON.stringify(entry).slice(1),
-      JSON.stringify(c.adds),
-      JSON.stringify(c.removes),
-      JSON.stringify(c.rejected),
-    );
-    if (r[0] === 'ok') return { ok: true, seq: Number(r[1]), epoch: Number(r[2]) };
-    if (r[0] === 'stale_epoch') return { ok: false, code: 'stale_epoch', epoch: Number(r[1]) };
-    return { ok: false, code: r[0] as 'not_member' | 'invalid_commit' };
-  }
-
-  async rejectKeyPackages(
-    group: GroupKey,
-    member: string,
-    members: string[],
-    now: number,
-  ): Promise<StoreResult> {
-    const r = await this.#run('dsReject', group, now, member, JSON.stringify(members));
-    return r[0] === 'ok' ? { ok: true } : { ok: false, code: 'not_member' };
-  }
-
-  async appendApplication(
-    group: GroupKey,
-    member: string,
-    epoch: number,
-    data: string,
-  ): Promise<AppendResult> {
-    const rest = JSON.stringify({ k: 'app', from: member, epoch, data }).slice(1);
-    const r = await this.#run('dsApp', group, Date.now(), member, epoch, rest);
-    if (r[0] === 'ok') return { ok: true, seq: Number(r[1]) };
-    if (r[0] === 'wrong_epoch') return { ok: false, code: 'wrong_epoch', epoch: Number(r[1]) };
-    return { ok: false, code: 'not_member' };
-  }
-
-  async leave(group: GroupKey, member: string, now: number): Promise<MaintainResult> {
-    const r = await this.#run('dsLeave', group, now, member);
-    return { purged: r[0] === 'purged' };
-  }
-
-  async disconnect(group: GroupKey, member: string, connection: string, now: number): Promise<void> {
-    await this.#run('dsDisconnect', group, now, member, connection);
-  }
-
-  async kick(group: GroupKey, target: string, now: number): Promise<KickResult> {
-    const r = await this.#run('dsKick', group, now, target);
-    return r[0] === 'ok' ? { ok: true, sid: String(r[1]) } : { ok: false, code: 'unknown_member' };
-  }
-
-  async refuseSession(group: GroupKey, sid: string, now: number): Promise<void> {
-    await this.#run('dsRefuse', group, now, sid);
-  }
-
-  async maintain(group: GroupKey, connected: string[], now: number): Promise<MaintainResult> {
-    const r = await this.#run('dsMaintain', group, now, ...connected);
-    return { purged: r[0] === 'purged' };
-  }
-
-  async readLog(group: GroupKey, afterSeq: number): Promise<LogEntry[] | null> {
-    const r = await this.#run('dsReadLog', group, Date.now(), afterSeq);
-    if (r[0] !== 'ok') return null;
-    return r.slice(1).map((e) => parseEntry(String(e)));
-  }
-
   async endGroup(group: GroupKey): Promise<void> {
-    await this.#run('dsEnd', group, Date.now());
+    await this.#redis
+      .multi()
+      .del(...groupKeys(group))
+      .publish(feedChannel(group), JSON.stringify({ t: 'end' } satisfies FeedMessage))
+      .exec();
   }
 
   async subscribe(group: GroupKey, handler: FeedHandler): Promise<() => Promise<void>> {
@@ -274,49 +163,98 @@ export class RedisGroupStateStore implements GroupStateStore {
     await this.#redis.quit().catch(() => {});
   }
 
-  #run(script: ScriptName, group: GroupKey, now: number, ...args: (string | number)[]): Promise<Reply> {
-    const l = this.#limits;
-    const fn = (this.#redis as unknown as Record<ScriptName, ScriptFn>)[script];
-    return fn.call(
-      this.#redis,
-      ...groupKeys(group),
-      now,
-      l.stateTtlMs,
-      l.resumeGraceMs,
-      l.commitDeadlineMs,
-      l.maxCommitBatch,
-      l.replayEvents,
-      feedChannel(group),
-      ...args,
-    );
+  /** Reads the group in one snapshot; with `withLog`, its replay buffer too. */
+  protected async snapshot(group: GroupKey, withLog: boolean): Promise<Snapshot> {
+    const [m, kp, g, log, x] = groupKeys(group);
+    const tx = this.#redis.multi().hgetall(m!).hgetall(kp!).hgetall(g!).smembers(x!);
+    if (withLog) tx.lrange(log!, 0, -1);
+    const replies = (await tx.exec()) ?? [];
+    const values = replies.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+    const stored: StoredGroup = {
+      sessions: values[0] as Record<string, string>,
+      keyPackages: values[1] as Record<string, string>,
+      fields: values[2] as Record<string, string>,
+      refused: values[3] as string[],
+    };
+    return {
+      version: versionOf(stored),
+      state: decodeGroup(stored),
+      log: withLog ? (values[4] as string[]).map((e) => JSON.parse(e) as LogEntry) : [],
+    };
   }
-}
 
-/** Lua's cjson encodes empty arrays as `{}`; restore them. */
-function list<T>(value: unknown): T[] {
-  return Array.isArray(value) ? (value as T[]) : [];
-}
-
-function parseEntry(raw: string): LogEntry {
-  const e = JSON.parse(raw) as LogEntry;
-  if (e.k === 'commit') {
-    e.adds = list(e.adds);
-    e.removes = list(e.removes);
-    if (e.members !== undefined) e.members = list(e.members);
+  /**
+   * Applies one rule to the group. Operations of this instance on one group queue up; each
+   * turn applies every queued rule in order to one read and writes their outcome with one
+   * compare-and-set, so they never race each other and a burst costs a few round trips.
+   */
+  protected apply<R>(group: GroupKey, now: number, rule: Rule<R>, withLog = false): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const queued = this.#queued.get(group) ?? [];
+      queued.push({ now, rule, withLog, resolve: resolve as (r: unknown) => void, reject });
+      this.#queued.set(group, queued);
+      if (!this.#draining.has(group)) void this.#drain(group);
+    });
   }
-  return e;
-}
 
-function parseFeed(raw: string): FeedMessage | undefined {
-  try {
-    const m = JSON.parse(raw) as FeedMessage;
-    if (m.k === 'commit') return parseEntry(raw);
-    if (m.k === 'req') {
-      m.adds = list(m.adds);
-      m.removes = list(m.removes);
+  async #drain(group: GroupKey): Promise<void> {
+    this.#draining.add(group);
+    for (let batch = this.#queued.get(group); batch; batch = this.#queued.get(group)) {
+      this.#queued.delete(group);
+      try {
+        const results = await this.#compareAndSet(group, batch);
+        for (const [i, op] of batch.entries()) op.resolve(results[i]);
+      } catch (error) {
+        for (const op of batch) op.reject(error);
+      }
     }
-    return m;
-  } catch {
-    return undefined;
+    this.#draining.delete(group);
+  }
+
+  /**
+   * Reads the group, applies the rules in order and writes the result if nobody wrote in
+   * between; otherwise reads again, a bounded number of times.
+   */
+  async #compareAndSet(group: GroupKey, batch: QueuedRule[]): Promise<unknown[]> {
+    const withLog = batch.some((op) => op.withLog);
+    for (let attempt = 0; attempt < this.#casAttempts; attempt++) {
+      const read = await this.snapshot(group, withLog);
+      let state = read.state;
+      const log = [...read.log];
+      const feed: FeedMessage[] = [];
+      const results = batch.map((op) => {
+        const outcome = op.rule(state, { now: op.now, limits: this.limits }, log);
+        state = outcome.state;
+        feed.push(...outcome.feed);
+        for (const m of outcome.feed) if (m.t === 'commit' || m.t === 'app') log.push(m);
+        return outcome.result;
+      });
+      if (state === read.state && feed.length === 0) return results;
+      const writes = writesFor(read.state, state, feed, this.limits.replayEvents);
+      const next = state ? randomBytes(9).toString('base64url') : '';
+      const applied = await (this.#redis as unknown as { dsCas: CasFn }).dsCas(
+        ...groupKeys(group),
+        read.version,
+        next,
+        this.limits.stateTtlMs,
+        feedChannel(group),
+        ...writeArgs(writes),
+      );
+      if (applied === 1) return results;
+      // Another instance changed the group meanwhile: back off a random moment, then re-read.
+      await sleep(Math.random() * Math.min(2 ** attempt, 50));
+    }
+    throw new StoreContentionError(this.#casAttempts);
+  }
+}
+
+/** The group changed under every attempt of one operation: too many concurrent writers. */
+export class StoreContentionError extends Error {
+  readonly code = 'store_contention';
+  constructor(attempts: number) {
+    super(`group state changed concurrently ${attempts} times in a row`);
   }
 }
