@@ -55,10 +55,10 @@ const methodsFor = (conn: RecordingConnection, id: string) =>
 describe('consumers closed by the server', () => {
   for (const kind of ['audio', 'video'] as const) {
     test(`${kind}: the producer closes right after consume; resume answers consumer_not_found after consumerClosed`, async () => {
-      const { a, b, producerId, consumerId } = await consumed(kind);
+      const { a, b, producerId, consumerId, room } = await consumed(kind);
       assert.notEqual(
-        b.peer.room.routerOfPeer(a.peer),
-        b.peer.room.routerOfPeer(b.peer),
+        sfu.rooms.room(room)!.routerOfPeer(a.peer),
+        sfu.rooms.room(room)!.routerOfPeer(b.peer),
         'the consumer is on the other worker (piped producer)',
       );
       a.peer.closeProducer(producerId);

@@ -12,16 +12,9 @@ import type {
 import type { types } from 'mediasoup';
 import type { PeerConnection } from './connection.ts';
 import { mediaFailure, SfuFailure } from './failure.ts';
-import type { Room } from './room.ts';
+import type { MemberRoom, ProducerEntry, RoomMember } from './room-member.ts';
 
-/** A producer in a room, with who owns it and what it carries. */
-export interface ProducerEntry {
-  readonly producer: types.Producer;
-  readonly peer: Peer;
-  readonly source: MediaSource;
-  /** Paused by the host: its owner cannot resume it. */
-  lockedByHost: boolean;
-}
+export type { ProducerEntry } from './room-member.ts';
 
 interface TransportEntry {
   readonly transport: types.Transport;
@@ -59,11 +52,11 @@ const KEY_FRAME_REQUEST_SPACING_MS = 350;
  * One participant connection in a room: its transports, producers and consumers. Closing a
  * peer closes its transports, which closes everything it produced and consumed.
  */
-export class Peer {
+export class Peer implements RoomMember {
   /** Random per connection; other peers see this, never the session ID. */
   readonly id = randomUUID();
   readonly identity: PeerIdentity;
-  readonly room: Room;
+  readonly room: MemberRoom<Peer>;
   readonly #conn: PeerConnection;
   readonly #transports = new Map<string, TransportEntry>();
   readonly #producers = new Map<string, ProducerEntry>();
@@ -74,7 +67,7 @@ export class Peer {
   readonly #hostLocks = new Set<MediaSource>();
   #closed = false;
 
-  constructor(room: Room, identity: PeerIdentity, conn: PeerConnection) {
+  constructor(room: MemberRoom<Peer>, identity: PeerIdentity, conn: PeerConnection) {
     this.room = room;
     this.identity = identity;
     this.#conn = conn;
