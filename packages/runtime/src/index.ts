@@ -10,3 +10,6 @@ export * from './config/env.ts';
 export * from './store/expiring-store.ts';
 export * from './store/local-expiring-store.ts';
 export * from './store/redis-expiring-store.ts';
+export * from './registry/node-registry.ts';
+export * from './registry/local-registry.ts';
+export * from './registry/redis-registry.ts';

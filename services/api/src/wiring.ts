@@ -13,13 +13,13 @@ import {
   type Logger,
   RedisEventBus,
   RedisExpiringStore,
+  RedisNodeRegistry,
 } from '@conclave/runtime';
 import { CreationKeyStore } from './auth/creation-keys.ts';
 import type { ApiConfig } from './config.ts';
 import { type Database, openEmbedded, openPostgres } from './db/database.ts';
 import { MeetingNames } from './meetings/meeting-names.ts';
 import { MeetingStore } from './meetings/meeting-store.ts';
-import { RedisNodeRegistry } from '@conclave/sfu';
 import { RegistrySfuSelector, type SfuSelector, StaticSfuSelector } from './sfu/sfu-selector.ts';
 import { deriveStateKeys } from './state-keys.ts';
 

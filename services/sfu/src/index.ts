@@ -1,11 +1,10 @@
 /**
- * `@conclave/sfu`. The node registry is exported directly (no mediasoup import, cheap for the
- * API); the server is loaded on demand so importing this package does not load mediasoup.
+ * `@conclave/sfu`. The server is loaded on demand so importing this package does not load
+ * mediasoup. The node registry the SFU announces itself to is in `@conclave/runtime`.
  */
 import type { SfuConfig } from './config.ts';
 import type { SfuDeps, SfuServer } from './server.ts';
 
-export * from './registry/index.ts';
 export type { SfuConfig, SfuEnv } from './config.ts';
 export type { SfuDeps, SfuServer } from './server.ts';
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { SfuCloseCode } from '@conclave/protocol';
-import { type BusEvent, JoinTokenSigner, LocalEventBus } from '@conclave/runtime';
+import { type BusEvent, JoinTokenSigner, LocalEventBus, LocalNodeRegistry } from '@conclave/runtime';
 import { after, before, describe, test } from 'node:test';
-import { LocalNodeRegistry } from '../registry/local-registry.ts';
 import type { SfuServer } from '../server.ts';
 import { randomId, requireWorkerBin, SignalingClient, startTestSfu, TestTokens } from '../testing/harness.ts';
 
