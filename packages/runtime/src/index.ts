@@ -1,4 +1,5 @@
 export * from './tokens/join-token.ts';
+export * from './tokens/public-keys.ts';
 export * from './bus/bus.ts';
 export * from './bus/local-bus.ts';
 export * from './bus/redis-bus.ts';

@@ -11,6 +11,7 @@ import {
   LocalExpiringStore,
   LocalJobScheduler,
   type Logger,
+  parseJoinTokenPublicKeys,
   RedisEventBus,
   RedisExpiringStore,
   RedisNodeRegistry,
@@ -45,10 +46,8 @@ function signerFrom(config: ApiConfig): { signer: JoinTokenSigner; publicKeys: s
     config.CONCLAVE_JOIN_TOKEN_PRIVATE_KEY ??
     generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const signer = new JoinTokenSigner(pem);
-  const previous = (config.CONCLAVE_JOIN_TOKEN_PREVIOUS_PUBLIC_KEYS ?? '').match(
-    /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\s*/g,
-  );
-  return { signer, publicKeys: [signer.publicKeyPem, ...(previous ?? []).map((k) => `${k.trim()}\n`)] };
+  const previous = parseJoinTokenPublicKeys(config.CONCLAVE_JOIN_TOKEN_PREVIOUS_PUBLIC_KEYS ?? '');
+  return { signer, publicKeys: [signer.publicKeyPem, ...previous] };
 }
 
 export async function createDeps(

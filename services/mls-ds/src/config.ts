@@ -31,8 +31,3 @@ export type DsConfig = Static<typeof DsConfigSchema>;
 export function loadDsConfig(env: Record<string, string | undefined> = process.env): DsConfig {
   return loadConfig(DsConfigSchema, env);
 }
-
-/** Splits concatenated PEM blocks. */
-export function splitPemKeys(pem: string): string[] {
-  return pem.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
-}

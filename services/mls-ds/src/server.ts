@@ -9,10 +9,11 @@ import {
   LocalEventBus,
   LocalJobScheduler,
   type Logger,
+  parseJoinTokenPublicKeys,
   RedisEventBus,
 } from '@conclave/runtime';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type DsConfig, splitPemKeys } from './config.ts';
+import type { DsConfig } from './config.ts';
 import { DeliveryService } from './delivery-service.ts';
 import { DsMetrics } from './metrics.ts';
 import type { GroupStateStore, StoreLimits } from './state/group-state-store.ts';
@@ -55,7 +56,8 @@ export async function createDsServer(options: DsServerOptions): Promise<DsServer
   const { config } = options;
   const logger = options.logger ?? createLogger({ service: 'mls-ds', level: config.LOG_LEVEL });
   const metrics = options.metrics ?? new DsMetrics();
-  const verifier = options.verifier ?? new JoinTokenVerifier(splitPemKeys(config.JOIN_TOKEN_PUBLIC_KEYS));
+  const verifier =
+    options.verifier ?? new JoinTokenVerifier(parseJoinTokenPublicKeys(config.JOIN_TOKEN_PUBLIC_KEYS));
   const service = new DeliveryService({
     config,
     store: options.store,

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { loadConfig } from '@conclave/runtime';
+import { loadConfig, parseJoinTokenPublicKeys } from '@conclave/runtime';
 import { type Static, Type } from 'typebox';
 
 /** Environment variables the SFU reads (names are the variable names). */
@@ -84,11 +84,6 @@ export interface SfuConfig {
   redisUrl?: string;
 }
 
-/** Splits concatenated PEM blocks. */
-export function splitPem(text: string): string[] {
-  return text.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
-}
-
 export function configFromEnv(
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
@@ -120,7 +115,7 @@ export function configFromEnv(
     maxMessageBytes: e.SFU_MAX_MESSAGE_BYTES,
     helloTimeoutMs: e.SFU_HELLO_TIMEOUT_MS,
     drainTimeoutMs: e.SFU_DRAIN_TIMEOUT_MS,
-    joinTokenPublicKeys: splitPem(keysText),
+    joinTokenPublicKeys: parseJoinTokenPublicKeys(keysText),
     logLevel: e.SFU_LOG_LEVEL,
     workerBin: e.MEDIASOUP_WORKER_BIN,
     redisUrl: e.SFU_REDIS_URL,
