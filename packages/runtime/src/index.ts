@@ -8,6 +8,7 @@ export * from './jobs/local-scheduler.ts';
 export * from './jobs/bullmq-scheduler.ts';
 export * from './log/logger.ts';
 export * from './config/env.ts';
+export * from './config/renamed-env.ts';
 export * from './store/expiring-store.ts';
 export * from './store/local-expiring-store.ts';
 export * from './store/redis-expiring-store.ts';

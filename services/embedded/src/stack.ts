@@ -69,22 +69,20 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     const dsUrl = `ws://${publicHost}:${ds.port}/v1/ds`;
 
     const sfuPort = options.sfuPort ?? 8443;
-    const sfu = await startSfu(
-      await sfuConfigFromEnv({
-        ...env,
-        SFU_HOST: host,
-        SFU_PORT: String(sfuPort),
-        SFU_PUBLIC_URL: `ws://${publicHost}:${sfuPort}/v1/sfu`,
-        SFU_JOIN_TOKEN_PUBLIC_KEYS: publicKeys,
-        SFU_RTC_LISTEN_IP: host,
-        SFU_RTC_ANNOUNCED_IP: publicHost === host ? undefined : publicHost,
-        ...(options.rtcPortBase ? { SFU_RTC_PORT_BASE: String(options.rtcPortBase) } : {}),
-        ...(options.sfuWorkers ? { SFU_WORKERS: String(options.sfuWorkers) } : {}),
-        SFU_REDIS_URL: undefined,
-        SFU_LOG_LEVEL: level,
-      }),
-      { bus },
-    );
+    const sfuConfig = await sfuConfigFromEnv({
+      ...env,
+      SFU_HOST: host,
+      SFU_PORT: String(sfuPort),
+      SFU_PUBLIC_URL: `ws://${publicHost}:${sfuPort}/v1/sfu`,
+      JOIN_TOKEN_PUBLIC_KEYS: publicKeys,
+      SFU_RTC_LISTEN_IP: host,
+      SFU_RTC_ANNOUNCED_IP: publicHost === host ? undefined : publicHost,
+      ...(options.rtcPortBase ? { SFU_RTC_PORT_BASE: String(options.rtcPortBase) } : {}),
+      ...(options.sfuWorkers ? { SFU_WORKERS: String(options.sfuWorkers) } : {}),
+      LOG_LEVEL: level,
+    });
+    // In process whatever the environment names (a Redis URL under a former name included).
+    const sfu = await startSfu({ ...sfuConfig, redisUrl: undefined }, { bus });
     closers.push(() => sfu.close());
     const sfuUrl = `ws://${publicHost}:${sfu.port}/v1/sfu`;
 
