@@ -31,3 +31,17 @@ export type DsConfig = Static<typeof DsConfigSchema>;
 export function loadDsConfig(env: Record<string, string | undefined> = process.env): DsConfig {
   return loadConfig(DsConfigSchema, env);
 }
+
+/**
+ * The same variables without the join token keys, for a host that hands the DS its verifier
+ * (the embedded stack, which owns the key pair) instead of PEM text.
+ */
+export const DsSettingsSchema = Type.Omit(DsConfigSchema, ['JOIN_TOKEN_PUBLIC_KEYS']);
+export type DsSettings = Static<typeof DsSettingsSchema>;
+
+export function loadDsSettings(env: Record<string, string | undefined> = process.env): DsSettings {
+  return loadConfig(DsSettingsSchema, env);
+}
+
+/** What the DS starts from: its settings, with keys unless a verifier is given. */
+export type DsStartConfig = DsSettings & { JOIN_TOKEN_PUBLIC_KEYS?: string };

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DS_PROTOCOL_VERSION, DsCloseCode, type HelloMessage, type ResumeMessage } from '@conclave/protocol';
 import type { BusEvent, EventBus, JobScheduler, JoinTokenVerifier, Logger } from '@conclave/runtime';
 import type { WebSocket } from 'ws';
-import type { DsConfig } from './config.ts';
+import type { DsSettings } from './config.ts';
 import type { ConnectionHost, ConnectionLimits } from './edge/connection-host.ts';
 import { MemberConnection } from './edge/member-connection.ts';
 import { GroupRoom, type RoomHost } from './group/group-room.ts';
@@ -24,7 +24,7 @@ function hashSecret(secret: string): string {
 }
 
 export interface DeliveryServiceDeps {
-  config: DsConfig;
+  config: DsSettings;
   store: GroupStateStore;
   verifier: JoinTokenVerifier;
   bus: EventBus;
@@ -38,7 +38,7 @@ export interface DeliveryServiceDeps {
  * groups, and reacts to bus events and purge jobs. Everything shared lives in the store.
  */
 export class DeliveryService implements RoomHost, ConnectionHost {
-  readonly config: DsConfig;
+  readonly config: DsSettings;
   readonly limits: ConnectionLimits;
   readonly store: GroupStateStore;
   readonly bus: EventBus;

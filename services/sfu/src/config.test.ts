@@ -49,3 +49,15 @@ test('the former names SFU_JOIN_TOKEN_PUBLIC_KEYS, SFU_REDIS_URL and SFU_LOG_LEV
   );
   assert.equal(both.logLevel, 'warn');
 });
+
+test('join token keys passed typed replace JOIN_TOKEN_PUBLIC_KEYS, which is then not needed', () => {
+  const noFile = () => {
+    throw new Error('no file is read');
+  };
+  const config = configFromEnv({ JOIN_TOKEN_PUBLIC_KEYS: '/not/read' }, noFile, {
+    joinTokenPublicKeys: [KEY],
+  });
+  assert.deepEqual(config.joinTokenPublicKeys, [KEY]);
+  assert.deepEqual(configFromEnv({}, noFile, { joinTokenPublicKeys: [KEY] }).joinTokenPublicKeys, [KEY]);
+  assert.throws(() => configFromEnv({}, noFile), /JOIN_TOKEN_PUBLIC_KEYS/);
+});

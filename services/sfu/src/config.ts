@@ -59,6 +59,14 @@ export const SfuEnv = Type.Object({
 });
 export type SfuEnv = Static<typeof SfuEnv>;
 
+/** The same variables without the join token keys, for a host that passes them typed (the embedded stack). */
+const SfuSettingsEnv = Type.Omit(SfuEnv, ['JOIN_TOKEN_PUBLIC_KEYS']);
+
+/** JOIN_TOKEN_PUBLIC_KEYS holds the PEM text itself or the path of a file holding it. */
+function publicKeysFrom(value: string, readFile: (path: string) => string): string[] {
+  return parseJoinTokenPublicKeys(value.includes('-----BEGIN') ? value : readFile(value));
+}
+
 /** Resolved configuration of one SFU node. */
 export interface SfuConfig {
   host: string;
@@ -94,11 +102,13 @@ export interface SfuConfig {
 export function configFromEnv(
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
+  given: { joinTokenPublicKeys?: string[] } = {},
 ): SfuConfig {
-  const e = loadConfig(SfuEnv, acceptRenamedEnv(env, SFU_RENAMED_ENV, createLogger({ service: 'sfu' })));
-  const keysText = e.JOIN_TOKEN_PUBLIC_KEYS.includes('-----BEGIN')
-    ? e.JOIN_TOKEN_PUBLIC_KEYS
-    : readFile(e.JOIN_TOKEN_PUBLIC_KEYS);
+  const renamed = acceptRenamedEnv(env, SFU_RENAMED_ENV, createLogger({ service: 'sfu' }));
+  // Without typed keys the full set is checked first, so every problem is reported at once.
+  const joinTokenPublicKeys =
+    given.joinTokenPublicKeys ?? publicKeysFrom(loadConfig(SfuEnv, renamed).JOIN_TOKEN_PUBLIC_KEYS, readFile);
+  const e = loadConfig(SfuSettingsEnv, renamed);
   return {
     host: e.SFU_HOST,
     port: e.SFU_PORT,
@@ -122,7 +132,7 @@ export function configFromEnv(
     maxMessageBytes: e.SFU_MAX_MESSAGE_BYTES,
     helloTimeoutMs: e.SFU_HELLO_TIMEOUT_MS,
     drainTimeoutMs: e.SFU_DRAIN_TIMEOUT_MS,
-    joinTokenPublicKeys: parseJoinTokenPublicKeys(keysText),
+    joinTokenPublicKeys,
     logLevel: e.LOG_LEVEL,
     workerBin: e.MEDIASOUP_WORKER_BIN,
     redisUrl: e.REDIS_URL,

@@ -16,11 +16,15 @@ export async function startSfu(config: SfuConfig, deps?: SfuDeps): Promise<SfuSe
   return (await import('./server.ts')).startSfu(config, deps);
 }
 
+/**
+ * The SFU's configuration from environment variables; `joinTokenPublicKeys` given here replace
+ * JOIN_TOKEN_PUBLIC_KEYS (a host that owns the key pair passes them typed).
+ */
 export async function sfuConfigFromEnv(
   env: Record<string, string | undefined> = process.env,
-  readFile?: (path: string) => string,
+  given: { joinTokenPublicKeys?: string[] } = {},
 ): Promise<SfuConfig> {
   const { configFromEnv } = await import('./config.ts');
   const { readFileSync } = await import('node:fs');
-  return configFromEnv(env, readFile ?? ((path) => readFileSync(path, 'utf8')));
+  return configFromEnv(env, (path) => readFileSync(path, 'utf8'), given);
 }

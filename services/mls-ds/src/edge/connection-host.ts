@@ -1,12 +1,12 @@
 import type { HelloMessage, ResumeMessage } from '@conclave/protocol';
-import type { DsConfig } from '../config.ts';
+import type { DsSettings } from '../config.ts';
 import type { DsMetrics } from '../metrics.ts';
 import type { GroupKey, GroupStateStore } from '../state/group-state-store.ts';
 import type { MemberConnection } from './member-connection.ts';
 
 /** The limits a connection enforces on its own socket. */
 export type ConnectionLimits = Pick<
-  DsConfig,
+  DsSettings,
   | 'DS_RATE_MESSAGES_PER_SECOND'
   | 'DS_RATE_MESSAGE_BURST'
   | 'DS_RATE_BYTES_PER_SECOND'
