@@ -6,7 +6,7 @@
 #                 (32 random bytes, base64), DATABASE_URL, REDIS_URL, and CONCLAVE_TURN_SECRET
 #                 commented out (TURN is optional; the API wants it only with CONCLAVE_TURN_URLS)
 #   ds.env        JOIN_TOKEN_PUBLIC_KEYS (the matching SPKI PEM), REDIS_URL
-#   sfu.env       SFU_JOIN_TOKEN_PUBLIC_KEYS, SFU_REDIS_URL
+#   sfu.env       JOIN_TOKEN_PUBLIC_KEYS, REDIS_URL (the same names as the DS: docs/configuration.md)
 #   postgres.env  POSTGRES_PASSWORD
 #   redis.env     REDIS_PASSWORD
 #   turn.env      TURN_SECRET (coturn static-auth-secret)
@@ -93,8 +93,8 @@ JOIN_TOKEN_PUBLIC_KEYS="${public_pem}"
 REDIS_URL=${redis_url}
 EOT
 cat >"$dir/sfu.env" <<EOT
-SFU_JOIN_TOKEN_PUBLIC_KEYS="${public_pem}"
-SFU_REDIS_URL=${redis_url}
+JOIN_TOKEN_PUBLIC_KEYS="${public_pem}"
+REDIS_URL=${redis_url}
 EOT
 echo "POSTGRES_PASSWORD=${db_password}" >"$dir/postgres.env"
 echo "REDIS_PASSWORD=${redis_password}" >"$dir/redis.env"

@@ -96,9 +96,9 @@ elif [ "$topology" = distributed ]; then
   JOIN_TOKEN_PUBLIC_KEYS="$(cat "$work/join.pub")" DS_HOST=127.0.0.1 DS_PORT=$((base + 90)) \
     timeout $((limit + 120)) node services/mls-ds/src/main.ts >"$results/ds-$mode.log" 2>&1 &
   pids+=($!)
-  SFU_JOIN_TOKEN_PUBLIC_KEYS="$work/join.pub" SFU_REDIS_URL="$REDIS_URL" SFU_HOST=127.0.0.1 SFU_PORT=$((base + 443)) \
+  JOIN_TOKEN_PUBLIC_KEYS="$work/join.pub" REDIS_URL="$REDIS_URL" SFU_HOST=127.0.0.1 SFU_PORT=$((base + 443)) \
   SFU_PUBLIC_URL="$proxy_url/v1/sfu" SFU_RTC_LISTEN_IP=127.0.0.1 SFU_RTC_PORT_BASE=$((base + 500)) \
-  SFU_RTC_MIN_PORT=$((base + 600)) SFU_RTC_MAX_PORT=$((base + 699)) SFU_WORKERS="${SFU_WORKERS:-2}" SFU_LOG_LEVEL="$LOG_LEVEL" SFU_DRAIN_TIMEOUT_MS=3000 \
+  SFU_RTC_MIN_PORT=$((base + 600)) SFU_RTC_MAX_PORT=$((base + 699)) SFU_WORKERS="${SFU_WORKERS:-2}" LOG_LEVEL="$LOG_LEVEL" SFU_DRAIN_TIMEOUT_MS=3000 \
     timeout $((limit + 120)) node services/sfu/src/main.ts >"$results/sfu-$mode.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 60); do

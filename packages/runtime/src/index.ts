@@ -1,4 +1,5 @@
 export * from './tokens/join-token.ts';
+export * from './tokens/public-keys.ts';
 export * from './bus/bus.ts';
 export * from './bus/local-bus.ts';
 export * from './bus/redis-bus.ts';
@@ -7,6 +8,10 @@ export * from './jobs/local-scheduler.ts';
 export * from './jobs/bullmq-scheduler.ts';
 export * from './log/logger.ts';
 export * from './config/env.ts';
+export * from './config/renamed-env.ts';
 export * from './store/expiring-store.ts';
 export * from './store/local-expiring-store.ts';
 export * from './store/redis-expiring-store.ts';
+export * from './registry/node-registry.ts';
+export * from './registry/local-registry.ts';
+export * from './registry/redis-registry.ts';

@@ -11,15 +11,16 @@ import {
   LocalExpiringStore,
   LocalJobScheduler,
   type Logger,
+  parseJoinTokenPublicKeys,
   RedisEventBus,
   RedisExpiringStore,
+  RedisNodeRegistry,
 } from '@conclave/runtime';
 import { CreationKeyStore } from './auth/creation-keys.ts';
 import type { ApiConfig } from './config.ts';
 import { type Database, openEmbedded, openPostgres } from './db/database.ts';
 import { MeetingNames } from './meetings/meeting-names.ts';
 import { MeetingStore } from './meetings/meeting-store.ts';
-import { RedisNodeRegistry } from '@conclave/sfu';
 import { RegistrySfuSelector, type SfuSelector, StaticSfuSelector } from './sfu/sfu-selector.ts';
 import { deriveStateKeys } from './state-keys.ts';
 
@@ -45,10 +46,8 @@ function signerFrom(config: ApiConfig): { signer: JoinTokenSigner; publicKeys: s
     config.CONCLAVE_JOIN_TOKEN_PRIVATE_KEY ??
     generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const signer = new JoinTokenSigner(pem);
-  const previous = (config.CONCLAVE_JOIN_TOKEN_PREVIOUS_PUBLIC_KEYS ?? '').match(
-    /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\s*/g,
-  );
-  return { signer, publicKeys: [signer.publicKeyPem, ...(previous ?? []).map((k) => `${k.trim()}\n`)] };
+  const previous = parseJoinTokenPublicKeys(config.CONCLAVE_JOIN_TOKEN_PREVIOUS_PUBLIC_KEYS ?? '');
+  return { signer, publicKeys: [signer.publicKeyPem, ...previous] };
 }
 
 export async function createDeps(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RedisNodeRegistry, type SfuNodeInfo } from '@conclave/sfu';
+import { RedisNodeRegistry, type SfuNodeInfo } from '@conclave/runtime';
 import { createMeeting, join, type OwnStores, ownStores, startApi, type TestApi } from './harness.ts';
 
 function node(id: string, load: number): SfuNodeInfo {

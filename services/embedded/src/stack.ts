@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { buildApi } from '@conclave/api';
 import { loadApiConfig } from '@conclave/api/config';
 import { createDeps } from '@conclave/api/wiring';
-import { loadDsConfig, startDs } from '@conclave/mls-ds';
-import { createLogger, LocalEventBus, type Logger } from '@conclave/runtime';
+import { loadDsSettings, startDs } from '@conclave/mls-ds';
+import { createLogger, JoinTokenVerifier, LocalEventBus, type Logger } from '@conclave/runtime';
 import { sfuConfigFromEnv, startSfu } from '@conclave/sfu';
 
 export interface EmbeddedStackOptions {
@@ -50,41 +50,40 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   };
 
   try {
-    // The stack owns the join-token key: the DS and the SFU verify with its public half.
+    // The stack owns the join-token key: the DS and the SFU are handed its public half, typed.
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const publicKeys = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const publicKeys = [publicKey.export({ type: 'spki', format: 'pem' }).toString()];
 
     const ds = await startDs(
-      loadDsConfig({
+      loadDsSettings({
         ...env,
         DS_HOST: host,
         DS_PORT: String(options.dsPort ?? 8090),
-        JOIN_TOKEN_PUBLIC_KEYS: publicKeys,
         REDIS_URL: undefined,
         LOG_LEVEL: level,
       }),
-      { bus },
+      { bus, verifier: new JoinTokenVerifier(publicKeys) },
     );
     closers.push(() => ds.close());
     const dsUrl = `ws://${publicHost}:${ds.port}/v1/ds`;
 
     const sfuPort = options.sfuPort ?? 8443;
-    const sfu = await startSfu(
-      await sfuConfigFromEnv({
+    const sfuConfig = await sfuConfigFromEnv(
+      {
         ...env,
         SFU_HOST: host,
         SFU_PORT: String(sfuPort),
         SFU_PUBLIC_URL: `ws://${publicHost}:${sfuPort}/v1/sfu`,
-        SFU_JOIN_TOKEN_PUBLIC_KEYS: publicKeys,
         SFU_RTC_LISTEN_IP: host,
         SFU_RTC_ANNOUNCED_IP: publicHost === host ? undefined : publicHost,
         ...(options.rtcPortBase ? { SFU_RTC_PORT_BASE: String(options.rtcPortBase) } : {}),
         ...(options.sfuWorkers ? { SFU_WORKERS: String(options.sfuWorkers) } : {}),
-        SFU_REDIS_URL: undefined,
-        SFU_LOG_LEVEL: level,
-      }),
-      { bus },
+        LOG_LEVEL: level,
+      },
+      { joinTokenPublicKeys: publicKeys },
     );
+    // In process whatever the environment names (a Redis URL under a former name included).
+    const sfu = await startSfu({ ...sfuConfig, redisUrl: undefined }, { bus });
     closers.push(() => sfu.close());
     const sfuUrl = `ws://${publicHost}:${sfu.port}/v1/sfu`;
 

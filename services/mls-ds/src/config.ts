@@ -32,7 +32,16 @@ export function loadDsConfig(env: Record<string, string | undefined> = process.e
   return loadConfig(DsConfigSchema, env);
 }
 
-/** Splits concatenated PEM blocks. */
-export function splitPemKeys(pem: string): string[] {
-  return pem.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
+/**
+ * The same variables without the join token keys, for a host that hands the DS its verifier
+ * (the embedded stack, which owns the key pair) instead of PEM text.
+ */
+export const DsSettingsSchema = Type.Omit(DsConfigSchema, ['JOIN_TOKEN_PUBLIC_KEYS']);
+export type DsSettings = Static<typeof DsSettingsSchema>;
+
+export function loadDsSettings(env: Record<string, string | undefined> = process.env): DsSettings {
+  return loadConfig(DsSettingsSchema, env);
 }
+
+/** What the DS starts from: its settings, with keys unless a verifier is given. */
+export type DsStartConfig = DsSettings & { JOIN_TOKEN_PUBLIC_KEYS?: string };

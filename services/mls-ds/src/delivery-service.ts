@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DS_PROTOCOL_VERSION, DsCloseCode, type HelloMessage, type ResumeMessage } from '@conclave/protocol';
 import type { BusEvent, EventBus, JobScheduler, JoinTokenVerifier, Logger } from '@conclave/runtime';
 import type { WebSocket } from 'ws';
-import type { DsConfig } from './config.ts';
+import type { DsSettings } from './config.ts';
+import type { ConnectionHost, ConnectionLimits } from './edge/connection-host.ts';
 import { MemberConnection } from './edge/member-connection.ts';
 import { GroupRoom, type RoomHost } from './group/group-room.ts';
 import type { DsMetrics } from './metrics.ts';
@@ -23,7 +24,7 @@ function hashSecret(secret: string): string {
 }
 
 export interface DeliveryServiceDeps {
-  config: DsConfig;
+  config: DsSettings;
   store: GroupStateStore;
   verifier: JoinTokenVerifier;
   bus: EventBus;
@@ -36,8 +37,9 @@ export interface DeliveryServiceDeps {
  * The DS on one instance: authenticates connections, attaches them to the rooms of their
  * groups, and reacts to bus events and purge jobs. Everything shared lives in the store.
  */
-export class DeliveryService implements RoomHost {
-  readonly config: DsConfig;
+export class DeliveryService implements RoomHost, ConnectionHost {
+  readonly config: DsSettings;
+  readonly limits: ConnectionLimits;
   readonly store: GroupStateStore;
   readonly bus: EventBus;
   readonly metrics: DsMetrics;
@@ -55,6 +57,7 @@ export class DeliveryService implements RoomHost {
 
   constructor(deps: DeliveryServiceDeps) {
     this.config = deps.config;
+    this.limits = deps.config;
     this.store = deps.store;
     this.bus = deps.bus;
     this.metrics = deps.metrics;
@@ -103,15 +106,15 @@ export class DeliveryService implements RoomHost {
     if (!verified.ok) return c.close(DsCloseCode.unauthorized, verified.error.code);
     const claims = verified.claims;
     const room = await this.#room(groupKeyOf(claims.grp));
-    c.member = randomBytes(16).toString('base64url');
-    c.sid = claims.sid;
-    c.role = claims.role;
-    c.sfuRoom = claims.room;
-    c.grp = claims.grp;
+    c.bind({
+      room,
+      member: randomBytes(16).toString('base64url'),
+      sid: claims.sid,
+      role: claims.role,
+      sfuRoom: claims.room,
+      grp: claims.grp,
+    });
     const secret = `${room.key}.${randomBytes(32).toString('base64url')}`;
-    c.attaching();
-    c.room = room;
-    room.hold(c);
     const r = await this.store.join(
       room.key,
       {
@@ -124,18 +127,16 @@ export class DeliveryService implements RoomHost {
       Date.now(),
     );
     if (!r.ok) {
-      c.departed = true;
       const code =
         r.code === 'session_refused'
           ? DsCloseCode.sessionRefused
           : r.code === 'session_in_use'
             ? DsCloseCode.sessionInUse
             : DsCloseCode.groupFull;
-      return c.close(code, r.code);
+      return c.refuse(code, r.code);
     }
     if (c.closed) return;
-    room.attach(c);
-    c.joined = r.create;
+    c.admit({ sid: claims.sid, role: claims.role, joined: r.create });
     c.send({
       t: 'ready',
       v: DS_PROTOCOL_VERSION,
@@ -161,30 +162,24 @@ export class DeliveryService implements RoomHost {
       return c.close(DsCloseCode.resumeUnavailable, 'resume_unavailable');
     }
     const room = await this.#room(key);
-    c.member = m.member;
-    c.attaching();
-    c.room = room;
-    room.hold(c);
+    c.bind({ room, member: m.member });
     const r = await this.store.resume(
       key,
       { member: m.member, connection: c.id, secretHash, afterSeq: m.seq },
       Date.now(),
     );
-    if (!r.ok) {
-      c.departed = true;
-      return c.close(DsCloseCode.resumeUnavailable, r.code);
-    }
+    if (!r.ok) return c.refuse(DsCloseCode.resumeUnavailable, r.code);
     if (c.closed) return;
-    room.attach(c);
-    c.sid = r.sid;
-    c.role = r.role;
-    c.lastSeq = m.seq;
     const welcomed = r.events.some((e) => e.t === 'commit' && e.adds.some((a) => a.member === m.member));
-    c.joined = r.joined && !welcomed;
+    c.admit({ sid: r.sid, role: r.role, joined: r.joined && !welcomed }, m.seq);
     c.send({ t: 'resumed', epoch: r.epoch, seq: r.seq });
     for (const entry of r.events) c.deliver({ entry });
     c.open(r.seq);
     if (r.joined && !welcomed) this.confirmMember(c);
+  }
+
+  sessionRemoved(removed: { room: string; grp: string; sid: string }): Promise<void> {
+    return this.bus.publish({ type: 'session.removed', ...removed });
   }
 
   /**

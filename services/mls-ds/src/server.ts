@@ -9,10 +9,11 @@ import {
   LocalEventBus,
   LocalJobScheduler,
   type Logger,
+  parseJoinTokenPublicKeys,
   RedisEventBus,
 } from '@conclave/runtime';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type DsConfig, splitPemKeys } from './config.ts';
+import type { DsSettings, DsStartConfig } from './config.ts';
 import { DeliveryService } from './delivery-service.ts';
 import { DsMetrics } from './metrics.ts';
 import type { GroupStateStore, StoreLimits } from './state/group-state-store.ts';
@@ -20,7 +21,8 @@ import { MemoryGroupStateStore } from './state/memory-store.ts';
 import { RedisGroupStateStore } from './state/redis-store.ts';
 
 export interface DsServerOptions {
-  config: DsConfig;
+  /** Without JOIN_TOKEN_PUBLIC_KEYS, `verifier` is required. */
+  config: DsStartConfig;
   store: GroupStateStore;
   bus: EventBus;
   scheduler: JobScheduler;
@@ -35,7 +37,7 @@ export interface DsServer {
   metrics: DsMetrics;
 }
 
-export function storeLimits(config: DsConfig): StoreLimits {
+export function storeLimits(config: DsSettings): StoreLimits {
   return {
     resumeGraceMs: config.DS_RESUME_GRACE_MS,
     commitDeadlineMs: config.DS_COMMIT_DEADLINE_MS,
@@ -55,7 +57,8 @@ export async function createDsServer(options: DsServerOptions): Promise<DsServer
   const { config } = options;
   const logger = options.logger ?? createLogger({ service: 'mls-ds', level: config.LOG_LEVEL });
   const metrics = options.metrics ?? new DsMetrics();
-  const verifier = options.verifier ?? new JoinTokenVerifier(splitPemKeys(config.JOIN_TOKEN_PUBLIC_KEYS));
+  const verifier =
+    options.verifier ?? new JoinTokenVerifier(parseJoinTokenPublicKeys(config.JOIN_TOKEN_PUBLIC_KEYS ?? ''));
   const service = new DeliveryService({
     config,
     store: options.store,
@@ -99,7 +102,7 @@ export interface RunningDs {
  * is set (distributed mode), in-process adapters otherwise (embedded mode).
  */
 export async function startDs(
-  config: DsConfig,
+  config: DsStartConfig,
   overrides: Partial<DsServerOptions> = {},
 ): Promise<RunningDs> {
   const logger = overrides.logger ?? createLogger({ service: 'mls-ds', level: config.LOG_LEVEL });

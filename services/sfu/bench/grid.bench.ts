@@ -238,18 +238,18 @@ async function main(): Promise<void> {
           producerId: produced.video,
           rtpCapabilities: caps,
         });
-        await peer.setConsumerPreferredLayers({
+        await peer.consumers.setPreferredLayers({
           consumerId: video.consumerId,
           spatialLayer: j === highOf[i] ? 2 : 0,
           temporalLayer: 2,
         });
-        await peer.resumeConsumer(video.consumerId);
+        await peer.consumers.resume(video.consumerId);
         const audio = await peer.consume({
           transportId: transport.id,
           producerId: produced.audio,
           rtpCapabilities: caps,
         });
-        await peer.resumeConsumer(audio.consumerId);
+        await peer.consumers.resume(audio.consumerId);
       }
     }
     const routers = new Map<number, number>();
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     await sleep(5000);
     const layerCounts = new Map<string, number>();
     for (const peer of peers)
-      for (const consumer of peer.consumers()) {
+      for (const consumer of peer.consumers.list()) {
         if (consumer.kind !== 'video') continue;
         const current = consumer.currentLayers;
         const key = current ? `spatial ${current.spatialLayer}/temporal ${current.temporalLayer}` : 'none';

@@ -216,7 +216,7 @@ export async function consumeAll(peer: Peer, transportId: string, producerIds: s
   const caps = plainReceiverCapabilities((await peer.room.routerOf(peer)).router.rtpCapabilities) as never;
   for (const producerId of producerIds) {
     const consumer = await peer.consume({ transportId, producerId, rtpCapabilities: caps });
-    await peer.resumeConsumer(consumer.consumerId);
+    await peer.consumers.resume(consumer.consumerId);
   }
 }
 

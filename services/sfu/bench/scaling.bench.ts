@@ -118,7 +118,7 @@ async function run(workers: number): Promise<Outcome> {
       );
       const counts = await Promise.all(
         sample.flatMap((peer) =>
-          peer.consumers().map(async (consumer) => {
+          peer.consumers.list().map(async (consumer) => {
             const stats = await consumer.getStats();
             return stats.find((s) => s.type === 'outbound-rtp')?.packetCount ?? 0;
           }),

@@ -24,7 +24,7 @@ test('port 0 in the public URL becomes the port bound; other URLs stay as they a
 });
 
 test('SFU_ACCEPTED_URLS is a comma-separated list, empty entries ignored', () => {
-  const base = { SFU_JOIN_TOKEN_PUBLIC_KEYS: KEY };
+  const base = { JOIN_TOKEN_PUBLIC_KEYS: KEY };
   assert.deepEqual(configFromEnv(base, () => '').acceptedUrls, []);
   assert.deepEqual(
     configFromEnv(
@@ -33,4 +33,31 @@ test('SFU_ACCEPTED_URLS is a comma-separated list, empty entries ignored', () =>
     ).acceptedUrls,
     ['wss://a.example.org/v1/sfu', 'wss://b.example.org/v1/sfu'],
   );
+});
+
+test('the former names SFU_JOIN_TOKEN_PUBLIC_KEYS, SFU_REDIS_URL and SFU_LOG_LEVEL still work; new names win', () => {
+  const former = configFromEnv(
+    { SFU_JOIN_TOKEN_PUBLIC_KEYS: KEY, SFU_REDIS_URL: 'redis://redis:6379/0', SFU_LOG_LEVEL: 'debug' },
+    () => '',
+  );
+  assert.equal(former.joinTokenPublicKeys.length, 1);
+  assert.equal(former.redisUrl, 'redis://redis:6379/0');
+  assert.equal(former.logLevel, 'debug');
+  const both = configFromEnv(
+    { JOIN_TOKEN_PUBLIC_KEYS: KEY, LOG_LEVEL: 'warn', SFU_LOG_LEVEL: 'debug' },
+    () => '',
+  );
+  assert.equal(both.logLevel, 'warn');
+});
+
+test('join token keys passed typed replace JOIN_TOKEN_PUBLIC_KEYS, which is then not needed', () => {
+  const noFile = () => {
+    throw new Error('no file is read');
+  };
+  const config = configFromEnv({ JOIN_TOKEN_PUBLIC_KEYS: '/not/read' }, noFile, {
+    joinTokenPublicKeys: [KEY],
+  });
+  assert.deepEqual(config.joinTokenPublicKeys, [KEY]);
+  assert.deepEqual(configFromEnv({}, noFile, { joinTokenPublicKeys: [KEY] }).joinTokenPublicKeys, [KEY]);
+  assert.throws(() => configFromEnv({}, noFile), /JOIN_TOKEN_PUBLIC_KEYS/);
 });

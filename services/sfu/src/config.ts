@@ -1,6 +1,13 @@
 import { availableParallelism } from 'node:os';
-import { loadConfig } from '@conclave/runtime';
+import { acceptRenamedEnv, createLogger, loadConfig, parseJoinTokenPublicKeys } from '@conclave/runtime';
 import { type Static, Type } from 'typebox';
+
+/** Former names of the SFU's variables, still read for one release (docs/configuration.md#naming). */
+export const SFU_RENAMED_ENV = {
+  SFU_JOIN_TOKEN_PUBLIC_KEYS: 'JOIN_TOKEN_PUBLIC_KEYS',
+  SFU_REDIS_URL: 'REDIS_URL',
+  SFU_LOG_LEVEL: 'LOG_LEVEL',
+};
 
 /** Environment variables the SFU reads (names are the variable names). */
 export const SfuEnv = Type.Object({
@@ -40,17 +47,25 @@ export const SfuEnv = Type.Object({
   SFU_HELLO_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
   SFU_DRAIN_TIMEOUT_MS: Type.Integer({ default: 3600000, minimum: 0 }),
   SFU_INITIAL_OUTGOING_BITRATE: Type.Integer({ default: 1500000, minimum: 100000 }),
-  SFU_JOIN_TOKEN_PUBLIC_KEYS: Type.String({
+  JOIN_TOKEN_PUBLIC_KEYS: Type.String({
     minLength: 1,
     description: 'PEM Ed25519 public key(s) of the API, concatenated; or a path to a file holding them',
   }),
-  SFU_REDIS_URL: Type.Optional(
+  REDIS_URL: Type.Optional(
     Type.String({ description: 'Distributed mode: Redis for the bus and node registry' }),
   ),
-  SFU_LOG_LEVEL: Type.String({ default: 'info' }),
+  LOG_LEVEL: Type.String({ default: 'info' }),
   MEDIASOUP_WORKER_BIN: Type.Optional(Type.String({ description: 'Path of the mediasoup-worker binary' })),
 });
 export type SfuEnv = Static<typeof SfuEnv>;
+
+/** The same variables without the join token keys, for a host that passes them typed (the embedded stack). */
+const SfuSettingsEnv = Type.Omit(SfuEnv, ['JOIN_TOKEN_PUBLIC_KEYS']);
+
+/** JOIN_TOKEN_PUBLIC_KEYS holds the PEM text itself or the path of a file holding it. */
+function publicKeysFrom(value: string, readFile: (path: string) => string): string[] {
+  return parseJoinTokenPublicKeys(value.includes('-----BEGIN') ? value : readFile(value));
+}
 
 /** Resolved configuration of one SFU node. */
 export interface SfuConfig {
@@ -84,19 +99,16 @@ export interface SfuConfig {
   redisUrl?: string;
 }
 
-/** Splits concatenated PEM blocks. */
-export function splitPem(text: string): string[] {
-  return text.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
-}
-
 export function configFromEnv(
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
+  given: { joinTokenPublicKeys?: string[] } = {},
 ): SfuConfig {
-  const e = loadConfig(SfuEnv, env);
-  const keysText = e.SFU_JOIN_TOKEN_PUBLIC_KEYS.includes('-----BEGIN')
-    ? e.SFU_JOIN_TOKEN_PUBLIC_KEYS
-    : readFile(e.SFU_JOIN_TOKEN_PUBLIC_KEYS);
+  const renamed = acceptRenamedEnv(env, SFU_RENAMED_ENV, createLogger({ service: 'sfu' }));
+  // Without typed keys the full set is checked first, so every problem is reported at once.
+  const joinTokenPublicKeys =
+    given.joinTokenPublicKeys ?? publicKeysFrom(loadConfig(SfuEnv, renamed).JOIN_TOKEN_PUBLIC_KEYS, readFile);
+  const e = loadConfig(SfuSettingsEnv, renamed);
   return {
     host: e.SFU_HOST,
     port: e.SFU_PORT,
@@ -120,10 +132,10 @@ export function configFromEnv(
     maxMessageBytes: e.SFU_MAX_MESSAGE_BYTES,
     helloTimeoutMs: e.SFU_HELLO_TIMEOUT_MS,
     drainTimeoutMs: e.SFU_DRAIN_TIMEOUT_MS,
-    joinTokenPublicKeys: splitPem(keysText),
-    logLevel: e.SFU_LOG_LEVEL,
+    joinTokenPublicKeys,
+    logLevel: e.LOG_LEVEL,
     workerBin: e.MEDIASOUP_WORKER_BIN,
-    redisUrl: e.SFU_REDIS_URL,
+    redisUrl: e.REDIS_URL,
   };
 }
 

@@ -1,11 +1,10 @@
 /**
- * `@conclave/sfu`. The node registry is exported directly (no mediasoup import, cheap for the
- * API); the server is loaded on demand so importing this package does not load mediasoup.
+ * `@conclave/sfu`. The server is loaded on demand so importing this package does not load
+ * mediasoup. The node registry the SFU announces itself to is in `@conclave/runtime`.
  */
 import type { SfuConfig } from './config.ts';
 import type { SfuDeps, SfuServer } from './server.ts';
 
-export * from './registry/index.ts';
 export type { SfuConfig, SfuEnv } from './config.ts';
 export type { SfuDeps, SfuServer } from './server.ts';
 
@@ -17,11 +16,15 @@ export async function startSfu(config: SfuConfig, deps?: SfuDeps): Promise<SfuSe
   return (await import('./server.ts')).startSfu(config, deps);
 }
 
+/**
+ * The SFU's configuration from environment variables; `joinTokenPublicKeys` given here replace
+ * JOIN_TOKEN_PUBLIC_KEYS (a host that owns the key pair passes them typed).
+ */
 export async function sfuConfigFromEnv(
   env: Record<string, string | undefined> = process.env,
-  readFile?: (path: string) => string,
+  given: { joinTokenPublicKeys?: string[] } = {},
 ): Promise<SfuConfig> {
   const { configFromEnv } = await import('./config.ts');
   const { readFileSync } = await import('node:fs');
-  return configFromEnv(env, readFile ?? ((path) => readFileSync(path, 'utf8')));
+  return configFromEnv(env, (path) => readFileSync(path, 'utf8'), given);
 }

@@ -23,7 +23,7 @@ test('the sfu process reads its env, serves, and drains on SIGTERM until the las
       SFU_RTC_PORT_BASE: String(rtcBase),
       SFU_RTC_MIN_PORT: '47000',
       SFU_RTC_MAX_PORT: '47999',
-      SFU_JOIN_TOKEN_PUBLIC_KEYS: tokens.publicKeyPem,
+      JOIN_TOKEN_PUBLIC_KEYS: tokens.publicKeyPem,
       SFU_DRAIN_TIMEOUT_MS: '20000',
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createLogger, RedisEventBus } from '@conclave/runtime';
+import { createLogger, RedisEventBus, RedisNodeRegistry } from '@conclave/runtime';
 import { configFromEnv } from './config.ts';
-import { RedisNodeRegistry } from './registry/redis-registry.ts';
 import { startSfu } from './server.ts';
 
 const config = configFromEnv(process.env, (path) => readFileSync(path, 'utf8'));

@@ -1,9 +1,15 @@
-import { createLogger, type EventBus, JoinTokenVerifier, type Logger } from '@conclave/runtime';
+import {
+  createLogger,
+  type EventBus,
+  JoinTokenVerifier,
+  type Logger,
+  type NodeRegistry,
+  type SfuNodeInfo,
+} from '@conclave/runtime';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { boundPublicUrl, normalizeNodeUrl, type SfuConfig } from './config.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { NodeHeartbeat } from './registry/heartbeat.ts';
-import type { NodeRegistry, SfuNodeInfo } from './registry/node-registry.ts';
 import { RoomDirectory } from './rtc/room-directory.ts';
 import { healthPlugin } from './service/health.ts';
 import { SfuMetrics } from './service/metrics.ts';

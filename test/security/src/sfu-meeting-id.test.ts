@@ -64,7 +64,7 @@ describe('SFU compromised: it cannot map rooms to meetings', () => {
       env: {
         PATH: process.env.PATH,
         MEDIASOUP_WORKER_BIN: bin,
-        SFU_JOIN_TOKEN_PUBLIC_KEYS: api.deps.publicKeys.join('\n'),
+        JOIN_TOKEN_PUBLIC_KEYS: api.deps.publicKeys.join('\n'),
         // The token names the SFU the API would have chosen; this stand-in answers for it.
         SFU_ACCEPTED_URLS: String(claims.sfu),
         SFU_HOST: '127.0.0.1',
@@ -74,7 +74,7 @@ describe('SFU compromised: it cannot map rooms to meetings', () => {
         SFU_RTC_PORT_BASE: String(portBase),
         SFU_RTC_MIN_PORT: String(rangeBase),
         SFU_RTC_MAX_PORT: String(rangeBase + 99),
-        SFU_LOG_LEVEL: 'trace',
+        LOG_LEVEL: 'trace',
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

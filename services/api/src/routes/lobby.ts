@@ -15,16 +15,10 @@ import { Type } from 'typebox';
 import { ApiError } from '../http/api-error.ts';
 import { requireHost, requireMeeting } from '../http/host-auth.ts';
 import type { Lobby, OpenKnock } from '../lobby/lobby.ts';
-import type { Meeting } from '../meetings/meeting-store.ts';
-import {
-  assertReady,
-  emptyBodyAsObject,
-  errors,
-  grantJoin,
-  type JoinRoutesOptions,
-  srpChallenge,
-  srpVerify,
-} from './join.ts';
+import { grantJoin } from '../meetings/join-grant.ts';
+import { assertReady, srpChallenge, srpVerify } from '../meetings/join-handshake.ts';
+import { assertLocked } from '../meetings/meeting-lock.ts';
+import { emptyBodyAsObject, errors, type JoinRoutesOptions } from './join.ts';
 
 export interface LobbyRoutesOptions extends JoinRoutesOptions {
   lobby: Lobby;
@@ -34,11 +28,6 @@ export interface LobbyRoutesOptions extends JoinRoutesOptions {
 const MAX_WAIT_MS = 25_000;
 
 const lobbyErrors = { ...errors, 410: ErrorBody };
-
-function assertLocked(meeting: Meeting): void {
-  if (!meeting.locked)
-    throw new ApiError('meeting_not_locked', 'the meeting is not locked: join it directly');
-}
 
 const waitMs = (seconds: number | undefined) => Math.min(MAX_WAIT_MS, (seconds ?? 25) * 1000);
 

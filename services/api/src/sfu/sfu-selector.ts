@@ -14,7 +14,7 @@ export class StaticSfuSelector implements SfuSelector {
   }
 }
 
-/** The subset of the SFU node registry the API reads (see @conclave/sfu's registry). */
+/** The subset of the SFU node registry the API reads (see @conclave/runtime's registry). */
 export interface SfuNodeDirectory {
   nodeForRoom(room: string): Promise<{ url: string } | undefined>;
   close(): Promise<void>;

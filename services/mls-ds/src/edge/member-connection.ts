@@ -1,33 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type AppMessage,
-  type CommitMessage,
-  DsCloseCode,
-  DsErrorCode,
-  type DsClientMessage,
-  type DsServerMessage,
-  type KickMessage,
-  type RejectMessage,
-} from '@conclave/protocol';
+import { DsCloseCode, DsErrorCode, type DsClientMessage, type DsServerMessage } from '@conclave/protocol';
 import type { WebSocket } from 'ws';
-import type { GroupRoom } from '../group/group-room.ts';
+import type { CloseReason, CommitRequestFeed } from '../state/group-state-store.ts';
 import {
-  type CloseReason,
-  type CommitRequestFeed,
-  type LogEntry,
-  memberEvent,
-  welcomeEvent,
-} from '../group/rules/feed.ts';
-import type { DeliveryService } from '../delivery-service.ts';
+  appendApplication,
+  kick,
+  type RequestError,
+  rejectKeyPackages,
+  submitCommit,
+} from './client-requests.ts';
+import type { AdmittedSession, ConnectionHost, ConnectionRoom, SessionBinding } from './connection-host.ts';
+import { type EntryFrames, joinerFrame, memberFrame } from './entry-frames.ts';
 import { type ParseResult, parseClientFrame } from './frames.ts';
-import { TokenBucket } from './rate-limiter.ts';
+import { ClientFrameLimit } from './rate-limiter.ts';
 
-/** Serialized forms of one log entry, built once and shared by every connection. */
-export interface EntryFrames {
-  entry: LogEntry;
-  forMembers?: string;
-  forJoiners?: string;
-}
+export type { EntryFrames } from './entry-frames.ts';
 
 const CLOSE_FOR: Record<CloseReason, number> = {
   removed: DsCloseCode.removed,
@@ -43,8 +30,6 @@ const CLOSE_FOR: Record<CloseReason, number> = {
  */
 export const PAUSE_READING = 8;
 export const RESUME_READING = 4;
-/** Refused messages after which a flooding connection is closed. */
-const MAX_VIOLATIONS = 50;
 
 /**
  * One WebSocket of one session. Authenticates with the first frame, then turns client
@@ -53,42 +38,40 @@ const MAX_VIOLATIONS = 50;
 export class MemberConnection {
   readonly id = randomBytes(12).toString('base64url');
   readonly #socket: WebSocket;
-  readonly #service: DeliveryService;
-  readonly #messages: TokenBucket;
-  readonly #bytes: TokenBucket;
+  readonly #host: ConnectionHost;
+  readonly #limit: ClientFrameLimit;
   #state: 'auth' | 'authenticating' | 'joining' | 'open' | 'closed' = 'auth';
   #authTimer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #queued = 0;
   #paused = false;
-  #violations = 0;
   #alive = true;
   /** Feed work received while the store call that attaches this session is in flight. */
   #held: (() => void)[] = [];
 
-  room: GroupRoom | undefined;
-  member = '';
-  sid = '';
-  role: 'participant' | 'host' = 'participant';
-  /** Opaque SFU room ID of the token, for `session.removed` on a kick. */
-  sfuRoom = '';
-  grp = '';
-  joined = false;
-  lastSeq = 0;
+  #room: ConnectionRoom | undefined;
+  #member = '';
+  #sid = '';
+  #role: 'participant' | 'host' = 'participant';
+  #sfuRoom = '';
+  #grp = '';
+  #joined = false;
+  #lastSeq = 0;
   /** When this session's KeyPackage arrived, for the join latency metric. */
-  keyPackageAt = 0;
+  #keyPackageAt = 0;
   /** Set once the session is over for the store (left, kicked, removed): no disconnect then. */
   departed = false;
 
-  constructor(socket: WebSocket, service: DeliveryService) {
+  constructor(socket: WebSocket, host: ConnectionHost) {
     this.#socket = socket;
-    this.#service = service;
-    const c = service.config;
-    this.#messages = new TokenBucket(c.DS_RATE_MESSAGES_PER_SECOND, c.DS_RATE_MESSAGE_BURST);
-    this.#bytes = new TokenBucket(
-      c.DS_RATE_BYTES_PER_SECOND,
-      Math.max(c.DS_RATE_BYTES_PER_SECOND, 2 * c.DS_MAX_MESSAGE_BYTES),
-    );
+    this.#host = host;
+    const c = host.limits;
+    this.#limit = new ClientFrameLimit({
+      messagesPerSecond: c.DS_RATE_MESSAGES_PER_SECOND,
+      messageBurst: c.DS_RATE_MESSAGE_BURST,
+      bytesPerSecond: c.DS_RATE_BYTES_PER_SECOND,
+      maxMessageBytes: c.DS_MAX_MESSAGE_BYTES,
+    });
     this.#authTimer = setTimeout(
       () => this.close(DsCloseCode.authTimeout, 'auth_timeout'),
       c.DS_AUTH_TIMEOUT_MS,
@@ -99,6 +82,26 @@ export class MemberConnection {
     });
     socket.on('close', () => this.#onClose());
     socket.on('error', () => {});
+  }
+
+  get room(): ConnectionRoom | undefined {
+    return this.#room;
+  }
+
+  get member(): string {
+    return this.#member;
+  }
+
+  get sid(): string {
+    return this.#sid;
+  }
+
+  get joined(): boolean {
+    return this.#joined;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
   }
 
   get isOpen(): boolean {
@@ -131,17 +134,17 @@ export class MemberConnection {
   /** Never waits for the socket: a reader that falls behind is dropped, the group goes on. */
   sendRaw(frame: string): void {
     if (this.#state === 'closed') return;
-    if (this.#socket.bufferedAmount > this.#service.config.DS_SLOW_CONSUMER_BYTES) {
+    if (this.#socket.bufferedAmount > this.#host.limits.DS_SLOW_CONSUMER_BYTES) {
       this.close(DsCloseCode.slowConsumer, 'slow_consumer');
       return;
     }
     this.#socket.send(frame);
-    this.#service.metrics.messagesOut.inc();
+    this.#host.metrics.messagesOut.inc();
   }
 
   close(code: number, reason: string): void {
     if (this.#state === 'closed') return;
-    this.#service.metrics.closes.inc({ code: String(code) });
+    this.#host.metrics.closes.inc({ code: String(code) });
     this.#socket.close(code, reason);
     // Read again, or the peer's closing handshake would wait behind the pause until it times out.
     if (this.#paused) {
@@ -158,9 +161,42 @@ export class MemberConnection {
     else work();
   }
 
+  /**
+   * The first frame named a session: the connection serves it and, until `open`, holds the
+   * room's feed for it while the store decides.
+   */
+  bind(session: SessionBinding): void {
+    this.#room = session.room;
+    this.#member = session.member;
+    this.#sid = session.sid ?? '';
+    this.#role = session.role ?? 'participant';
+    this.#sfuRoom = session.sfuRoom ?? '';
+    this.#grp = session.grp ?? '';
+    this.#state = 'joining';
+    session.room.hold(this);
+  }
+
+  /**
+   * The store accepted the session: it becomes the room's connection of its member. `seenSeq`
+   * is the last event the client already has (a resume), so replayed events after it apply.
+   */
+  admit(session: AdmittedSession, seenSeq?: number): void {
+    this.#room?.attach(this);
+    this.#sid = session.sid;
+    this.#role = session.role;
+    this.#joined = session.joined;
+    if (seenSeq !== undefined) this.#lastSeq = seenSeq;
+  }
+
+  /** The store refused the session: it is over, nothing to disconnect. */
+  refuse(code: number, reason: string): void {
+    this.departed = true;
+    this.close(code, reason);
+  }
+
   /** The store attached the session: from here on it sees events after `seq`. */
   open(seq: number): void {
-    this.lastSeq = seq;
+    this.#lastSeq = seq;
     this.#state = 'open';
     const held = this.#held;
     this.#held = [];
@@ -169,34 +205,31 @@ export class MemberConnection {
 
   deliver(frames: EntryFrames): void {
     const e = frames.entry;
-    if (e.seq <= this.lastSeq) return;
+    if (e.seq <= this.#lastSeq) return;
     // Events reach a connection strictly one after the other; a hole means the ones in
     // between are no longer buffered anywhere.
-    if (e.seq > this.lastSeq + 1) {
+    if (e.seq > this.#lastSeq + 1) {
       this.gapTooOld();
       return;
     }
-    this.lastSeq = e.seq;
-    if (!this.joined) {
-      const welcome =
-        e.t === 'commit' && e.adds.some((a) => a.member === this.member) ? welcomeEvent(e) : undefined;
-      if (!welcome) return;
-      frames.forJoiners ??= JSON.stringify(welcome);
-      this.joined = true;
-      if (this.keyPackageAt > 0)
-        this.#service.metrics.joinLatency.observe((Date.now() - this.keyPackageAt) / 1000);
-      this.sendRaw(frames.forJoiners);
-      this.#service.confirmMember(this);
+    this.#lastSeq = e.seq;
+    if (!this.#joined) {
+      const welcome = joinerFrame(frames, this.#member);
+      if (welcome === undefined) return;
+      this.#joined = true;
+      if (this.#keyPackageAt > 0)
+        this.#host.metrics.joinLatency.observe((Date.now() - this.#keyPackageAt) / 1000);
+      this.sendRaw(welcome);
+      this.#host.confirmMember(this);
       return;
     }
-    if (e.t === 'app' && e.from === this.member) return;
-    frames.forMembers ??= JSON.stringify(memberEvent(e));
-    this.sendRaw(frames.forMembers);
+    if (e.t === 'app' && e.from === this.#member) return;
+    this.sendRaw(memberFrame(frames));
   }
 
   commitRequest(req: CommitRequestFeed): void {
-    if (!this.joined) return;
-    this.#service.metrics.commitRequests.inc();
+    if (!this.#joined) return;
+    this.#host.metrics.commitRequests.inc();
     this.send({
       t: 'commit_request',
       epoch: req.epoch,
@@ -207,9 +240,9 @@ export class MemberConnection {
   }
 
   becomeCreator(epoch: number, seq: number): void {
-    this.joined = true;
+    this.#joined = true;
     this.send({ t: 'create', epoch, seq });
-    this.#service.confirmMember(this);
+    this.#host.confirmMember(this);
   }
 
   /**
@@ -219,13 +252,13 @@ export class MemberConnection {
   gapTooOld(): void {
     if (this.#state === 'closed') return;
     this.departed = true;
-    const room = this.room;
+    const room = this.#room;
     this.close(DsCloseCode.gapTooOld, 'gap_too_old');
     if (!room) return;
-    this.#service.store
-      .leave(room.key, this.member, Date.now())
+    this.#host.store
+      .leave(room.key, this.#member, Date.now())
       .then((r) => (r.purged ? room.purged() : undefined))
-      .catch((e) => this.#service.onError(e));
+      .catch((e) => this.#host.onError(e));
   }
 
   closeFor(reason: CloseReason): void {
@@ -234,7 +267,7 @@ export class MemberConnection {
   }
 
   #error(code: string, ref?: string, epoch?: number): void {
-    this.#service.metrics.errors.inc({ code });
+    this.#host.metrics.errors.inc({ code });
     this.send({
       t: 'error',
       code,
@@ -255,15 +288,15 @@ export class MemberConnection {
         return;
       }
       const message = parsed.message;
-      this.#chain = this.#service
+      this.#chain = this.#host
         .authenticate(this, message)
         .catch(() => this.close(DsCloseCode.internalError, 'internal_error'));
       return;
     }
     // Frames arriving while authenticating are ordered after it by the chain.
-    if (!this.#messages.take(1) || !this.#bytes.take(data.length)) {
-      this.#violations += 1;
-      if (this.#violations >= MAX_VIOLATIONS) this.close(DsCloseCode.rateLimited, 'rate_limited');
+    const admitted = this.#limit.admit(data.length);
+    if (admitted !== 'ok') {
+      if (admitted === 'flooding') this.close(DsCloseCode.rateLimited, 'rate_limited');
       else this.#error(DsErrorCode.rateLimited);
       return;
     }
@@ -272,7 +305,7 @@ export class MemberConnection {
       this.#error(DsErrorCode.malformedMessage, parsed.ref);
       return;
     }
-    this.#service.metrics.messagesIn.inc({ type: parsed.message.t });
+    this.#host.metrics.messagesIn.inc({ type: parsed.message.t });
     this.#queued += 1;
     // Frames already read from the socket still arrive after a pause; they queue up too.
     if (this.#queued >= PAUSE_READING && !this.#paused) {
@@ -293,71 +326,42 @@ export class MemberConnection {
   }
 
   async #handle(message: DsClientMessage): Promise<void> {
-    const room = this.room;
+    const room = this.#room;
     if (this.#state !== 'open' || !room) return;
-    const store = this.#service.store;
     const now = Date.now();
+    const session = { room, member: this.#member, role: this.#role, sfuRoom: this.#sfuRoom, grp: this.#grp };
+    let refused: RequestError | undefined;
     switch (message.t) {
       case 'hello':
       case 'resume':
         return this.#error(DsErrorCode.unexpectedHello);
       case 'key_package': {
-        const r = await store.publishKeyPackage(room.key, this.member, message.kp, now);
+        const r = await this.#host.store.publishKeyPackage(room.key, this.#member, message.kp, now);
         if (!r.ok) return this.#error(r.code, message.id);
-        this.keyPackageAt = now;
+        this.#keyPackageAt = now;
         return;
       }
-      case 'commit':
-        return this.#commit(room, message);
-      case 'reject':
-        return this.#reject(room, message);
-      case 'app':
-        return this.#app(room, message);
       case 'leave': {
         this.departed = true;
-        const r = await store.leave(room.key, this.member, now);
+        const r = await this.#host.store.leave(room.key, this.#member, now);
         if (r.purged) await room.purged();
         this.close(DsCloseCode.normal, 'left');
         return;
       }
+      case 'commit':
+        refused = await submitCommit(this.#host, session, message);
+        break;
+      case 'reject':
+        refused = await rejectKeyPackages(this.#host, session, message);
+        break;
+      case 'app':
+        refused = await appendApplication(this.#host, session, message);
+        break;
       case 'kick':
-        return this.#kick(room, message);
+        refused = await kick(this.#host, session, message);
+        break;
     }
-  }
-
-  async #commit(room: GroupRoom, m: CommitMessage): Promise<void> {
-    const { t: _t, id: _id, ...submission } = m;
-    const r = await this.#service.store.submitCommit(room.key, this.member, submission, Date.now());
-    this.#service.metrics.commits.inc({ outcome: r.ok ? 'accepted' : r.code });
-    if (!r.ok) this.#error(r.code, m.id, r.code === 'stale_epoch' ? r.epoch : undefined);
-  }
-
-  async #reject(room: GroupRoom, m: RejectMessage): Promise<void> {
-    const r = await this.#service.store.rejectKeyPackages(room.key, this.member, m.members, Date.now());
-    if (!r.ok) this.#error(r.code, m.id);
-  }
-
-  async #app(room: GroupRoom, m: AppMessage): Promise<void> {
-    const r = await this.#service.store.appendApplication(room.key, this.member, m.epoch, m.data);
-    if (!r.ok) this.#error(r.code, m.id, r.code === 'wrong_epoch' ? r.epoch : undefined);
-  }
-
-  async #kick(room: GroupRoom, m: KickMessage): Promise<void> {
-    if (this.role !== 'host') return this.#error(DsErrorCode.forbidden, m.id);
-    if (m.member === this.member) return this.#error(DsErrorCode.unknownMember, m.id);
-    const r = await this.#service.store.kick(room.key, m.member, Date.now());
-    if (!r.ok) return this.#error(r.code, m.id);
-    await this.#service.bus.publish({
-      type: 'session.removed',
-      room: this.sfuRoom,
-      grp: this.grp,
-      sid: r.sid,
-    });
-  }
-
-  /** Marks the connection as attaching (feed work is held until `open`). */
-  attaching(): void {
-    this.#state = 'joining';
+    if (refused) this.#error(refused.code, message.id, refused.epoch);
   }
 
   #onClose(): void {
@@ -366,6 +370,6 @@ export class MemberConnection {
     this.#state = 'closed';
     this.#held = [];
     clearTimeout(this.#authTimer);
-    this.#service.detach(this, wasAttached && !this.departed);
+    this.#host.detach(this, wasAttached && !this.departed);
   }
 }

@@ -21,3 +21,34 @@ export class TokenBucket {
     return true;
   }
 }
+
+/** Refused messages after which a flooding connection is closed. */
+const MAX_VIOLATIONS = 50;
+
+/** The per-connection limits on client messages: how many, how many bytes, and how many refusals. */
+export class ClientFrameLimit {
+  readonly #messages: TokenBucket;
+  readonly #bytes: TokenBucket;
+  #violations = 0;
+
+  constructor(limits: {
+    messagesPerSecond: number;
+    messageBurst: number;
+    bytesPerSecond: number;
+    maxMessageBytes: number;
+  }) {
+    this.#messages = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
+    // The byte burst always admits a couple of maximum-size messages.
+    this.#bytes = new TokenBucket(
+      limits.bytesPerSecond,
+      Math.max(limits.bytesPerSecond, 2 * limits.maxMessageBytes),
+    );
+  }
+
+  /** `refused`: answer with an error; `flooding`: close the connection. */
+  admit(bytes: number): 'ok' | 'refused' | 'flooding' {
+    if (this.#messages.take(1) && this.#bytes.take(bytes)) return 'ok';
+    this.#violations += 1;
+    return this.#violations >= MAX_VIOLATIONS ? 'flooding' : 'refused';
+  }
+}

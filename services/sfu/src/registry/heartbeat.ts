@@ -1,4 +1,4 @@
-import { HEARTBEAT_MS, type NodeRegistry, type SfuNodeInfo } from './node-registry.ts';
+import { HEARTBEAT_MS, type NodeRegistry, type SfuNodeInfo } from '@conclave/runtime';
 
 /** Announces a node every `intervalMs` until stopped; errors are reported, never thrown. */
 export class NodeHeartbeat {

@@ -55,15 +55,15 @@ const methodsFor = (conn: RecordingConnection, id: string) =>
 describe('consumers closed by the server', () => {
   for (const kind of ['audio', 'video'] as const) {
     test(`${kind}: the producer closes right after consume; resume answers consumer_not_found after consumerClosed`, async () => {
-      const { a, b, producerId, consumerId } = await consumed(kind);
+      const { a, b, producerId, consumerId, room } = await consumed(kind);
       assert.notEqual(
-        b.peer.room.routerOfPeer(a.peer),
-        b.peer.room.routerOfPeer(b.peer),
+        sfu.rooms.room(room)!.routerOfPeer(a.peer),
+        sfu.rooms.room(room)!.routerOfPeer(b.peer),
         'the consumer is on the other worker (piped producer)',
       );
       a.peer.closeProducer(producerId);
       // The very next request, as a client sends it: nothing has been awaited in between.
-      const outcome = await b.peer.resumeConsumer(consumerId).then(
+      const outcome = await b.peer.consumers.resume(consumerId).then(
         () => 'resumed',
         (error: unknown) => {
           assert.ok(error instanceof SfuFailure, String(error));
@@ -80,7 +80,7 @@ describe('consumers closed by the server', () => {
         ['consumerClosed', 'producerClosed'],
         'the consumer is announced closed before its producer, once',
       );
-      assert.equal(b.peer.consumers().length, 0);
+      assert.equal(b.peer.consumers.list().length, 0);
       a.peer.close();
       b.peer.close();
     });
@@ -89,7 +89,7 @@ describe('consumers closed by the server', () => {
   test('a resume in flight when the producer closes either succeeds or fails after consumerClosed', async () => {
     for (let i = 0; i < 10; i++) {
       const { a, b, producerId, consumerId } = await consumed('video');
-      const resumed = b.peer.resumeConsumer(consumerId);
+      const resumed = b.peer.consumers.resume(consumerId);
       a.peer.closeProducer(producerId);
       await resumed.catch((error: unknown) => {
         assert.ok(error instanceof SfuFailure && error.code === 'consumer_not_found', String(error));
@@ -112,7 +112,7 @@ describe('consumers closed by the server', () => {
     const methods = b.conn.notifications.map((n) => n.method);
     assert.ok(methods.includes('consumerClosed'), methods.join(','));
     assert.ok(methods.indexOf('consumerClosed') < methods.indexOf('peerLeft'), methods.join(','));
-    await assert.rejects(b.peer.resumeConsumer(consumerId), { code: 'consumer_not_found' });
+    await assert.rejects(b.peer.consumers.resume(consumerId), { code: 'consumer_not_found' });
     b.peer.close();
   });
 
@@ -140,14 +140,14 @@ describe('consumers closed by the server', () => {
       );
       if ('code' in result) {
         assert.equal(result.code, 'producer_not_found', `after ${ticks >> 1} ticks`);
-        assert.equal(b.peer.consumers().length, 0, 'no consumer left behind');
+        assert.equal(b.peer.consumers.list().length, 0, 'no consumer left behind');
         outcomes.add('refused');
       } else {
         assert.ok(
           methodsFor(b.conn, result.consumerId).includes('consumerClosed'),
           `after ${ticks >> 1} ticks`,
         );
-        await assert.rejects(b.peer.resumeConsumer(result.consumerId), { code: 'consumer_not_found' });
+        await assert.rejects(b.peer.consumers.resume(result.consumerId), { code: 'consumer_not_found' });
         outcomes.add('closed');
       }
       a.peer.close();

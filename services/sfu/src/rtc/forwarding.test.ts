@@ -83,7 +83,7 @@ describe('forwarding over plain RTP', () => {
     try {
       await sub.receiver.waitFor((p) => p.payload.length === sizeOf(2), 8000, 'top layer (spatial 2)');
       let from = packets.length;
-      await bob.peer.setConsumerPreferredLayers({
+      await bob.peer.consumers.setPreferredLayers({
         consumerId: sub.consumerId,
         spatialLayer: 0,
         temporalLayer: 2,
@@ -103,7 +103,7 @@ describe('forwarding over plain RTP', () => {
         'only the low layer is forwarded after the switch',
       );
       from = packets.length;
-      await bob.peer.setConsumerPreferredLayers({
+      await bob.peer.consumers.setPreferredLayers({
         consumerId: sub.consumerId,
         spatialLayer: 1,
         temporalLayer: 2,
@@ -114,7 +114,7 @@ describe('forwarding over plain RTP', () => {
         'middle layer after asking for it',
       );
       assert.ok(isVp8KeyFrame(mid.payload), 'the up-switch also waits for a key frame');
-      const consumer = bob.peer.consumers()[0]!;
+      const consumer = bob.peer.consumers.list()[0]!;
       await eventually(() => consumer.currentLayers?.spatialLayer === 1, 'consumer reports spatial layer 1');
     } finally {
       stop();
@@ -169,12 +169,12 @@ describe('forwarding over plain RTP', () => {
     const stop = pump(() => source.sendPacket(), 20);
     try {
       await sub.receiver.waitFor(() => true, 5000, 'audio before pause');
-      await bob.peer.pauseConsumer(sub.consumerId);
+      await bob.peer.consumers.pause(sub.consumerId);
       await sleep(100);
       sub.receiver.clear();
       await sleep(300);
       assert.equal(sub.receiver.count, 0);
-      await bob.peer.resumeConsumer(sub.consumerId);
+      await bob.peer.consumers.resume(sub.consumerId);
       await sub.receiver.waitFor(() => true, 5000, 'audio after consumer resume');
     } finally {
       stop();

@@ -12,28 +12,15 @@ import type {
 import type { types } from 'mediasoup';
 import type { PeerConnection } from './connection.ts';
 import { mediaFailure, SfuFailure } from './failure.ts';
-import type { Room } from './room.ts';
+import { PeerConsumers } from './peer-consumers.ts';
+import type { MemberRoom, ProducerEntry, RoomMember } from './room-member.ts';
 
-/** A producer in a room, with who owns it and what it carries. */
-export interface ProducerEntry {
-  readonly producer: types.Producer;
-  readonly peer: Peer;
-  readonly source: MediaSource;
-  /** Paused by the host: its owner cannot resume it. */
-  lockedByHost: boolean;
-}
+export type { ProducerEntry } from './room-member.ts';
 
 interface TransportEntry {
   readonly transport: types.Transport;
   readonly direction: TransportDirection;
   readonly webRtc: boolean;
-}
-
-interface ConsumerEntry {
-  readonly consumer: types.Consumer;
-  readonly entry: ProducerEntry;
-  /** Closed because the client asked (no `consumerClosed` notification then). */
-  closedByClient: boolean;
 }
 
 export interface PeerIdentity {
@@ -59,22 +46,21 @@ const KEY_FRAME_REQUEST_SPACING_MS = 350;
  * One participant connection in a room: its transports, producers and consumers. Closing a
  * peer closes its transports, which closes everything it produced and consumed.
  */
-export class Peer {
+export class Peer implements RoomMember {
   /** Random per connection; other peers see this, never the session ID. */
   readonly id = randomUUID();
   readonly identity: PeerIdentity;
-  readonly room: Room;
+  readonly room: MemberRoom<Peer>;
   readonly #conn: PeerConnection;
   readonly #transports = new Map<string, TransportEntry>();
   readonly #producers = new Map<string, ProducerEntry>();
-  readonly #consumers = new Map<string, ConsumerEntry>();
-  /** Consumer IDs by producer, so a producer's close finds its consumers at once. */
-  readonly #consumersOf = new Map<ProducerEntry, Set<string>>();
+  /** What this peer receives, and the client's requests on it. */
+  readonly consumers = new PeerConsumers(this);
   /** Sources the host has muted/stopped: resume and new producers are refused. */
   readonly #hostLocks = new Set<MediaSource>();
   #closed = false;
 
-  constructor(room: Room, identity: PeerIdentity, conn: PeerConnection) {
+  constructor(room: MemberRoom<Peer>, identity: PeerIdentity, conn: PeerConnection) {
     this.room = room;
     this.identity = identity;
     this.#conn = conn;
@@ -98,10 +84,6 @@ export class Peer {
 
   producers(): ProducerEntry[] {
     return [...this.#producers.values()];
-  }
-
-  consumers(): types.Consumer[] {
-    return [...this.#consumers.values()].map((c) => c.consumer);
   }
 
   hostLocks(): MediaSource[] {
@@ -296,7 +278,7 @@ export class Peer {
     const transport = this.#transport(data.transportId, 'recv');
     const entry = this.room.producer(data.producerId);
     if (!entry) throw new SfuFailure('producer_not_found', 'no such producer in this room');
-    if (this.#consumers.size >= MAX_CONSUMERS) {
+    if (this.consumers.size >= MAX_CONSUMERS) {
       throw new SfuFailure('limit_reached', `at most ${MAX_CONSUMERS} consumers per peer`);
     }
     const rr = await this.room.routerOf(this);
@@ -343,7 +325,7 @@ export class Peer {
       consumer.close();
       throw closed;
     }
-    this.#adoptConsumer(consumer, entry);
+    this.consumers.adopt(consumer, entry);
     return {
       consumerId: consumer.id,
       producerId: entry.producer.id,
@@ -357,112 +339,9 @@ export class Peer {
     };
   }
 
-  #adoptConsumer(consumer: types.Consumer, entry: ProducerEntry): void {
-    const record: ConsumerEntry = { consumer, entry, closedByClient: false };
-    this.#consumers.set(consumer.id, record);
-    const consumerId = consumer.id;
-    const ofProducer = this.#consumersOf.get(entry) ?? new Set<string>();
-    this.#consumersOf.set(entry, ofProducer.add(consumerId));
-    consumer.on('producerpause', () => this.#conn.notify('consumerPaused', { consumerId }));
-    consumer.on('producerresume', () => this.#conn.notify('consumerResumed', { consumerId }));
-    consumer.on('layerschange', (layers) =>
-      this.#conn.notify('consumerLayersChanged', {
-        consumerId,
-        spatialLayer: layers?.spatialLayer ?? null,
-        temporalLayer: layers?.temporalLayer ?? null,
-      }),
-    );
-    consumer.observer.once('close', () => this.#forgetConsumer(consumerId, record));
-  }
-
-  /** Drops a closed consumer from this peer and tells the client unless it closed it itself. */
-  #forgetConsumer(consumerId: string, record: ConsumerEntry): void {
-    if (this.#consumers.get(consumerId) !== record) return;
-    this.#consumers.delete(consumerId);
-    const ofProducer = this.#consumersOf.get(record.entry);
-    ofProducer?.delete(consumerId);
-    if (ofProducer?.size === 0) this.#consumersOf.delete(record.entry);
-    if (!this.#closed && !record.closedByClient) this.#conn.notify('consumerClosed', { consumerId });
-  }
-
-  #consumer(consumerId: string): ConsumerEntry {
-    const record = this.#consumers.get(consumerId);
-    if (!record) throw new SfuFailure('consumer_not_found', 'no such consumer of yours');
-    return record;
-  }
-
-  /**
-   * Runs a request on one of this peer's consumers. A consumer can close under a request (its
-   * producer's owner left); that race answers consumer_not_found, like a consumer already gone.
-   */
-  async #withConsumer(consumerId: string, request: (consumer: ConsumerEntry['consumer']) => Promise<void>) {
-    const { consumer, entry } = this.#consumer(consumerId);
-    try {
-      await request(consumer);
-    } catch (error) {
-      // The worker may refuse before the consumer's close reaches us (mediasoup delivers worker
-      // notifications a tick after responses); the producer shows it first. Close it here, so
-      // the client gets consumerClosed before this answer, never a bare consumer_not_found.
-      if (consumer.closed || entry.producer.closed || !this.#consumers.has(consumerId)) {
-        this.#dropConsumer(consumerId);
-        throw new SfuFailure('consumer_not_found', 'the consumer closed');
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * Closes a consumer the client did not close and tells the client (`consumerClosed`), once.
-   * Safe when mediasoup already closed it.
-   */
-  #dropConsumer(consumerId: string): void {
-    const record = this.#consumers.get(consumerId);
-    if (!record) return;
-    if (!record.consumer.closed) record.consumer.close(); // the 'close' observer forgets it
-    this.#forgetConsumer(consumerId, record);
-  }
-
-  /**
-   * A producer of the room closed: its consumers here close now, announced with
-   * `consumerClosed` before anything else this peer is told or answered, instead of when the
-   * worker's notification arrives a tick later (or, for a piped producer, after the pipe closes).
-   */
+  /** A producer of the room closed: its consumers here close now (see `PeerConsumers`). */
   producerGone(entry: ProducerEntry): void {
-    for (const consumerId of [...(this.#consumersOf.get(entry) ?? [])]) this.#dropConsumer(consumerId);
-  }
-
-  pauseConsumer(consumerId: string): Promise<void> {
-    return this.#withConsumer(consumerId, (consumer) => consumer.pause());
-  }
-
-  resumeConsumer(consumerId: string): Promise<void> {
-    return this.#withConsumer(consumerId, (consumer) => consumer.resume());
-  }
-
-  closeConsumer(consumerId: string): void {
-    const record = this.#consumer(consumerId);
-    record.closedByClient = true;
-    record.consumer.close();
-  }
-
-  setConsumerPreferredLayers(data: SfuRequestData<'setConsumerPreferredLayers'>): Promise<void> {
-    return this.#withConsumer(data.consumerId, async (consumer) => {
-      if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
-        throw new SfuFailure('invalid_request', 'the consumer has no layers');
-      }
-      await consumer.setPreferredLayers({
-        spatialLayer: data.spatialLayer,
-        temporalLayer: data.temporalLayer,
-      });
-    });
-  }
-
-  setConsumerPriority(consumerId: string, priority: number): Promise<void> {
-    return this.#withConsumer(consumerId, (consumer) => consumer.setPriority(priority));
-  }
-
-  requestKeyFrame(consumerId: string): Promise<void> {
-    return this.#withConsumer(consumerId, (consumer) => consumer.requestKeyFrame());
+    this.consumers.producerGone(entry);
   }
 
   // ---- host enforcement (called on the target peer) ---------------------------------------

@@ -58,7 +58,7 @@ describe('simulcast across a pipe between workers', () => {
         directory.routerOfPeer(bob)!.slot.index,
         'publisher and subscriber are on different workers',
       );
-      const consumer = bob.consumers()[0]!;
+      const consumer = bob.consumers.list()[0]!;
       assert.equal(consumer.type, 'simulcast');
       try {
         await sub.receiver.waitFor(
@@ -69,7 +69,7 @@ describe('simulcast across a pipe between workers', () => {
         await eventually(() => consumer.currentLayers?.spatialLayer === 0, 'current layer spatial 0', 3000);
         const packets = sub.receiver.packets;
         const from = packets.length;
-        await bob.setConsumerPreferredLayers({
+        await bob.consumers.setPreferredLayers({
           consumerId: sub.consumerId,
           spatialLayer: 2,
           temporalLayer: 2,
@@ -127,8 +127,8 @@ describe('simulcast across a pipe between workers', () => {
             producerId,
             rtpCapabilities: rtpCapabilities as never,
           });
-          await peer.setConsumerPreferredLayers({ consumerId, spatialLayer: 0, temporalLayer: 2 });
-          await peer.resumeConsumer(consumerId);
+          await peer.consumers.setPreferredLayers({ consumerId, spatialLayer: 0, temporalLayer: 2 });
+          await peer.consumers.resume(consumerId);
         }
         assert.notEqual(
           directory.routerOfPeer(peer)!.slot.index,
@@ -141,7 +141,7 @@ describe('simulcast across a pipe between workers', () => {
         directory.routerOfPeer(subscribers[0]!)!,
       );
       assert.ok(link && link.pairCount > 1, 'the piped cameras are spread over several pipe transports');
-      const consumers = subscribers.flatMap((peer) => peer.consumers());
+      const consumers = subscribers.flatMap((peer) => peer.consumers.list());
       const withLayers = () => consumers.filter((c) => c.currentLayers?.spatialLayer === 0).length;
       // Key frames every 2 s: every consumer should have switched to its layer well within 6 s.
       await eventually(

@@ -29,7 +29,7 @@ export interface RoomDirectoryOptions extends RoomOptions {
  */
 export class RoomDirectory {
   readonly #options: RoomDirectoryOptions;
-  readonly #rooms = new Map<string, Room>();
+  readonly #rooms = new Map<string, Room<Peer>>();
   /** `${room}/${sid}` → token expiry (ms): these sessions are refused. */
   readonly #removed = new Map<string, number>();
   /** room → end time (s): tokens issued before it are refused, while such a token can live. */
@@ -50,11 +50,11 @@ export class RoomDirectory {
     return this.#options.pool;
   }
 
-  rooms(): Room[] {
+  rooms(): Room<Peer>[] {
     return [...this.#rooms.values()];
   }
 
-  room(roomId: string): Room | undefined {
+  room(roomId: string): Room<Peer> | undefined {
     return this.#rooms.get(roomId);
   }
 
@@ -85,7 +85,7 @@ export class RoomDirectory {
     if (refusal) throw refusal;
     let room = this.#rooms.get(claims.room);
     if (!room) {
-      room = new Room(claims.room, this.#options.pool, this.#options, this.#options.log);
+      room = new Room<Peer>(claims.room, this.#options.pool, this.#options, this.#options.log);
       const created = room;
       this.#rooms.set(claims.room, created);
       created.once('close', () => {

@@ -3,23 +3,18 @@ import type { SfuNotificationData, SfuNotificationMethod, ProducerInfo } from '@
 import type { Logger } from '@conclave/runtime';
 import type { types } from 'mediasoup';
 import { MEDIA_CODECS } from '../media/codecs.ts';
-import type { WorkerPool, WorkerSlot } from '../media/worker-pool.ts';
+import type { WorkerPool } from '../media/worker-pool.ts';
 import { mediaFailure, SfuFailure } from './failure.ts';
-import type { Peer, ProducerEntry } from './peer.ts';
 import { PipeLink } from './pipes.ts';
+import type { MemberRoom, ProducerEntry, RoomMember, RoomRouter } from './room-member.ts';
+
+export type { RoomRouter } from './room-member.ts';
 
 export interface RoomOptions {
   /** Peers per router before the room spreads to another worker. */
   routerMaxPeers: number;
   roomMaxPeers: number;
   initialOutgoingBitrate: number;
-}
-
-/** One mediasoup Router of a room, on one worker, and the peers assigned to it. */
-export interface RoomRouter {
-  readonly router: types.Router;
-  readonly slot: WorkerSlot;
-  readonly peers: Set<Peer>;
 }
 
 interface AudioObservers {
@@ -38,14 +33,17 @@ interface RoomEvents {
  * piped (see PipeLink) to the routers whose peers consume them. Closing a room closes its
  * peers and routers.
  */
-export class Room extends EventEmitter<RoomEvents> {
+export class Room<P extends RoomMember = RoomMember>
+  extends EventEmitter<RoomEvents>
+  implements MemberRoom<P>
+{
   readonly id: string;
   readonly options: RoomOptions;
   readonly #pool: WorkerPool;
   readonly #log: Logger;
   readonly #routers = new Map<number, RoomRouter>();
-  readonly #assignment = new Map<Peer, RoomRouter>();
-  readonly #peers = new Map<string, Peer>();
+  readonly #assignment = new Map<RoomMember, RoomRouter>();
+  readonly #peers = new Map<string, P>();
   readonly #producers = new Map<string, ProducerEntry>();
   /** `${producerId}/${routerId}` → pipe in progress or done. */
   readonly #pipes = new Map<string, Promise<void>>();
@@ -72,11 +70,11 @@ export class Room extends EventEmitter<RoomEvents> {
     return this.#peers.size;
   }
 
-  peers(): Peer[] {
+  peers(): P[] {
     return [...this.#peers.values()];
   }
 
-  peer(peerId: string): Peer | undefined {
+  peer(peerId: string): P | undefined {
     return this.#peers.get(peerId);
   }
 
@@ -84,7 +82,7 @@ export class Room extends EventEmitter<RoomEvents> {
     return [...this.#routers.values()];
   }
 
-  routerOfPeer(peer: Peer): RoomRouter | undefined {
+  routerOfPeer(peer: RoomMember): RoomRouter | undefined {
     return this.#assignment.get(peer);
   }
 
@@ -97,21 +95,25 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   /** Adds a peer (the caller checked the token). */
-  addPeer(peer: Peer): void {
+  addPeer(peer: P): void {
     if (this.#closed) throw new SfuFailure('media_unavailable', 'room closed');
     if (this.#peers.size >= this.options.roomMaxPeers) throw new SfuFailure('capacity', 'room is full');
     this.#peers.set(peer.id, peer);
   }
 
   /** Sends a notification to every peer but `except`. */
-  broadcast<M extends SfuNotificationMethod>(method: M, data: SfuNotificationData<M>, except?: Peer): void {
+  broadcast<M extends SfuNotificationMethod>(
+    method: M,
+    data: SfuNotificationData<M>,
+    except?: RoomMember,
+  ): void {
     for (const peer of this.#peers.values()) if (peer !== except) peer.connection.notify(method, data);
   }
 
   // ---- routers ------------------------------------------------------------------------------
 
   /** The router serving `peer`, assigning one on first use (or after its worker died). */
-  routerOf(peer: Peer): Promise<RoomRouter> {
+  routerOf(peer: RoomMember): Promise<RoomRouter> {
     const current = this.#assignment.get(peer);
     if (current && !current.router.closed) return Promise.resolve(current);
     const next = this.#assigning.then(() => this.#assign(peer));
@@ -119,7 +121,7 @@ export class Room extends EventEmitter<RoomEvents> {
     return next;
   }
 
-  async #assign(peer: Peer): Promise<RoomRouter> {
+  async #assign(peer: RoomMember): Promise<RoomRouter> {
     const current = this.#assignment.get(peer);
     if (current && !current.router.closed) return current;
     if (this.#closed || peer.closed) throw new SfuFailure('not_joined', 'room or peer closed');
@@ -160,7 +162,7 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   /** Router RTP capabilities are the same on every router (same codecs). */
-  async rtpCapabilities(peer: Peer): Promise<types.RtpCapabilities> {
+  async rtpCapabilities(peer: RoomMember): Promise<types.RtpCapabilities> {
     return (await this.routerOf(peer)).router.rtpCapabilities;
   }
 
@@ -271,7 +273,7 @@ export class Room extends EventEmitter<RoomEvents> {
 
   // ---- life-cycle --------------------------------------------------------------------------
 
-  peerClosed(peer: Peer): void {
+  peerClosed(peer: RoomMember): void {
     if (!this.#peers.delete(peer.id)) return;
     const rr = this.#assignment.get(peer);
     if (rr) {

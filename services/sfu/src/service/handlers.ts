@@ -66,27 +66,27 @@ export const handlers: Handlers = {
     return peer.consume(data);
   },
   async pauseConsumer({ peer }, { consumerId }) {
-    await peer.pauseConsumer(consumerId);
+    await peer.consumers.pause(consumerId);
     return EMPTY;
   },
   async resumeConsumer({ peer }, { consumerId }) {
-    await peer.resumeConsumer(consumerId);
+    await peer.consumers.resume(consumerId);
     return EMPTY;
   },
   closeConsumer({ peer }, { consumerId }) {
-    peer.closeConsumer(consumerId);
+    peer.consumers.close(consumerId);
     return EMPTY;
   },
   async setConsumerPreferredLayers({ peer }, data) {
-    await peer.setConsumerPreferredLayers(data);
+    await peer.consumers.setPreferredLayers(data);
     return EMPTY;
   },
   async setConsumerPriority({ peer }, { consumerId, priority }) {
-    await peer.setConsumerPriority(consumerId, priority);
+    await peer.consumers.setPriority(consumerId, priority);
     return EMPTY;
   },
   async requestKeyFrame({ peer }, { consumerId }) {
-    await peer.requestKeyFrame(consumerId);
+    await peer.consumers.requestKeyFrame(consumerId);
     return EMPTY;
   },
   async hostMute(ctx, { peerId }) {

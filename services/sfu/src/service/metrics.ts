@@ -134,7 +134,7 @@ export class SfuMetrics {
       registers,
       collect() {
         const counts = { audio: 0, video: 0 };
-        for (const peer of self.#peers()) for (const c of peer.consumers()) counts[c.kind]++;
+        for (const peer of self.#peers()) for (const c of peer.consumers.list()) counts[c.kind]++;
         this.set({ kind: 'audio' }, counts.audio);
         this.set({ kind: 'video' }, counts.video);
       },

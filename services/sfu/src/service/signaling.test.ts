@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { SfuCloseCode } from '@conclave/protocol';
-import { type BusEvent, JoinTokenSigner, LocalEventBus } from '@conclave/runtime';
+import { type BusEvent, JoinTokenSigner, LocalEventBus, LocalNodeRegistry } from '@conclave/runtime';
 import { after, before, describe, test } from 'node:test';
-import { LocalNodeRegistry } from '../registry/local-registry.ts';
 import type { SfuServer } from '../server.ts';
 import { randomId, requireWorkerBin, SignalingClient, startTestSfu, TestTokens } from '../testing/harness.ts';
 
@@ -180,7 +179,7 @@ describe('joining', () => {
     await bob.request('setConsumerPreferredLayers', { consumerId: consumer.consumerId, spatialLayer: 1 });
     await bob.request('setConsumerPriority', { consumerId: consumer.consumerId, priority: 200 });
     await bob.request('requestKeyFrame', { consumerId: consumer.consumerId });
-    const server = sfu.rooms.room(room)!.peer(bob.peerId)!.consumers()[0]!;
+    const server = sfu.rooms.room(room)!.peer(bob.peerId)!.consumers.list()[0]!;
     assert.equal(server.paused, false);
     assert.deepEqual(server.preferredLayers, { spatialLayer: 1, temporalLayer: 2 });
     assert.equal(server.priority, 200);

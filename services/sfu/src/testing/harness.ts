@@ -12,10 +12,9 @@ import {
   type SfuRequestData,
   type SfuResponseData,
 } from '@conclave/protocol';
-import { createLogger, type EventBus, JoinTokenSigner } from '@conclave/runtime';
+import { createLogger, type EventBus, JoinTokenSigner, type NodeRegistry } from '@conclave/runtime';
 import WebSocket from 'ws';
 import type { SfuConfig } from '../config.ts';
-import type { NodeRegistry } from '../registry/node-registry.ts';
 import type { PeerConnection } from '../rtc/connection.ts';
 import { startSfu, type SfuServer } from '../server.ts';
 

@@ -207,7 +207,7 @@ export async function subscribePlain(
     rtpCapabilities: plainReceiverCapabilities(rr.router.rtpCapabilities) as never,
   });
   if (options.preferredLayers)
-    await peer.setConsumerPreferredLayers({ consumerId: consumer.consumerId, ...options.preferredLayers });
-  await peer.resumeConsumer(consumer.consumerId);
+    await peer.consumers.setPreferredLayers({ consumerId: consumer.consumerId, ...options.preferredLayers });
+  await peer.consumers.resume(consumer.consumerId);
   return { receiver, transport, consumerId: consumer.consumerId, consumer: consumer };
 }

@@ -1,6 +1,6 @@
 /**
- * How SFU nodes find each other and how the API picks one for a room. Kept free of
- * mediasoup imports so the API can import it cheaply from `@conclave/sfu`.
+ * How SFU nodes find each other and how the API picks one for a room. Both sides depend on
+ * this package; the API does not depend on the SFU.
  */
 
 /** What a node publishes about itself on every heartbeat. */

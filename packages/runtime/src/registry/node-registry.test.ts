@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { sep } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LocalNodeRegistry } from './local-registry.ts';
 import type { NodeRegistry, SfuNodeInfo } from './node-registry.ts';
@@ -79,12 +77,3 @@ describe('RedisNodeRegistry', () => {
   });
 });
 if (redisUrl) registryBehaviour('RedisNodeRegistry', (ttlMs) => new RedisNodeRegistry(redisUrl, { ttlMs }));
-
-test('importing the package for its registry does not load mediasoup', async () => {
-  const sfu = await import('../index.ts');
-  assert.equal(typeof sfu.RedisNodeRegistry, 'function');
-  assert.equal(typeof sfu.startSfu, 'function');
-  const loaded = Object.keys(createRequire(import.meta.url).cache);
-  assert.ok(loaded.length > 0, 'CommonJS modules are visible in the require cache');
-  assert.ok(!loaded.some((path) => path.includes(`${sep}mediasoup${sep}`)), 'mediasoup was loaded');
-});
