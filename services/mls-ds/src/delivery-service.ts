@@ -37,7 +37,7 @@ export interface DeliveryServiceDeps {
  * The DS on one instance: authenticates connections, attaches them to the rooms of their
  * groups, and reacts to bus events and purge jobs. Everything shared lives in the store.
  */
-export class DeliveryService implements RoomHost, ConnectionHost {
+export class DeliveryService implements RoomHost, ConnectionHost<MemberConnection> {
   readonly config: DsSettings;
   readonly limits: ConnectionLimits;
   readonly store: GroupStateStore;

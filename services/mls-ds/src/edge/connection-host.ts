@@ -2,7 +2,6 @@ import type { HelloMessage, ResumeMessage } from '@conclave/protocol';
 import type { DsSettings } from '../config.ts';
 import type { DsMetrics } from '../metrics.ts';
 import type { GroupKey, GroupStateStore } from '../state/group-state-store.ts';
-import type { MemberConnection } from './member-connection.ts';
 
 /** The limits a connection enforces on its own socket. */
 export type ConnectionLimits = Pick<
@@ -15,22 +14,25 @@ export type ConnectionLimits = Pick<
   | 'DS_SLOW_CONSUMER_BYTES'
 >;
 
-/** What a connection needs of the room of its group. */
-export interface ConnectionRoom {
+/**
+ * What a connection needs of the room of its group. `C` is the connection's own type (the
+ * MemberConnection), a parameter so that this module needs nothing of it.
+ */
+export interface ConnectionRoom<C = unknown> {
   readonly key: GroupKey;
   /** Feeds the connection from before its store call, so that call's snapshot and the feed meet. */
-  hold(connection: MemberConnection): void;
+  hold(connection: C): void;
   /** The store accepted the connection's session. */
-  attach(connection: MemberConnection): void;
+  attach(connection: C): void;
   /** The connection closed; `dropped` when its session did not end with it. */
-  detach(connection: MemberConnection, dropped: boolean): void;
+  detach(connection: C, dropped: boolean): void;
   /** The group was deleted. */
   purged(): Promise<void>;
 }
 
 /** The session a hello or resume names, bound to the connection before the store is asked. */
-export interface SessionBinding {
-  room: ConnectionRoom;
+export interface SessionBinding<C = unknown> {
+  room: ConnectionRoom<C>;
   member: string;
   /** Known from the join token on a hello; a resume learns them from the store (`admit`). */
   sid?: string;
@@ -49,17 +51,17 @@ export interface AdmittedSession {
 }
 
 /** The instance a connection belongs to: everything a connection asks of the DS. */
-export interface ConnectionHost {
+export interface ConnectionHost<C = unknown> {
   readonly limits: ConnectionLimits;
   readonly metrics: DsMetrics;
   readonly store: GroupStateStore;
   /** Checks the first frame and binds the connection to its session. */
-  authenticate(connection: MemberConnection, message: HelloMessage | ResumeMessage): Promise<void>;
+  authenticate(connection: C, message: HelloMessage | ResumeMessage): Promise<void>;
   /** The session became (or still is) a member of its group. */
-  confirmMember(connection: MemberConnection): void;
+  confirmMember(connection: C): void;
   /** A host removed a session: tell the other services. */
   sessionRemoved(removed: { room: string; grp: string; sid: string }): Promise<void>;
   /** The connection closed; `dropped` when its session did not end with it. */
-  detach(connection: MemberConnection, dropped: boolean): void;
+  detach(connection: C, dropped: boolean): void;
   onError(error: unknown): void;
 }

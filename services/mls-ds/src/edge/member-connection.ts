@@ -38,7 +38,7 @@ export const RESUME_READING = 4;
 export class MemberConnection {
   readonly id = randomBytes(12).toString('base64url');
   readonly #socket: WebSocket;
-  readonly #host: ConnectionHost;
+  readonly #host: ConnectionHost<MemberConnection>;
   readonly #limit: ClientFrameLimit;
   #state: 'auth' | 'authenticating' | 'joining' | 'open' | 'closed' = 'auth';
   #authTimer: NodeJS.Timeout | undefined;
@@ -49,7 +49,7 @@ export class MemberConnection {
   /** Feed work received while the store call that attaches this session is in flight. */
   #held: (() => void)[] = [];
 
-  #room: ConnectionRoom | undefined;
+  #room: ConnectionRoom<MemberConnection> | undefined;
   #member = '';
   #sid = '';
   #role: 'participant' | 'host' = 'participant';
@@ -62,7 +62,7 @@ export class MemberConnection {
   /** Set once the session is over for the store (left, kicked, removed): no disconnect then. */
   departed = false;
 
-  constructor(socket: WebSocket, host: ConnectionHost) {
+  constructor(socket: WebSocket, host: ConnectionHost<MemberConnection>) {
     this.#socket = socket;
     this.#host = host;
     const c = host.limits;
@@ -84,7 +84,7 @@ export class MemberConnection {
     socket.on('error', () => {});
   }
 
-  get room(): ConnectionRoom | undefined {
+  get room(): ConnectionRoom<MemberConnection> | undefined {
     return this.#room;
   }
 
@@ -165,7 +165,7 @@ export class MemberConnection {
    * The first frame named a session: the connection serves it and, until `open`, holds the
    * room's feed for it while the store decides.
    */
-  bind(session: SessionBinding): void {
+  bind(session: SessionBinding<MemberConnection>): void {
     this.#room = session.room;
     this.#member = session.member;
     this.#sid = session.sid ?? '';
