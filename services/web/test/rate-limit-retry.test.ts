@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deriveMeetingSecrets, generatePassword } from '@conclave/e2ee';
 import { ApiError } from '../src/app/api.ts';
-import { obtainTicket } from '../src/app/join-ticket.ts';
+import { JoinTickets } from '../src/app/join-ticket.ts';
 import { RATE_LIMIT_BACKOFF_MS, retryWhenRateLimited } from '../src/app/rate-limit-retry.ts';
 
 const limited = () => new ApiError('rate_limited', 429, 'too many wrong passwords from this address');
@@ -93,7 +93,7 @@ describe('retry on 429', () => {
 });
 
 describe('joining through a 429', () => {
-  it('obtainTicket waits out a rate-limited join/init (telling the person) and asks again', async () => {
+  it('a join ticket waits out a rate-limited join/init (telling the person) and asks again', async () => {
     const link = {
       origin: 'https://meet.example.org',
       meetingId: 'ABCDEFGHJK',
@@ -114,7 +114,7 @@ describe('joining through a 429', () => {
     const r = recorder();
     try {
       await assert.rejects(
-        obtainTicket(link, secrets, undefined, r.options),
+        new JoinTickets(link, secrets).obtain(r.options),
         (e: unknown) => e instanceof ApiError && e.code === 'meeting_not_found',
       );
     } finally {

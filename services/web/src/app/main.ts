@@ -3,17 +3,17 @@
  * The fragment is read and taken out of the address bar at once (link-memory.ts); it is never
  * sent, logged or reported.
  */
-import { deriveMeetingSecrets, type MeetingLink } from '@conclave/e2ee';
+import type { MeetingLink } from '@conclave/e2ee';
 import { h, replace } from './dom.ts';
 import { describeError } from './errors.ts';
-import { type JoinTicket, obtainTicket } from './join-ticket.ts';
+import { type JoinTicket, JoinTickets } from './join-ticket.ts';
 import { takeMeetingLink } from './link-memory.ts';
-import { Meeting } from './meeting.ts';
+import { Meeting } from './meeting/meeting.ts';
 import { encodedTransformSupport } from './media-crypto.ts';
 import { errorPage } from './views/common.ts';
 import { homeView } from './views/home.ts';
 import { knockView } from './views/knock.ts';
-import { meetingView } from './views/meeting-view.ts';
+import { meetingView } from './views/meeting/meeting-view.ts';
 import { prejoinView } from './views/prejoin.ts';
 
 const root = document.getElementById('app')!;
@@ -48,7 +48,8 @@ async function meetingPage(): Promise<void> {
   }
   // The SRP handshake runs while the person types a name; its failure ends the pre-join.
   const abort = new AbortController();
-  const ticket = obtainTicket(link);
+  const tickets = JoinTickets.open(link);
+  const ticket = tickets.then((t) => t.obtain());
   const failed = ticket.then(
     () => new Promise<never>(() => {}),
     (error: unknown) => {
@@ -63,20 +64,19 @@ async function meetingPage(): Promise<void> {
   } catch (error) {
     if ((error as { code?: string }).code === 'meeting_locked') {
       root.dataset['error'] = 'meeting_locked';
-      await lockedMeeting(link);
+      await lockedMeeting(await tickets);
       return;
     }
     replace(root, errorPage(describeError(error), { label: 'Try again' }));
     root.dataset['error'] = (error as { code?: string }).code ?? 'error';
     return;
   }
-  await enterMeeting(link, choice.name, choice.stream, ticket);
+  await enterMeeting(await tickets, choice.name, choice.stream, ticket);
 }
 
 /** Knock, wait for the host, then join with the token the admission carries. */
-async function lockedMeeting(link: MeetingLink): Promise<void> {
-  const secrets = await deriveMeetingSecrets(link.meetingId, link.password);
-  const admission = await knockView(root, link, secrets);
+async function lockedMeeting(tickets: JoinTickets): Promise<void> {
+  const admission = await knockView(root, tickets.link, tickets.secrets);
   delete root.dataset['error'];
   let stream: MediaStream;
   try {
@@ -87,12 +87,11 @@ async function lockedMeeting(link: MeetingLink): Promise<void> {
   } catch {
     stream = new MediaStream();
   }
-  const ticket = { secrets, granted: admission.granted, obtainedAt: performance.now() };
-  await enterMeeting(link, admission.name, stream, Promise.resolve(ticket));
+  await enterMeeting(tickets, admission.name, stream, Promise.resolve(tickets.admitted(admission.granted)));
 }
 
 async function enterMeeting(
-  link: MeetingLink,
+  tickets: JoinTickets,
   name: string,
   stream: MediaStream,
   ticket: Promise<JoinTicket>,
@@ -108,7 +107,7 @@ async function enterMeeting(
   );
   let meeting: Meeting | undefined;
   try {
-    meeting = await Meeting.open(link, choice.name, choice.stream);
+    meeting = new Meeting(tickets, choice.name, choice.stream);
     (globalThis as Record<string, unknown>)['conclaveDiagnostics'] = () => meeting!.diagnostics();
     await meeting.join(await ticket);
     meetingView(root, meeting);
@@ -118,7 +117,7 @@ async function enterMeeting(
     // Locked while this page was on its way in: ask the host instead.
     if ((error as { code?: string }).code === 'meeting_locked') {
       root.dataset['error'] = 'meeting_locked';
-      return lockedMeeting(link);
+      return lockedMeeting(tickets);
     }
     replace(root, errorPage(describeError(error), { label: 'Try again' }));
     root.dataset['error'] = (error as { code?: string }).code ?? 'error';

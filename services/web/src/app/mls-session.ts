@@ -26,7 +26,7 @@ import {
   sendApplication,
   summarize,
 } from '@conclave/e2ee';
-import type { DsClientMessage, DsServerMessage } from '@conclave/protocol';
+import { DsCloseCode, type DsClientMessage, type DsServerMessage } from '@conclave/protocol';
 
 const b64 = (bytes: Uint8Array): string => {
   let s = '';
@@ -38,8 +38,20 @@ const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charC
 /** Messages kept while reconnecting; beyond this the oldest go (a DS down for that long). */
 const OUTBOX_LIMIT = 256;
 
-/** Close codes after which the session is over (see DsCloseCode); anything else resumes. */
-const FINAL_CLOSES = new Set([1000, 1009, 4400, 4401, 4403, 4404, 4408, 4409, 4410, 4411, 4413]);
+/** Close codes after which the session is over; anything else resumes. */
+const FINAL_CLOSES = new Set<number>([
+  DsCloseCode.normal,
+  DsCloseCode.messageTooBig,
+  DsCloseCode.protocolError,
+  DsCloseCode.unauthorized,
+  DsCloseCode.sessionRefused,
+  DsCloseCode.resumeUnavailable,
+  DsCloseCode.authTimeout,
+  DsCloseCode.sessionInUse,
+  DsCloseCode.removed,
+  DsCloseCode.meetingEnded,
+  DsCloseCode.groupFull,
+]);
 
 export interface EpochView {
   epoch: bigint;
@@ -57,7 +69,7 @@ export interface EpochView {
 export interface MlsEvents {
   epoch(view: EpochView): void;
   application(sender: number, message: AppMessage): void;
-  /** The session ended for good: DS close code (4410 removed, 4411 ended, 4403 refused...). */
+  /** The session ended for good, with the DS's close code (DsCloseCode). */
   closed(code: number): void;
   connection(state: 'connected' | 'reconnecting'): void;
 }
@@ -240,7 +252,7 @@ export class MlsSession {
         this.#group = r.group;
         if (r.kind === 'removed') {
           this.#stop();
-          this.#events.closed(4410);
+          this.#events.closed(DsCloseCode.removed);
           return;
         }
         if (r.kind === 'commit') return this.#emitEpoch(r.added, r.removed);
@@ -399,12 +411,7 @@ export class MlsSession {
   leave(): void {
     this.#stop();
     this.#send({ t: 'leave' });
-    this.#ws?.close(1000);
-  }
-
-  /** Drops the connection as a network failure would (for diagnostics and tests). */
-  dropConnection(): void {
-    this.#ws?.close(4999);
+    this.#ws?.close(DsCloseCode.normal);
   }
 }
 

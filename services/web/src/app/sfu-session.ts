@@ -6,7 +6,7 @@
  */
 import { Device } from 'mediasoup-client';
 import type { Consumer, Producer, Transport } from 'mediasoup-client/types';
-import type { ConsumerInfo, ProducerInfo } from '@conclave/protocol';
+import { type ConsumerInfo, type ProducerInfo, SfuCloseCode } from '@conclave/protocol';
 import type { MediaCrypto, SendContext } from './media-crypto.ts';
 
 export class SfuRequestError extends Error {
@@ -24,7 +24,7 @@ export interface SfuEvents {
   peerLeft(peerId: string): void;
   activeSpeaker(peerId: string): void;
   hostAction(action: 'mute' | 'stopVideo' | 'allow', sources: string[]): void;
-  /** The SFU closed the connection (4003 removed, 4004 ended, other: lost). */
+  /** The SFU closed the connection, with its close code (SfuCloseCode). */
   closed(code: number): void;
 }
 
@@ -154,7 +154,7 @@ export class SfuSession {
         this.#events.hostAction(d['action'] as 'mute', d['sources'] as string[]);
         return;
       case 'roomEnded':
-        this.#events.closed(4004);
+        this.#events.closed(SfuCloseCode.ROOM_ENDED);
         return;
       case 'transportsReset':
         void this.#resetTransports();
@@ -334,6 +334,6 @@ export class SfuSession {
     this.#recv?.close();
     this.#send = undefined;
     this.#recv = undefined;
-    this.#ws?.close(1000);
+    this.#ws?.close(SfuCloseCode.NORMAL);
   }
 }

@@ -1,0 +1,189 @@
+/**
+ * One meeting as the page sees it, composed of units with one job each: the connections and
+ * rejoin (connection.ts), roster and chat (roster-chat.ts), this person's media
+ * (local-media.ts), everyone else's (remote-media.ts), epoch keys (epoch-keys.ts) and the
+ * host's controls (host-controls.ts). Views read the units' state and subscribe to `changed`.
+ */
+import type { MeetingLink } from '@conclave/e2ee';
+import type { JoinTicket, JoinTickets } from '../join-ticket.ts';
+import { MediaCrypto } from '../media-crypto.ts';
+import { type EpochView, MlsSession } from '../mls-session.ts';
+import { SfuSession } from '../sfu-session.ts';
+import { MeetingConnection, endReasonForDsClose, markJoinPhase } from './connection.ts';
+import { installEpoch } from './epoch-keys.ts';
+import { HostControls } from './host-controls.ts';
+import { LocalMedia } from './local-media.ts';
+import { RemoteMedia } from './remote-media.ts';
+import { RosterChat } from './roster-chat.ts';
+import type { EndReason, MeetingListener, RosterEntry } from './types.ts';
+
+export class Meeting {
+  readonly link: MeetingLink;
+  readonly name: string;
+  readonly crypto = new MediaCrypto();
+  readonly mls: MlsSession;
+  readonly sfu: SfuSession;
+  readonly connection: MeetingConnection;
+  readonly people: RosterChat;
+  readonly local: LocalMedia;
+  readonly remote: RemoteMedia;
+  readonly host: HostControls;
+  epoch: EpochView | undefined;
+  ended: EndReason | undefined;
+  readonly #tickets: JoinTickets;
+  #listener: MeetingListener | undefined;
+
+  constructor(tickets: JoinTickets, name: string, stream: MediaStream) {
+    this.#tickets = tickets;
+    this.link = tickets.link;
+    this.name = name;
+    // Units report through this one relay: the view listens once, to all of them.
+    const events: Omit<MeetingListener, 'ended'> = {
+      changed: () => this.#listener?.changed(),
+      notice: (text) => this.#listener?.notice(text),
+      chat: (line) => this.#listener?.chat(line),
+      reaction: (who, emoji) => this.#listener?.reaction(who, emoji),
+    };
+    const ended = () => this.ended !== undefined;
+    this.mls = new MlsSession(tickets.secrets, {
+      epoch: (view) => this.#onEpoch(view),
+      application: (sender, message) => this.people.receive(sender, message),
+      closed: (code) => this.#end(endReasonForDsClose(code)),
+      connection: (state) => this.connection.dsState(state),
+    });
+    this.sfu = new SfuSession(this.crypto, {
+      consumer: (consumer, info) => this.remote.added(consumer, info),
+      consumerClosed: (id) => this.remote.removed(id),
+      producerPaused: (producerId, paused) => this.remote.producerPaused(producerId, paused),
+      peerLeft: (peerId) => this.remote.peerLeft(peerId),
+      activeSpeaker: (peerId) => this.remote.speaking(peerId),
+      hostAction: (action, sources) => this.local.hostAction(action, sources),
+      closed: (code) => this.connection.sfuClosed(code),
+    });
+    this.people = new RosterChat(name, (kind, body) => this.mls.send(kind, body), {
+      ...events,
+      rosterChanged: () => this.remote.bind(),
+      locked: (locked) => {
+        this.host.locked = locked;
+      },
+    });
+    this.local = new LocalMedia(stream, this.sfu, events);
+    this.remote = new RemoteMedia({
+      crypto: this.crypto,
+      requestKeyFrame: (consumerId) => this.sfu.request('requestKeyFrame', { consumerId }),
+      claims: () => this.people.others(this.epoch?.ownLeaf),
+      ended,
+      events,
+    });
+    this.crypto.onWrongSender = (consumerId) => this.remote.wrongSender(consumerId);
+    this.host = new HostControls({
+      link: this.link,
+      nameKey: tickets.secrets.nameKey,
+      roster: this.people.roster,
+      sfu: this.sfu,
+      mls: this.mls,
+      announceLock: (locked) => this.people.announceLock(locked),
+      end: (reason) => this.#end(reason),
+      ended,
+      events,
+    });
+    this.connection = new MeetingConnection({
+      tickets,
+      mls: this.mls,
+      sfu: this.sfu,
+      publish: async () => {
+        await this.local.publish();
+        this.#announceSelf();
+      },
+      dropRemoteMedia: () => this.remote.clear(),
+      end: (reason) => this.#end(reason),
+      ended,
+      events,
+    });
+  }
+
+  get isHost(): boolean {
+    return this.connection.role === 'host';
+  }
+
+  listen(listener: MeetingListener): void {
+    this.#listener = listener;
+  }
+
+  async join(ticket: JoinTicket): Promise<void> {
+    await this.connection.join(ticket);
+    if (this.isHost && !this.ended) void this.host.watchLobby();
+  }
+
+  leave(): void {
+    this.#end('left');
+  }
+
+  /** A video consumer receiving packets but decoding nothing lost its key frame: ask again. */
+  watchVideo(): Promise<void> {
+    return this.remote.watchVideo();
+  }
+
+  setHand(up: boolean): Promise<void> {
+    return this.people.setHand(up, this.epoch?.ownLeaf);
+  }
+
+  #onEpoch(view: EpochView): void {
+    const first = this.epoch === undefined;
+    if (first) markJoinPhase('mls-joined');
+    this.epoch = view;
+    for (const delay of installEpoch(this.crypto, view, first))
+      setTimeout(() => this.remote.requestKeyFrames(), delay);
+    this.people.prune(view);
+    this.remote.bind();
+    if (first || view.added.length > 0) this.#announceSelf();
+    this.#listener?.changed();
+  }
+
+  /** Our roster entry, sent in every epoch with joiners so they learn every name. */
+  #announceSelf(): void {
+    if (!this.epoch || !this.sfu.peerId) return;
+    const self: RosterEntry = {
+      leaf: this.epoch.ownLeaf,
+      name: this.name,
+      peerId: this.sfu.peerId,
+      member: this.mls.member,
+      hand: this.people.hand,
+      host: this.isHost,
+    };
+    this.people.announce(self);
+  }
+
+  #end(reason: EndReason): void {
+    if (this.ended) return;
+    this.ended = reason;
+    this.#tickets.close();
+    this.host.close();
+    this.sfu.close();
+    this.mls.leave();
+    this.crypto.close();
+    this.local.stop();
+    this.#listener?.ended(reason);
+  }
+
+  /** What the info panel and tests read. */
+  async diagnostics(): Promise<Record<string, unknown>> {
+    const epoch = this.epoch;
+    const remote = await this.remote.stats();
+    return {
+      role: this.connection.role,
+      epoch: epoch ? Number(epoch.epoch) : -1,
+      size: epoch?.size ?? 0,
+      securityCode: epoch?.securityCode ?? '',
+      roster: [...this.people.roster.values()].map((r) => ({ leaf: r.leaf, name: r.name, peerId: r.peerId })),
+      peerId: this.sfu.peerId,
+      cryptoMode: this.crypto.mode,
+      crypto: await this.crypto.stats(),
+      remote,
+      ended: this.ended ?? null,
+      // The DS's own leaf → member mapping (what a kick names), for the tests.
+      member: this.mls.member,
+      dsMembers: (epoch?.members ?? []).map((leaf) => ({ leaf, member: this.mls.memberAt(leaf) ?? '' })),
+    };
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Everyone else's media: the SFU's consumers, which roster leaf each may show (media-binding.ts),
+ * refused mislabelled frames, the active speaker, and key frame requests when a picture stalls.
+ */
+import type { ConsumerInfo } from '@conclave/protocol';
+import type { Consumer } from 'mediasoup-client/types';
+import { bindingKey, senderFor } from '../media-binding.ts';
+import type { MediaCrypto } from '../media-crypto.ts';
+import { NEW_CONSUMER_KEY_FRAME_MS } from './epoch-keys.ts';
+import type { RemoteTrack, RosterEntry, StateEvents } from './types.ts';
+
+export const MISLABELLED_MEDIA =
+  'The media server sent audio or video that did not come from the person it was labelled with. It is not shown. The server may be compromised.';
+
+export interface RemoteMediaDeps {
+  crypto: Pick<MediaCrypto, 'bindReceiver' | 'releaseReceiver'>;
+  /** Asks the SFU for a key frame on one consumer. */
+  requestKeyFrame(consumerId: string): Promise<unknown>;
+  /** The roster entries of everyone but us: who may send on which SFU peer. */
+  claims(): RosterEntry[];
+  ended(): boolean;
+  events: StateEvents;
+}
+
+/** What the SFU says about others' media, as `SfuEvents` a meeting forwards here. */
+export class RemoteMedia {
+  readonly tracks = new Map<string, RemoteTrack>();
+  activeSpeaker = '';
+  /** Media the SFU labelled with someone it did not come from was refused (shown as a warning). */
+  mislabelledMedia = false;
+  readonly #deps: RemoteMediaDeps;
+  readonly #decoded = new Map<string, { frames: number; packets: number }>();
+
+  constructor(deps: RemoteMediaDeps) {
+    this.#deps = deps;
+  }
+
+  added(consumer: Consumer, info: ConsumerInfo): void {
+    this.tracks.set(consumer.id, {
+      consumer,
+      peerId: info.peerId,
+      source: info.source,
+      paused: info.producerPaused,
+      leaf: undefined,
+      binding: undefined,
+      wrongSender: false,
+    });
+    this.bind();
+    // Its first key frame may have been sent under a key we did not hold yet.
+    if (consumer.kind === 'video')
+      setTimeout(() => this.requestKeyFrames(new Set([consumer.id])), NEW_CONSUMER_KEY_FRAME_MS);
+    this.#deps.events.changed();
+  }
+
+  removed(id: string): void {
+    this.tracks.delete(id);
+    this.#deps.crypto.releaseReceiver(id);
+    this.#deps.events.changed();
+  }
+
+  producerPaused(producerId: string, paused: boolean): void {
+    for (const t of this.tracks.values()) if (t.consumer.producerId === producerId) t.paused = paused;
+    this.#deps.events.changed();
+  }
+
+  peerLeft(peerId: string): void {
+    for (const [id, t] of this.tracks)
+      if (t.peerId === peerId) {
+        this.tracks.delete(id);
+        this.#deps.crypto.releaseReceiver(id);
+      }
+    this.#deps.events.changed();
+  }
+
+  speaking(peerId: string): void {
+    this.activeSpeaker = peerId;
+    this.#deps.events.changed();
+  }
+
+  /** The SFU connection is gone, and its consumers with it. */
+  clear(): void {
+    for (const id of this.tracks.keys()) this.#deps.crypto.releaseReceiver(id);
+    this.tracks.clear();
+  }
+
+  /** Binds every consumer to the leaf the MLS roster gives for its peer; asks for a key frame when that changes. */
+  bind(): void {
+    const claims = this.#deps.claims();
+    const rebound = new Set<string>();
+    for (const [id, t] of this.tracks) {
+      const sender = senderFor(claims, t.peerId, t.source);
+      const key = bindingKey(sender);
+      if (t.binding === key) continue;
+      t.binding = key;
+      t.leaf = sender?.leafIndex;
+      t.wrongSender = false;
+      this.#deps.crypto.bindReceiver(id, sender);
+      if (sender) rebound.add(id);
+    }
+    // Frames before the binding were dropped, the key frame with them.
+    if (rebound.size) this.requestKeyFrames(rebound);
+  }
+
+  /** The frame worker dropped frames of another sender on this consumer. */
+  wrongSender(consumerId: string): void {
+    const t = this.tracks.get(consumerId);
+    if (!t || t.wrongSender) return;
+    t.wrongSender = true;
+    if (!this.mislabelledMedia) {
+      this.mislabelledMedia = true;
+      this.#deps.events.notice(MISLABELLED_MEDIA);
+    }
+    this.#deps.events.changed();
+  }
+
+  requestKeyFrames(onlyStalled?: Set<string>): void {
+    if (this.#deps.ended()) return;
+    for (const [id, t] of this.tracks) {
+      if (t.consumer.kind !== 'video' || t.paused || (onlyStalled && !onlyStalled.has(id))) continue;
+      void this.#deps.requestKeyFrame(id).catch(() => {});
+    }
+  }
+
+  /** A video consumer receiving packets but decoding nothing lost its key frame: ask again. */
+  async watchVideo(): Promise<void> {
+    const stalled = new Set<string>();
+    for (const [id, t] of this.tracks) {
+      if (t.consumer.kind !== 'video' || t.paused) continue;
+      const stats = await t.consumer.getStats().catch(() => undefined);
+      stats?.forEach((s: Record<string, unknown>) => {
+        if (s['type'] !== 'inbound-rtp') return;
+        const now = { frames: Number(s['framesDecoded'] ?? 0), packets: Number(s['packetsReceived'] ?? 0) };
+        const before = this.#decoded.get(id);
+        if (before && now.packets > before.packets + 10 && now.frames === before.frames) stalled.add(id);
+        this.#decoded.set(id, now);
+      });
+    }
+    if (stalled.size) this.requestKeyFrames(stalled);
+  }
+
+  /** Per consumer: whose it is and what arrived (the info panel and tests read it). */
+  async stats(): Promise<Record<string, unknown>[]> {
+    const remote = [];
+    for (const t of this.tracks.values()) {
+      const stats = await t.consumer.getStats().catch(() => undefined);
+      let inbound: Record<string, unknown> = {};
+      stats?.forEach((s: Record<string, unknown>) => {
+        if (s['type'] === 'inbound-rtp') inbound = s;
+      });
+      remote.push({
+        peerId: t.peerId,
+        source: t.source,
+        leaf: t.leaf ?? null,
+        wrongSender: t.wrongSender,
+        kind: t.consumer.kind,
+        paused: t.paused,
+        framesDecoded: inbound['framesDecoded'] ?? 0,
+        packetsReceived: inbound['packetsReceived'] ?? 0,
+        totalAudioEnergy: inbound['totalAudioEnergy'] ?? 0,
+        audioLevel: inbound['audioLevel'] ?? 0,
+      });
+    }
+    return remote;
+  }
+}

@@ -1,0 +1,43 @@
+/** What replaces the meeting once it is over: why, and the way back (or the room's new link). */
+import { h, replace } from '../../dom.ts';
+import { describeError, END_MESSAGES } from '../../errors.ts';
+import { forgetMeetingLink } from '../../link-memory.ts';
+import type { Meeting } from '../../meeting/meeting.ts';
+import type { EndReason } from '../../meeting/types.ts';
+import { errorPage } from '../common.ts';
+import type { LinkRotation } from './host-panel.ts';
+
+export function showEnded(
+  root: HTMLElement,
+  meeting: Meeting,
+  reason: EndReason,
+  rotation: LinkRotation,
+): void {
+  // Left or lost: "Rejoin" reloads this tab with the link it kept. Otherwise it is useless.
+  if (reason !== 'left' && reason !== 'lost') forgetMeetingLink(meeting.link);
+  if (rotation.fields) {
+    const links = h('section', { class: 'card' }, h('p', { role: 'status' }, 'Making the new link…'));
+    replace(
+      root,
+      errorPage({
+        title: 'This room has a new link',
+        detail: 'The old link no longer works. Share the new one.',
+      }),
+      links,
+    );
+    rotation.fields.then(
+      (fields) => replace(links, fields),
+      (error: unknown) =>
+        replace(links, h('p', { class: 'error', role: 'alert' }, describeError(error).detail)),
+    );
+  } else {
+    replace(
+      root,
+      errorPage(
+        END_MESSAGES[reason]!,
+        reason === 'left' || reason === 'lost' ? { label: 'Rejoin' } : { label: 'Home', href: '/' },
+      ),
+    );
+  }
+  root.dataset['ended'] = reason;
+}

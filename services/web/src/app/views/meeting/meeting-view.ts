@@ -1,0 +1,156 @@
+/**
+ * The meeting page: header badges, the video grid, the side panel (chat, people, info) and the
+ * control bar, each built by its own module here; this one lays them out, renders them on every
+ * change of the meeting (once per animation frame) and once a second, and handles Escape.
+ */
+import { announce, h, replace } from '../../dom.ts';
+import type { Meeting } from '../../meeting/meeting.ts';
+import { MISLABELLED_MEDIA } from '../../meeting/remote-media.ts';
+import { chatPanel } from './chat-panel.ts';
+import { controlBar, type Panel } from './controls.ts';
+import { showEnded } from './ended-page.ts';
+import type { LinkRotation } from './host-panel.ts';
+import { infoPanel } from './info-panel.ts';
+import { peoplePanel } from './people-panel.ts';
+import { videoGrid } from './video-grid.ts';
+
+export function meetingView(root: HTMLElement, meeting: Meeting): void {
+  let panel: Panel | null = null;
+  const rotation: LinkRotation = {};
+  const side = h('aside', { class: 'side', id: 'side-panel', hidden: true });
+  const status = h('div', { class: 'status', role: 'status' });
+  const reactions = h('div', { class: 'reactions', 'aria-live': 'polite' });
+  const grid = videoGrid(meeting);
+  const chat = chatPanel(meeting, toast);
+  const controls = controlBar(meeting, toast, (p) => {
+    panel = panel === p ? null : p;
+    render();
+    if (panel === 'chat') chat.input.focus();
+  });
+  const title = h('h1', { class: 'meeting-title' }, `Meeting ${meeting.link.meetingId}`);
+  const lockBadge = h('span', { class: 'badge', id: 'lock-badge', hidden: true }, 'Locked');
+  // Hosts: a visible notice while people are waiting in the lobby; it opens the People panel.
+  const lobbyBadge = h('button', {
+    type: 'button',
+    class: 'badge attention',
+    id: 'lobby-badge',
+    hidden: true,
+    onclick: () => {
+      panel = 'people';
+      render();
+      (side.querySelector('#lobby-list button') as HTMLElement | null)?.focus();
+    },
+  });
+  // A compromised SFU relabelled someone's media: it is not shown, and people should know.
+  const mediaWarning = h(
+    'p',
+    { class: 'badge attention', id: 'media-warning', role: 'alert', hidden: true },
+    MISLABELLED_MEDIA,
+  );
+  const e2eeBadge = h(
+    'span',
+    { class: 'badge ok', title: 'Audio, video, chat and names are end-to-end encrypted' },
+    'E2EE',
+  );
+  replace(
+    root,
+    h(
+      'div',
+      { class: 'meeting' },
+      h('header', { class: 'top' }, title, e2eeBadge, lockBadge, lobbyBadge, status, mediaWarning),
+      h('div', { class: 'body' }, h('div', { class: 'stage' }, grid.grid, reactions), side),
+      controls.el,
+      grid.audioBox,
+    ),
+  );
+
+  function toast(text: string): void {
+    announce(text);
+    const t = h('div', { class: 'toast', role: 'status' }, text);
+    root.querySelector('.meeting')?.appendChild(t);
+    setTimeout(() => t.remove(), 4000);
+  }
+
+  function renderSide(): void {
+    side.hidden = panel === null;
+    if (panel === 'chat') {
+      if (!side.contains(chat.log)) replace(side, ...chat.nodes);
+    } else if (panel === 'people') {
+      showPanel(peoplePanel(meeting, toast, rotation));
+    } else if (panel === 'info') {
+      showPanel(infoPanel(meeting));
+    }
+  }
+
+  /**
+   * Swaps the side panel only when it looks different: the meeting changes many times a second
+   * (speakers, layers, key frames), and rebuilding identical buttons under someone's pointer or
+   * keyboard focus would swallow their click and lose their place.
+   */
+  function showPanel(next: HTMLElement): void {
+    if (side.childElementCount === 1 && side.firstElementChild?.isEqualNode(next)) return;
+    replace(side, next);
+  }
+
+  function renderHeader(): void {
+    lockBadge.hidden = !meeting.host.locked;
+    mediaWarning.hidden = !meeting.remote.mislabelledMedia;
+    const waiting = meeting.host.lobby.length;
+    lobbyBadge.hidden = waiting === 0;
+    lobbyBadge.textContent = waiting === 1 ? '1 person waiting' : `${waiting} people waiting`;
+    status.textContent =
+      meeting.connection.state === 'reconnecting'
+        ? 'Reconnecting…'
+        : meeting.epoch
+          ? ''
+          : 'Joining the encrypted group…';
+  }
+
+  function render(): void {
+    grid.render();
+    renderSide();
+    controls.render(panel);
+    renderHeader();
+    root.dataset['epoch'] = meeting.epoch ? String(meeting.epoch.epoch) : '';
+  }
+
+  let scheduled = false;
+  meeting.listen({
+    changed() {
+      if (scheduled) return;
+      scheduled = true;
+      requestAnimationFrame(() => {
+        scheduled = false;
+        if (!meeting.ended) render();
+      });
+    },
+    chat(line) {
+      const chatButton = controls.panelButtons.chat;
+      if (!chat.append(line)) chatButton.classList.remove('unread');
+      else if (panel !== 'chat') chatButton.classList.add('unread');
+    },
+    reaction(name, emoji) {
+      const r = h('div', { class: 'reaction' }, `${emoji} ${name}`);
+      reactions.appendChild(r);
+      announce(`${name} reacted ${emoji}`);
+      setTimeout(() => r.remove(), 3000);
+    },
+    notice: toast,
+    ended: (reason) => showEnded(root, meeting, reason, rotation),
+  });
+  // Escape closes the reactions menu, then the side panel.
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || meeting.ended || controls.closeMenu() || !panel) return;
+    const opener = controls.panelButtons[panel];
+    panel = null;
+    render();
+    opener.focus();
+  });
+  render();
+  // Rendering ticks so that new frames/tracks and stats show without a change event.
+  const timer = setInterval(() => {
+    if (meeting.ended) return clearInterval(timer);
+    render();
+    void meeting.watchVideo();
+  }, 1000);
+}
