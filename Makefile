@@ -74,8 +74,9 @@ typecheck: install ## Type-check every workspace
 	npx turbo run typecheck --env-mode=loose
 
 .PHONY: lint
-lint: install ## Lint and check formatting
+lint: install ## Lint and check formatting; no import cycles, no file over 400 lines without a reason
 	npx biome check .
+	scripts/check-structure.sh
 
 .PHONY: check
 check: lint typecheck test ## Everything CI runs

@@ -1,3 +1,4 @@
+// Long file: one self-contained script (no dependencies) that operators copy and run with Node.js alone.
 // Conclave load generator: meetings, SRP-6a joins, and participants holding MLS delivery
 // service and SFU WebSocket sessions with a realistic signaling mix. No dependencies beyond
 // Node.js 24 (fetch, WebSocket, node:crypto).

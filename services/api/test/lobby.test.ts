@@ -1,3 +1,4 @@
+// Long file: one scenario per test for the lobby's whole life cycle (knock, admit, deny, expiry, limits).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

@@ -1,4 +1,5 @@
 /**
+ * Long file: the benchmarks' shared publisher, receiver and stepping loop belong together.
  * Shared pieces of the SFU benchmarks: the paced 1 Mbps VP8 + Opus publisher, the plain-RTP
  * receiver thread, an SFU started for benchmarking, worker CPU from /proc, and the stepped
  * "add subscribers until loss reaches 1 %" measurement.

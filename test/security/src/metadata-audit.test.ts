@@ -1,4 +1,5 @@
 /**
+ * Long file: one audit per place metadata could stay (rows, keys, logs, metrics, files), in one run.
  * "No participant metadata after a call", checked end to end in distributed mode.
  *
  * The API, the MLS delivery service and the SFU run as separate processes from their production

@@ -1,3 +1,4 @@
+// Long file: one scenario per test for every signaling request and its errors.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { SfuCloseCode } from '@conclave/protocol';

@@ -1,4 +1,5 @@
 /**
+ * Long file: one mutator per message kind, each small, kept beside the meeting they attack.
  * Bounded WebSocket fuzzing of the delivery service and the SFU signaling, with a meeting
  * running alongside that must keep working:
  * - DS: mutated valid frames (JSON structure mutations, type swaps, huge numbers, unicode,

@@ -1,4 +1,5 @@
 /**
+ * Long file: the compose stack's checks share one running stack and one set of browsers.
  * The shipped Docker Compose stack, end to end (deploy/stack/stack.sh up, then
  * `eval "$(deploy/stack/stack.sh env)"`; deploy/stack/check.sh does both).
  *

@@ -1,4 +1,5 @@
 /**
+ * Long file: starting, fronting and auditing the three processes share their working directories.
  * Conclave in distributed mode for end-to-end audits: the API, the MLS delivery service and the
  * SFU each run as their own OS process from their production entry points (`src/main.ts`), each
  * in its own working directory with its own TMPDIR and its stdout + stderr captured to a file,
