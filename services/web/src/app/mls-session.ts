@@ -1,4 +1,6 @@
 /**
+ * Long file: one state machine (join, resume, commits, rotation, sending) around one ordered
+ * event queue and one group; its steps read and write the same fields.
  * The meeting's MLS group over the delivery service: joins (KeyPackage → Welcome) or creates
  * the group, commits when the DS asks, processes every event in order, resumes after a dropped
  * connection. Chat, names, roster, hands and reactions are MLS application messages.
