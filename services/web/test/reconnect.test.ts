@@ -22,6 +22,22 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
   let host: Page;
   let alice: Page;
   let hostLink: string;
+  /** While down, the page's new WebSockets reach no service (see the init script below). */
+  const offline = (down: boolean) =>
+    alice.evaluate((d) => {
+      (globalThis as unknown as { testOffline: boolean }).testOffline = d;
+    }, down);
+  /** Drops both connections and keeps them down until the page says it is reconnecting. */
+  const blipUntilReconnecting = async () => {
+    await offline(true);
+    await blip();
+    await eventually(
+      'reconnecting shown',
+      () => alice.textContent('.status'),
+      (t) => t === 'Reconnecting…',
+      5000,
+    );
+  };
   const blip = () =>
     alice.evaluate(() => {
       for (const s of (globalThis as unknown as { testSockets: WebSocket[] }).testSockets) {
@@ -69,13 +85,9 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
       h.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10 && r.peerId === a.peerId) &&
       a.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10);
     const before = await eventually('media both ways', decodingBoth, ok);
-    await blip();
-    await eventually(
-      'reconnecting shown',
-      () => alice.textContent('.status'),
-      (t) => t === 'Reconnecting…',
-      5000,
-    );
+    // Held down until the status shows: a reconnect faster than one poll would hide it.
+    await blipUntilReconnecting();
+    await offline(false);
     const after = await eventually(
       'media again after the blip',
       decodingBoth,
@@ -109,18 +121,7 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
   });
 
   it('sends a chat line written while the connection was down once it is back', async () => {
-    const offline = (down: boolean) =>
-      alice.evaluate((d) => {
-        (globalThis as unknown as { testOffline: boolean }).testOffline = d;
-      }, down);
-    await offline(true);
-    await blip();
-    await eventually(
-      'reconnecting shown',
-      () => alice.textContent('.status'),
-      (t) => t === 'Reconnecting…',
-      5000,
-    );
+    await blipUntilReconnecting();
     await openPanel(host, 'chat');
     await openPanel(alice, 'chat');
     await alice.fill('#chat-input', 'written while offline');
