@@ -190,6 +190,43 @@ describe('Redis feed interrupted (real Redis, two instances)', () => {
     for (const m of meeting.active()) m.leave();
   });
 
+  for (const feedDrops of [true, false]) {
+    it(`Redis loses the group${feedDrops ? ' and the feeds' : ' (evicted, feeds up)'}: every member is closed 4404 and the first back starts a new group`, async () => {
+      const a = await instance({});
+      const b = await instance({});
+      const meeting = new TestMeeting(signer);
+      const members = [
+        await meeting.join(a.ds.url),
+        await meeting.join(b.ds.url),
+        await meeting.join(b.ds.url),
+      ];
+      await meeting.converged(3);
+      const lostAt = Date.now();
+      // What a Redis restart leaves (it keeps nothing on disk): none of the group's keys.
+      await redis.del(...(await redis.keys(`ds:{${groupKeyOf(meeting.grp)}}:*`)));
+      if (feedDrops) assert.ok((await killFeeds(redis, [a.store, b.store])) > 0);
+      for (const m of members) {
+        const closed = (await Promise.race([
+          m.client.closed,
+          new Promise((r) => setTimeout(r, 10_000, null)),
+        ])) as {
+          code: number;
+        } | null;
+        assert.equal(closed?.code, DsCloseCode.resumeUnavailable, 'closed so that it joins again');
+        meeting.gone.add(m);
+      }
+      const closedAfterMs = Date.now() - lostAt;
+      // Joining again with new tokens: the first back creates a new group, the others join it.
+      const back = [await meeting.join(b.ds.url), await meeting.join(a.ds.url)];
+      assert.equal(back[0]!.created, true, 'the first one back created the group');
+      await meeting.converged(2, 15_000);
+      await back[0]!.sendText('together again');
+      await eventually(() => back[1]!.texts.includes('together again'), 5000, 'chat in the new group');
+      assert.ok(closedAfterMs < 5000, `members were told within ${closedAfterMs} ms`);
+      for (const m of meeting.active()) m.leave();
+    });
+  }
+
   it('a gap older than the replay buffer closes the affected members with 4404 gap_too_old, the rest go on', async () => {
     const env = { DS_REPLAY_EVENTS: '16', DS_RATE_MESSAGE_BURST: '400' };
     const a = await instance(env);

@@ -67,6 +67,30 @@ describe('join tickets', () => {
     assert.equal(tickets.rejoin, 'J3');
   });
 
+  it('joins asked for at once (media and group both lost) run one after the other, each with the secret before', async () => {
+    const server = fakeServer();
+    const answer = server.deps.requestJoin;
+    let failing = false;
+    server.deps.requestJoin = async (...args) => {
+      await new Promise((r) => setTimeout(r, 20));
+      if (failing) throw new ApiError('network', 0, '');
+      return answer(...args);
+    };
+    const tickets = new JoinTickets(link, secrets, server.deps);
+    await tickets.obtain(NO_RATE_LIMIT_WAIT);
+    const both = await Promise.all([tickets.obtain(NO_RATE_LIMIT_WAIT), tickets.obtain(NO_RATE_LIMIT_WAIT)]);
+    assert.deepEqual(server.joins, [undefined, 'J1', 'J2']);
+    assert.deepEqual(
+      both.map((t) => t.granted.rejoin),
+      ['J2', 'J3'],
+    );
+    // A failed join does not block the next one.
+    failing = true;
+    await assert.rejects(tickets.obtain(NO_RATE_LIMIT_WAIT));
+    failing = false;
+    assert.equal((await tickets.obtain(NO_RATE_LIMIT_WAIT)).granted.rejoin, 'J4');
+  });
+
   it('a fresh ticket is used as it is; an old one is replaced by a new SRP join', async () => {
     const server = fakeServer();
     const tickets = new JoinTickets(link, secrets, server.deps);

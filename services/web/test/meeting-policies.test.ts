@@ -3,11 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DsCloseCode, SfuCloseCode } from '@conclave/protocol';
 import { ApiError } from '../src/app/api.ts';
-import {
-  afterSfuClose,
-  endReasonForDsClose,
-  endReasonForRejoinFailure,
-} from '../src/app/meeting/connection.ts';
+import { afterDsClose, afterSfuClose, endReasonForRejoinFailure } from '../src/app/meeting/connection.ts';
 import {
   installEpoch,
   keyFrameDelaysMs,
@@ -15,7 +11,7 @@ import {
   SEND_AFTER_ROTATION_MS,
   sendDelayMs,
 } from '../src/app/meeting/epoch-keys.ts';
-import type { EpochView } from '../src/app/mls-session.ts';
+import { DsClosedError, type EpochView } from '../src/app/mls-session.ts';
 import { SfuRequestError } from '../src/app/sfu-session.ts';
 
 const change = (added: number[], removed: number[]) => ({ added, removed });
@@ -38,6 +34,7 @@ describe('epoch keys', () => {
     const installed: unknown[] = [];
     const baseKey = new Uint8Array([1, 2, 3]);
     const view = {
+      group: 'ab12',
       epoch: 7n,
       baseKey,
       treeLeaves: 4,
@@ -47,17 +44,18 @@ describe('epoch keys', () => {
     } as unknown as EpochView;
     installEpoch({ installEpoch: (k) => installed.push(k) }, view, false);
     assert.deepEqual(installed, [
-      { epoch: 7n, baseKey, groupSize: 4, selfLeafIndex: 2, sendAfterMs: SEND_AFTER_ADD_MS },
+      { group: 'ab12', epoch: 7n, baseKey, groupSize: 4, selfLeafIndex: 2, sendAfterMs: SEND_AFTER_ADD_MS },
     ]);
   });
 });
 
 describe('what a close means', () => {
-  it('the DS: removed, ended, or lost', () => {
-    assert.equal(endReasonForDsClose(DsCloseCode.removed), 'removed');
-    assert.equal(endReasonForDsClose(DsCloseCode.sessionRefused), 'removed');
-    assert.equal(endReasonForDsClose(DsCloseCode.meetingEnded), 'ended');
-    assert.equal(endReasonForDsClose(DsCloseCode.unauthorized), 'lost');
+  it('the DS: removed, ended, lost, or join the group again (the session or the group is gone)', () => {
+    assert.equal(afterDsClose(DsCloseCode.removed), 'removed');
+    assert.equal(afterDsClose(DsCloseCode.sessionRefused), 'removed');
+    assert.equal(afterDsClose(DsCloseCode.meetingEnded), 'ended');
+    assert.equal(afterDsClose(DsCloseCode.unauthorized), 'lost');
+    assert.equal(afterDsClose(DsCloseCode.resumeUnavailable), 'rejoin');
   });
 
   it('the SFU: removed, ended, replaced by a newer connection, or reconnect', () => {
@@ -77,5 +75,9 @@ describe('what a close means', () => {
     assert.equal(endReasonForRejoinFailure(new ApiError('meeting_locked', 403, '')), 'lost');
     assert.equal(endReasonForRejoinFailure(new ApiError('network', 0, '')), undefined);
     assert.equal(endReasonForRejoinFailure(new SfuRequestError('close_1006', '')), undefined);
+    assert.equal(endReasonForRejoinFailure(new DsClosedError(DsCloseCode.meetingEnded)), 'ended');
+    assert.equal(endReasonForRejoinFailure(new DsClosedError(DsCloseCode.sessionRefused)), 'removed');
+    assert.equal(endReasonForRejoinFailure(new DsClosedError(1006)), undefined);
+    assert.equal(endReasonForRejoinFailure(new DsClosedError(DsCloseCode.resumeUnavailable)), undefined);
   });
 });

@@ -8,12 +8,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
+  cameraBothWays,
+  chatBothWays,
+  controlSockets,
   createMeeting,
   diagnostics,
   eventually,
   joinMeeting,
   openPanel,
+  pairDiagnostics,
   startTestEnv,
+  statusCleared,
   type TestEnv,
 } from './support/harness.ts';
 
@@ -22,11 +27,8 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
   let host: Page;
   let alice: Page;
   let hostLink: string;
-  /** While down, the page's new WebSockets reach no service (see the init script below). */
-  const offline = (down: boolean) =>
-    alice.evaluate((d) => {
-      (globalThis as unknown as { testOffline: boolean }).testOffline = d;
-    }, down);
+  let offline: (down: boolean) => Promise<void>;
+  let blip: () => Promise<void>;
   /** Drops both connections and keeps them down until the page says it is reconnecting. */
   const blipUntilReconnecting = async () => {
     await offline(true);
@@ -38,33 +40,12 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
       5000,
     );
   };
-  const blip = () =>
-    alice.evaluate(() => {
-      for (const s of (globalThis as unknown as { testSockets: WebSocket[] }).testSockets) {
-        if (s.readyState === WebSocket.OPEN) s.close(4000 + 999, 'network blip');
-      }
-    });
 
   before(async () => {
     env = await startTestEnv();
     host = await env.newPage();
     alice = await env.newPage();
-    // Keeps a handle on the page's WebSockets so the test can cut them like a network failure,
-    // and while `testOffline` is set, points new ones at a path no server answers (the page's
-    // content security policy would refuse any other address).
-    await alice.addInitScript(() => {
-      const Native = WebSocket;
-      const sockets: WebSocket[] = [];
-      const page = globalThis as unknown as { testSockets: WebSocket[]; testOffline: boolean };
-      page.testSockets = sockets;
-      page.testOffline = false;
-      globalThis.WebSocket = class extends Native {
-        constructor(url: string | URL, protocols?: string | string[]) {
-          super(page.testOffline ? String(url).replace(/\/v1\/\w+/, '/v1/offline') : url, protocols);
-          sockets.push(this);
-        }
-      };
-    });
+    ({ offline, blip } = await controlSockets(alice));
     const created = await createMeeting(host, env.origin);
     const link = created.link;
     hostLink = created.hostLink;
@@ -77,13 +58,8 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
   });
 
   it('resumes the group and the media after both connections dropped', async () => {
-    const decodingBoth = async () => {
-      const [h, a] = await Promise.all([diagnostics(host), diagnostics(alice)]);
-      return { h, a };
-    };
-    const ok = ({ h, a }: Awaited<ReturnType<typeof decodingBoth>>) =>
-      h.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10 && r.peerId === a.peerId) &&
-      a.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10);
+    const decodingBoth = () => pairDiagnostics(host, alice);
+    const ok = cameraBothWays;
     const before = await eventually('media both ways', decodingBoth, ok);
     // Held down until the status shows: a reconnect faster than one poll would hide it.
     await blipUntilReconnecting();
@@ -97,27 +73,8 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
     assert.equal(after.a.epoch, before.a.epoch, 'the MLS session resumed: no new member, no new epoch');
     assert.equal(after.h.size, 2);
     assert.equal(after.a.securityCode, after.h.securityCode);
-    await eventually(
-      'status cleared',
-      () => alice.textContent('.status'),
-      (t) => t === '',
-    );
-    await openPanel(host, 'chat');
-    await openPanel(alice, 'chat');
-    await alice.fill('#chat-input', 'back again');
-    await alice.press('#chat-input', 'Enter');
-    await eventually(
-      'chat after the blip',
-      () => host.textContent('#chat-log'),
-      (t) => !!t?.includes('back again'),
-    );
-    await host.fill('#chat-input', 'welcome back');
-    await host.press('#chat-input', 'Enter');
-    await eventually(
-      'chat to the resumed member',
-      () => alice.textContent('#chat-log'),
-      (t) => !!t?.includes('welcome back'),
-    );
+    await statusCleared(alice);
+    await chatBothWays(alice, host, ['back again', 'welcome back']);
   });
 
   it('sends a chat line written while the connection was down once it is back', async () => {
@@ -155,23 +112,13 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
     await blip();
     const after = await eventually(
       'media again through the lock',
-      async () => {
-        const [h, a] = await Promise.all([diagnostics(host), diagnostics(alice)]);
-        return { h, a };
-      },
-      ({ h, a }) =>
-        a.peerId !== before.peerId &&
-        h.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10 && r.peerId === a.peerId) &&
-        a.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10),
+      () => pairDiagnostics(host, alice),
+      (x) => x.a.peerId !== before.peerId && cameraBothWays(x),
       30_000,
     );
     assert.equal(after.a.ended, null);
     assert.equal(after.a.securityCode, after.h.securityCode);
-    await eventually(
-      'status cleared',
-      () => alice.textContent('.status'),
-      (t) => t === '',
-    );
+    await statusCleared(alice);
   });
 
   it('lets the host back into its locked meeting after a reload', async () => {

@@ -162,6 +162,37 @@ describe('SFrame key store', () => {
     assert.equal(store.currentEpoch, 6n);
   });
 
+  it('counts epochs per group: a new group starts again at 0, an old group never goes back', async () => {
+    const time = clock();
+    const alice = new SFrameKeyStore({ now: time.now });
+    const bob = new SFrameKeyStore({ now: time.now });
+    const key = (s: SFrameKeyStore, group: string, epoch: bigint, baseKey: Uint8Array, leaf: number) =>
+      s.installEpoch({ group, epoch, baseKey, groupSize: 2, selfLeafIndex: leaf });
+    key(alice, 'aa', 7n, randomBytes(16), 0);
+    // The group was lost; the members meet again in a new one, whose epochs start at 0.
+    const fresh = randomBytes(16);
+    key(alice, 'bb', 0n, fresh, 0);
+    key(bob, 'bb', 0n, fresh, 1);
+    assert.equal(alice.sendEpoch, 0n);
+    const ct = await alice.encrypt(MediaContext.camera, META, PAYLOAD);
+    assert.deepEqual((await bob.decrypt(META, ct)).plaintext, PAYLOAD);
+    // Each group's own count still holds, even across clear().
+    alice.clear();
+    for (const [group, epoch] of [
+      ['aa', 7n],
+      ['bb', 0n],
+    ] as const) {
+      assert.throws(
+        () => key(alice, group, epoch, randomBytes(16), 0),
+        (e) => isE2eeError(e, 'INVALID_ARGUMENT'),
+      );
+    }
+    assert.throws(
+      () => alice.installEpoch({ group: 'x'.repeat(511), epoch: 1n, baseKey: randomBytes(16), groupSize: 2 }),
+      (e) => isE2eeError(e, 'INVALID_ARGUMENT'),
+    );
+  });
+
   it('refuses epochs that do not increase and malformed keys', () => {
     const store = new SFrameKeyStore();
     store.installEpoch({ epoch: 5n, baseKey: randomBytes(16), groupSize: 2, selfLeafIndex: 0 });

@@ -24,6 +24,12 @@ export interface SFrameKeyStoreOptions {
 }
 
 export interface EpochKeys {
+  /**
+   * The MLS group the epoch belongs to (its group ID, as text). Epochs are numbered per group:
+   * a member that joins a new group (the old one was lost) starts counting again. Omitted: one
+   * unnamed group.
+   */
+  group?: string;
   /** MLS epoch number. */
   epoch: bigint;
   /** MLS-Exporter("SFrame 1.0 Base Key", "", 16) for this epoch. */
@@ -66,6 +72,8 @@ export interface DecryptedFrame {
 }
 
 const EPOCH_MASK = (1n << BigInt(EPOCH_BITS)) - 1n;
+/** An MLS group ID is at most 255 bytes: 510 hex digits. */
+const MAX_GROUP_NAME = 510;
 
 export class SFrameKeyStore {
   readonly suite: CipherSuiteId;
@@ -75,8 +83,11 @@ export class SFrameKeyStore {
   /** Receive side, keyed by epoch mod 2^E (what the KID carries). */
   readonly #epochs = new Map<number, EpochEntry>();
   #current: EpochEntry | undefined;
-  /** Survives clear(): installing an epoch twice would restart its counters and reuse nonces. */
-  #highestEpoch: bigint | undefined;
+  /**
+   * Highest epoch installed, per group. Survives clear(): installing an epoch of a group twice
+   * would restart its counters and reuse nonces. Another group has other keys, so its own count.
+   */
+  readonly #highestEpoch = new Map<string, bigint>();
   #send: EpochEntry | undefined;
   #pendingSend: { entry: EpochEntry; at: number } | undefined;
 
@@ -113,8 +124,16 @@ export class SFrameKeyStore {
     if (!(keys.baseKey instanceof Uint8Array) || keys.baseKey.length === 0) {
       throw new E2eeError('SFRAME_BAD_KEY', 'base key must be a non-empty Uint8Array');
     }
-    if (this.#highestEpoch !== undefined && keys.epoch <= this.#highestEpoch) {
-      throw new E2eeError('INVALID_ARGUMENT', `epoch ${keys.epoch} is not newer than ${this.#highestEpoch}`);
+    const group = keys.group ?? '';
+    if (typeof group !== 'string' || group.length > MAX_GROUP_NAME) {
+      throw new E2eeError(
+        'INVALID_ARGUMENT',
+        `group must be a string of at most ${MAX_GROUP_NAME} characters`,
+      );
+    }
+    const highest = this.#highestEpoch.get(group);
+    if (highest !== undefined && keys.epoch <= highest) {
+      throw new E2eeError('INVALID_ARGUMENT', `epoch ${keys.epoch} is not newer than ${highest}`);
     }
     const sendAfter = keys.sendAfterMs ?? 0;
     if (typeof sendAfter !== 'number' || !Number.isFinite(sendAfter) || sendAfter < 0) {
@@ -141,7 +160,7 @@ export class SFrameKeyStore {
     if (previous) previous.expiresAt = now + this.gracePeriodMs + sendAfter;
     this.#epochs.set(Number(keys.epoch & EPOCH_MASK), entry);
     this.#current = entry;
-    this.#highestEpoch = keys.epoch;
+    this.#highestEpoch.set(group, keys.epoch);
 
     // Receivers keep only the previous epoch, so while the switch is delayed we send with it.
     if (keys.selfLeafIndex === undefined) {

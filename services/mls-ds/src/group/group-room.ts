@@ -43,6 +43,8 @@ export class GroupRoom {
   #purged = false;
   /** A connection dropped without leaving: its session may resume elsewhere or must expire. */
   #dropped = false;
+  /** Heartbeats in a row that found the group gone (see #maintain). */
+  #missing = 0;
 
   constructor(key: GroupKey, host: RoomHost) {
     this.key = key;
@@ -119,7 +121,16 @@ export class GroupRoom {
     }
     this.#host.store
       .maintain(this.key, connected, now)
-      .then((r) => (r.purged ? this.purged() : undefined))
+      .then((r) => {
+        if (!r.purged) {
+          this.#missing = 0;
+          return;
+        }
+        // Gone twice although members here said they are alive: the store lost the group (Redis
+        // restarted, or evicted it). Once may be a meeting ending, whose `end` closes them 4411.
+        if (connected.length > 0 && ++this.#missing >= 2) return this.#expire(connected);
+        return this.purged();
+      })
       .catch((e) => this.#host.onError(e));
   }
 
@@ -157,14 +168,21 @@ export class GroupRoom {
         }
         return this.purged();
       case 'purged':
-        // Sessions still connected here were expired by the store: they must join again.
-        for (const c of this.#all()) {
-          if (!c.isOpen) continue;
-          c.departed = true;
-          c.close(DsCloseCode.resumeUnavailable, 'session_expired');
-        }
-        return this.purged();
+        return this.#expire(undefined);
     }
+  }
+
+  /**
+   * The group's state is gone: sessions still connected here (of `members`, or all) must join
+   * again, so they are closed 4404.
+   */
+  #expire(members: string[] | undefined): Promise<void> {
+    for (const c of this.#all()) {
+      if (!c.isOpen || (members && !members.includes(c.member))) continue;
+      c.departed = true;
+      c.close(DsCloseCode.resumeUnavailable, 'session_expired');
+    }
+    return this.purged();
   }
 
   /**

@@ -30,6 +30,8 @@ export class SimMember {
   secret = '';
   lastSeq = 0;
   removed = false;
+  /** The DS made this member the group's creator (`ready` with `create`). */
+  created = false;
   readonly texts: string[] = [];
   readonly errors: unknown[] = [];
   readonly dsErrors: string[] = [];
@@ -126,6 +128,7 @@ export class SimMember {
     this.member = ready.member;
     this.secret = ready.secret;
     this.lastSeq = ready.seq;
+    this.created = ready.create;
     if (ready.create) {
       await this.engine.create();
       this.#epochReached();

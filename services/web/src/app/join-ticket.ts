@@ -39,6 +39,8 @@ export class JoinTickets {
   /** The rejoin secret of the latest ticket (or its renewal). */
   #rejoin: string | undefined;
   #renewal: ReturnType<typeof setInterval> | undefined;
+  /** The SRP join under way, if any: the next one starts after it. */
+  #joining: Promise<unknown> = Promise.resolve();
   /** Set while in the meeting: whether renewing must wait (a join is using the secret). */
   #renewalPaused: (() => boolean) | undefined;
 
@@ -56,8 +58,18 @@ export class JoinTickets {
     return this.#rejoin;
   }
 
-  /** SRP join with the host secret and the latest rejoin secret. A 429 is waited out (by default with a visible countdown). */
-  async obtain(rateLimited: RateLimitRetryOptions = visibleRateLimitWait): Promise<JoinTicket> {
+  /**
+   * SRP join with the host secret and the latest rejoin secret. A 429 is waited out (by default
+   * with a visible countdown). One join at a time (the media and the group may both need one):
+   * each uses up the rejoin secret the one before brought.
+   */
+  obtain(rateLimited: RateLimitRetryOptions = visibleRateLimitWait): Promise<JoinTicket> {
+    const next = this.#joining.then(() => this.#obtainNow(rateLimited));
+    this.#joining = next.catch(() => {});
+    return next;
+  }
+
+  async #obtainNow(rateLimited: RateLimitRetryOptions): Promise<JoinTicket> {
     const { meetingId, hostSecret } = this.link;
     const granted = await retryWhenRateLimited(
       () => this.#deps.requestJoin(meetingId, this.secrets.srpSecret, hostSecret, this.#rejoin),

@@ -51,6 +51,7 @@ export class MediaCrypto {
   }
 
   installEpoch(keys: {
+    group: string;
     epoch: bigint;
     baseKey: Uint8Array;
     groupSize: number;

@@ -36,6 +36,7 @@ const b64 = (bytes: Uint8Array): string => {
   return btoa(s);
 };
 const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** Messages kept while reconnecting; beyond this the oldest go (a DS down for that long). */
 const OUTBOX_LIMIT = 256;
@@ -56,6 +57,8 @@ const FINAL_CLOSES = new Set<number>([
 ]);
 
 export interface EpochView {
+  /** The MLS group ID (hex): a new one when the meeting's group had to be started again. */
+  group: string;
   epoch: bigint;
   size: number;
   ownLeaf: number;
@@ -139,6 +142,39 @@ export class MlsSession {
   }
 
   #onReady: ((m: Extract<DsServerMessage, { t: 'ready' }>) => void) | undefined;
+
+  /**
+   * Joins the meeting's group again as a new member, with a new join token: after the DS said
+   * this session cannot be resumed (4404: it expired while away, or the DS lost the group). All
+   * of the old membership goes, once every event received for it is processed: its group, its
+   * commits, and its unsent messages, which were encrypted for it.
+   */
+  async rejoin(url: string, token: string): Promise<void> {
+    await new Promise<void>((done) =>
+      this.#enqueue(async () => {
+        this.#forgetMembership();
+        done();
+      }),
+    );
+    return this.connectTo(url, token);
+  }
+
+  #forgetMembership(): void {
+    this.#stop();
+    this.#ws = undefined;
+    this.#group = undefined;
+    this.#joiner = undefined;
+    this.#pending = [];
+    this.#leafMembers.clear();
+    this.#unconfirmed.clear();
+    this.#outbox.length = 0;
+    this.#live = false;
+    this.member = '';
+    this.#secret = '';
+    this.#lastSeq = 0;
+    this.#retries = 0;
+    this.#closed = false;
+  }
 
   #open(): WebSocket {
     const ws = new WebSocket(this.#url);
@@ -365,6 +401,7 @@ export class MlsSession {
     this.#leafMembers.set(s.ownLeafIndex, this.member);
     this.#armRotation();
     this.#events.epoch({
+      group: hex(s.groupId),
       epoch: s.epoch,
       size: s.size,
       ownLeaf: s.ownLeafIndex,

@@ -137,6 +137,8 @@ export interface Diagnostics {
     totalAudioEnergy: number;
   }[];
   ended: string | null;
+  /** This page's DS member ID: a new one for each membership of the group. */
+  member: string;
 }
 
 export function diagnostics(page: Page): Promise<Diagnostics> {
@@ -177,6 +179,87 @@ export async function submitPrejoin(page: Page, name: string): Promise<void> {
 export async function openPanel(page: Page, which: 'chat' | 'people' | 'info'): Promise<void> {
   if ((await page.getAttribute(`#open-${which}`, 'aria-pressed')) !== 'true')
     await page.click(`#open-${which}`);
+}
+
+/**
+ * Cuts a page's connections like a network failure. Installed before the page loads: it keeps a
+ * handle on the page's WebSockets, and while offline points new ones at a path no server answers
+ * (the page's content security policy would refuse any other address).
+ */
+export async function controlSockets(page: Page): Promise<{
+  /** While down, the page's new WebSockets reach no service. */
+  offline(down: boolean): Promise<void>;
+  /** Closes every open WebSocket of the page (both signaling connections). */
+  blip(): Promise<void>;
+}> {
+  await page.addInitScript(() => {
+    const Native = WebSocket;
+    const sockets: WebSocket[] = [];
+    const scope = globalThis as unknown as { testSockets: WebSocket[]; testOffline: boolean };
+    scope.testSockets = sockets;
+    scope.testOffline = false;
+    globalThis.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(scope.testOffline ? String(url).replace(/\/v1\/\w+/, '/v1/offline') : url, protocols);
+        sockets.push(this);
+      }
+    };
+  });
+  return {
+    offline: (down) =>
+      page.evaluate((d) => {
+        (globalThis as unknown as { testOffline: boolean }).testOffline = d;
+      }, down),
+    blip: () =>
+      page.evaluate(() => {
+        for (const s of (globalThis as unknown as { testSockets: WebSocket[] }).testSockets) {
+          if (s.readyState === WebSocket.OPEN) s.close(4000 + 999, 'network blip');
+        }
+      }),
+  };
+}
+
+/** Two pages' diagnostics, read at once: `h` the host's, `a` the other's. */
+export async function pairDiagnostics(host: Page, other: Page): Promise<PairDiagnostics> {
+  const [h, a] = await Promise.all([diagnostics(host), diagnostics(other)]);
+  return { h, a };
+}
+
+export interface PairDiagnostics {
+  h: Diagnostics;
+  a: Diagnostics;
+}
+
+/** Each of the two decodes the other's camera, the host that of the other's current SFU peer. */
+export function cameraBothWays({ h, a }: PairDiagnostics): boolean {
+  return (
+    h.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10 && r.peerId === a.peerId) &&
+    a.remote.some((r) => r.source === 'camera' && r.framesDecoded > 10)
+  );
+}
+
+/** Opens both pages' chat, then each sends a line that the other must show. */
+export async function chatBothWays(a: Page, b: Page, lines: [string, string]): Promise<void> {
+  await openPanel(a, 'chat');
+  await openPanel(b, 'chat');
+  for (const [from, to, line] of [[a, b, lines[0]] as const, [b, a, lines[1]] as const]) {
+    await from.fill('#chat-input', line);
+    await from.press('#chat-input', 'Enter');
+    await eventually(
+      `chat line "${line}"`,
+      () => to.textContent('#chat-log'),
+      (t) => !!t?.includes(line),
+    );
+  }
+}
+
+/** Waits until the page's connection status (e.g. "Reconnecting…") is gone. */
+export async function statusCleared(page: Page): Promise<void> {
+  await eventually(
+    'status cleared',
+    () => page.textContent('.status'),
+    (t) => t === '',
+  );
 }
 
 export async function eventually<T>(

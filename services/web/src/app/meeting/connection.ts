@@ -1,21 +1,24 @@
 /**
  * The meeting's connections: the join (DS and SFU in parallel), what each server's close
- * means, and getting media back after the SFU connection dropped. The DS resumes on its own
- * (mls-session.ts); the SFU needs a fresh join token, which comes through the join tickets.
+ * means, and getting back after a connection is lost. The DS resumes on its own
+ * (mls-session.ts); when it cannot (4404: the session expired, or the DS lost the group), the
+ * MLS session joins the group again with a fresh join token, the SFU connection and its media
+ * untouched. The SFU needs a fresh join token after any drop. Tokens come through the tickets.
  */
 import { DsCloseCode, SfuCloseCode } from '@conclave/protocol';
 import { type JoinTicket, type JoinTickets, NO_RATE_LIMIT_WAIT } from '../join-ticket.ts';
-import type { MlsSession } from '../mls-session.ts';
+import { DsClosedError, type MlsSession } from '../mls-session.ts';
 import { SfuRequestError, type SfuSession } from '../sfu-session.ts';
 import type { EndReason, StateEvents } from './types.ts';
 
 /** Join phases on the performance timeline (read by the time-to-media benchmark). */
 export const markJoinPhase = (phase: string) => performance.mark(`conclave:${phase}`);
 
-/** The DS ended the session for good: why, as the page tells it. */
-export function endReasonForDsClose(code: number): EndReason {
+/** The DS closed the session: the end (why, as the page tells it), or join the group again. */
+export function afterDsClose(code: number): EndReason | 'rejoin' {
   if (code === DsCloseCode.removed || code === DsCloseCode.sessionRefused) return 'removed';
   if (code === DsCloseCode.meetingEnded) return 'ended';
+  if (code === DsCloseCode.resumeUnavailable) return 'rejoin';
   return 'lost';
 }
 
@@ -27,9 +30,13 @@ export function afterSfuClose(code: number): EndReason | 'replaced' | 'reconnect
   return 'reconnect';
 }
 
-/** A failed attempt to get media back: the end, or undefined to try again. */
+/** A failed attempt to get back in (media or group): the end, or undefined to try again. */
 export function endReasonForRejoinFailure(error: unknown): EndReason | undefined {
   if (error instanceof SfuRequestError && error.code === `close_${SfuCloseCode.REMOVED}`) return 'removed';
+  if (error instanceof DsClosedError) {
+    const next = afterDsClose(error.code);
+    return next === 'rejoin' || next === 'lost' ? undefined : next;
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'meeting_not_found') return 'ended';
   // Locked, and this session's rejoin secret is gone (expired or revoked): no way back in.
@@ -39,12 +46,14 @@ export function endReasonForRejoinFailure(error: unknown): EndReason | undefined
 
 export interface ConnectionDeps {
   tickets: JoinTickets;
-  mls: Pick<MlsSession, 'connectTo' | 'rotationMs'>;
+  mls: Pick<MlsSession, 'connectTo' | 'rejoin' | 'rotationMs'>;
   sfu: Pick<SfuSession, 'connect' | 'close'>;
   /** Sends this person's media on a new SFU connection and tells the group who they are. */
   publish(): Promise<void>;
   /** The SFU connection is gone: forget its consumers. */
   dropRemoteMedia(): void;
+  /** The MLS membership is gone (a new one follows): forget its epoch and roster. */
+  groupLost(): void;
   end(reason: EndReason): void;
   ended(): boolean;
   events: StateEvents;
@@ -58,6 +67,8 @@ export class MeetingConnection {
   readonly #deps: ConnectionDeps;
   #sfuUrl = '';
   #reconnecting = false;
+  /** Joining the group again (DS closes meanwhile are that loop's to handle). */
+  #rejoiningGroup = false;
 
   constructor(deps: ConnectionDeps) {
     this.#deps = deps;
@@ -70,7 +81,7 @@ export class MeetingConnection {
     markJoinPhase('srp-done');
     this.role = granted.role;
     this.#sfuUrl = granted.sfuUrl;
-    tickets.keepRejoinAlive(() => this.#reconnecting);
+    tickets.keepRejoinAlive(() => this.#reconnecting || this.#rejoiningGroup);
     this.keyRotationSeconds = granted.keyRotationSeconds ?? 0;
     mls.rotationMs = this.keyRotationSeconds * 1000;
     await Promise.all([mls.connectTo(granted.dsUrl, granted.token), this.#startMedia(granted.token)]);
@@ -80,6 +91,14 @@ export class MeetingConnection {
   dsState(state: 'connected' | 'reconnecting'): void {
     this.state = state;
     this.#deps.events.changed();
+  }
+
+  /** The MLS session is over: the end, or a new membership of the group. */
+  dsClosed(code: number): void {
+    if (this.#rejoiningGroup) return;
+    const next = afterDsClose(code);
+    if (next === 'rejoin') void this.#rejoinGroup();
+    else this.#deps.end(next);
   }
 
   sfuClosed(code: number): void {
@@ -92,6 +111,41 @@ export class MeetingConnection {
     await this.#deps.sfu.connect(this.#sfuUrl, token);
     markJoinPhase('sfu-ready');
     await this.#deps.publish();
+  }
+
+  /**
+   * The DS cannot resume this session: a fresh SRP join gives a new token, and the MLS session
+   * joins the group as a new member (or, the group being gone, creates it anew: the first one
+   * back does, and the security code changes). Media keeps flowing meanwhile; frames under the
+   * new keys decrypt once both ends are in the new membership.
+   */
+  async #rejoinGroup(): Promise<void> {
+    const { tickets, mls, events } = this.#deps;
+    if (this.#deps.ended()) return;
+    this.#rejoiningGroup = true;
+    this.state = 'reconnecting';
+    this.#deps.groupLost();
+    events.changed();
+    for (let attempt = 0; !this.#deps.ended(); attempt++) {
+      // Everyone comes back at once after the DS lost a group: spread the joins a little.
+      await new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** attempt) * (0.5 + Math.random())));
+      if (this.#deps.ended()) break;
+      try {
+        const { granted } = await tickets.obtain(NO_RATE_LIMIT_WAIT);
+        this.role = granted.role;
+        await mls.rejoin(granted.dsUrl, granted.token);
+        break;
+      } catch (error) {
+        const reason = endReasonForRejoinFailure(error);
+        if (reason) {
+          this.#rejoiningGroup = false;
+          return this.#deps.end(reason);
+        }
+      }
+    }
+    this.#rejoiningGroup = false;
+    this.state = this.#reconnecting ? 'reconnecting' : 'connected';
+    events.changed();
   }
 
   /** The SFU connection dropped: a fresh SRP join gives a new token, then produce again. */
@@ -117,7 +171,7 @@ export class MeetingConnection {
       }
     }
     this.#reconnecting = false;
-    this.state = 'connected';
+    this.state = this.#rejoiningGroup ? 'reconnecting' : 'connected';
     events.changed();
   }
 }

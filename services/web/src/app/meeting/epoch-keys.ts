@@ -46,6 +46,7 @@ export function installEpoch(
   first: boolean,
 ): number[] {
   crypto.installEpoch({
+    group: view.group,
     epoch: view.epoch,
     baseKey: view.baseKey,
     groupSize: view.treeLeaves,

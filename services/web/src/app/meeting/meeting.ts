@@ -9,7 +9,7 @@ import type { JoinTicket, JoinTickets } from '../join-ticket.ts';
 import { MediaCrypto } from '../media-crypto.ts';
 import { type EpochView, MlsSession } from '../mls-session.ts';
 import { SfuSession } from '../sfu-session.ts';
-import { MeetingConnection, endReasonForDsClose, markJoinPhase } from './connection.ts';
+import { MeetingConnection, markJoinPhase } from './connection.ts';
 import { installEpoch } from './epoch-keys.ts';
 import { HostControls } from './host-controls.ts';
 import { LocalMedia } from './local-media.ts';
@@ -48,7 +48,7 @@ export class Meeting {
     this.mls = new MlsSession(tickets.secrets, {
       epoch: (view) => this.#onEpoch(view),
       application: (sender, message) => this.people.receive(sender, message),
-      closed: (code) => this.#end(endReasonForDsClose(code)),
+      closed: (code) => this.connection.dsClosed(code),
       connection: (state) => this.connection.dsState(state),
     });
     this.sfu = new SfuSession(this.crypto, {
@@ -96,6 +96,7 @@ export class Meeting {
         this.#announceSelf();
       },
       dropRemoteMedia: () => this.remote.clear(),
+      groupLost: () => this.#groupLost(),
       end: (reason) => this.#end(reason),
       ended,
       events,
@@ -138,6 +139,18 @@ export class Meeting {
     this.remote.bind();
     if (first || view.added.length > 0) this.#announceSelf();
     this.#listener?.changed();
+  }
+
+  /**
+   * The MLS membership is gone and a new one is on its way: its first epoch is a first again
+   * (keys at once, key frames asked for, this person announced), and the roster, whose leaves
+   * were the old group's, is rebuilt from the new group's announcements.
+   */
+  #groupLost(): void {
+    this.epoch = undefined;
+    this.people.clear();
+    this.remote.bind();
+    this.#listener?.notice('Reconnecting the meeting’s encryption…');
   }
 
   /** Our roster entry, sent in every epoch with joiners so they learn every name. */

@@ -49,6 +49,12 @@ export class RosterChat {
       if (!epoch.members.includes(leaf) || changed.has(leaf)) this.roster.delete(leaf);
   }
 
+  /** A new MLS membership: the old group's leaves mean nothing in it. */
+  clear(): void {
+    this.roster.clear();
+    this.#events.changed();
+  }
+
   /** Everyone's claims but our own leaf's (what media bindings are made from). */
   others(ownLeaf: number | undefined): RosterEntry[] {
     return [...this.roster.values()].filter((e) => e.leaf !== ownLeaf);
