@@ -135,6 +135,7 @@ export class DeliveryService implements RoomHost, ConnectionHost<MemberConnectio
             : DsCloseCode.groupFull;
       return c.refuse(code, r.code);
     }
+    if (r.create) room.groupCreated(r.seq);
     if (c.closed) return;
     c.admit({ sid: claims.sid, role: claims.role, joined: r.create });
     c.send({

@@ -190,8 +190,13 @@ describe('Redis feed interrupted (real Redis, two instances)', () => {
     for (const m of meeting.active()) m.leave();
   });
 
-  for (const feedDrops of [true, false]) {
-    it(`Redis loses the group${feedDrops ? ' and the feeds' : ' (evicted, feeds up)'}: every member is closed 4404 and the first back starts a new group`, async () => {
+  const losses = {
+    'Redis loses the group and the feeds drop': { feedDrops: true, recreated: false },
+    'the group is evicted, the feeds stay up': { feedDrops: false, recreated: false },
+    'the group is evicted and a newcomer creates a new one at once': { feedDrops: false, recreated: true },
+  };
+  for (const [title, { feedDrops, recreated }] of Object.entries(losses)) {
+    it(`${title}: every member is closed 4404 and they meet again in a new group`, async () => {
       const a = await instance({});
       const b = await instance({});
       const meeting = new TestMeeting(signer);
@@ -205,20 +210,22 @@ describe('Redis feed interrupted (real Redis, two instances)', () => {
       // What a Redis restart leaves (it keeps nothing on disk): none of the group's keys.
       await redis.del(...(await redis.keys(`ds:{${groupKeyOf(meeting.grp)}}:*`)));
       if (feedDrops) assert.ok((await killFeeds(redis, [a.store, b.store])) > 0);
+      // Someone joining now finds no group and starts one, before any heartbeat noticed the loss.
+      const first = recreated ? await meeting.join(a.ds.url) : undefined;
+      if (first) assert.equal(first.created, true);
       for (const m of members) {
         const closed = (await Promise.race([
           m.client.closed,
           new Promise((r) => setTimeout(r, 10_000, null)),
-        ])) as {
-          code: number;
-        } | null;
+        ])) as { code: number } | null;
         assert.equal(closed?.code, DsCloseCode.resumeUnavailable, 'closed so that it joins again');
         meeting.gone.add(m);
       }
       const closedAfterMs = Date.now() - lostAt;
       // Joining again with new tokens: the first back creates a new group, the others join it.
-      const back = [await meeting.join(b.ds.url), await meeting.join(a.ds.url)];
+      const back = [first ?? (await meeting.join(b.ds.url)), await meeting.join(a.ds.url)];
       assert.equal(back[0]!.created, true, 'the first one back created the group');
+      assert.equal(back[1]!.created, false);
       await meeting.converged(2, 15_000);
       await back[0]!.sendText('together again');
       await eventually(() => back[1]!.texts.includes('together again'), 5000, 'chat in the new group');

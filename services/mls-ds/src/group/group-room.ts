@@ -43,8 +43,8 @@ export class GroupRoom {
   #purged = false;
   /** A connection dropped without leaving: its session may resume elsewhere or must expire. */
   #dropped = false;
-  /** Heartbeats in a row that found the group gone (see #maintain). */
-  #missing = 0;
+  /** Members connected here that the last heartbeat found no session for (see #maintain). */
+  #unknown = new Set<string>();
 
   constructor(key: GroupKey, host: RoomHost) {
     this.key = key;
@@ -92,6 +92,14 @@ export class GroupRoom {
     return [...this.#connections.values()].filter((c) => c.isOpen && c.joined);
   }
 
+  /**
+   * A join created the group. If this room served the key before, that group is gone (lost with
+   * Redis, say): the new one's sequence numbers start again, below those seen here.
+   */
+  groupCreated(seq: number): void {
+    this.#seq = seq;
+  }
+
   /** The group was deleted: the purge job is no longer needed. */
   async purged(): Promise<void> {
     this.#purged = true;
@@ -122,14 +130,14 @@ export class GroupRoom {
     this.#host.store
       .maintain(this.key, connected, now)
       .then((r) => {
-        if (!r.purged) {
-          this.#missing = 0;
-          return;
-        }
-        // Gone twice although members here said they are alive: the store lost the group (Redis
-        // restarted, or evicted it). Once may be a meeting ending, whose `end` closes them 4411.
-        if (connected.length > 0 && ++this.#missing >= 2) return this.#expire(connected);
-        return this.purged();
+        // Members connected here whose session the store no longer has, two heartbeats in a
+        // row: the store lost the group (Redis restarted, or evicted it; it may even hold a new
+        // group that a member back first created). Once only may be a close on its way (a kick,
+        // a Remove, the meeting's end), which says more than 4404.
+        const lost = r.unknown.filter((m) => this.#unknown.has(m));
+        this.#unknown = new Set(r.unknown);
+        this.#expire(lost);
+        return r.purged ? this.purged() : undefined;
       })
       .catch((e) => this.#host.onError(e));
   }
@@ -168,21 +176,21 @@ export class GroupRoom {
         }
         return this.purged();
       case 'purged':
-        return this.#expire(undefined);
+        this.#expire(undefined);
+        return this.purged();
     }
   }
 
   /**
-   * The group's state is gone: sessions still connected here (of `members`, or all) must join
+   * Sessions the store no longer has (of `members`, or all here): their connections must join
    * again, so they are closed 4404.
    */
-  #expire(members: string[] | undefined): Promise<void> {
+  #expire(members: string[] | undefined): void {
     for (const c of this.#all()) {
       if (!c.isOpen || (members && !members.includes(c.member))) continue;
       c.departed = true;
       c.close(DsCloseCode.resumeUnavailable, 'session_expired');
     }
-    return this.purged();
   }
 
   /**

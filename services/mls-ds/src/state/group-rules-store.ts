@@ -9,6 +9,7 @@ import type {
   FeedHandler,
   GroupKey,
   GroupStateStore,
+  HeartbeatResult,
   JoinResult,
   KickResult,
   MaintainResult,
@@ -99,7 +100,7 @@ export abstract class GroupRulesStore implements GroupStateStore {
     return this.apply(key, now, (g, ctx) => rules.refuseSession(g, sid, ctx));
   }
 
-  maintain(key: GroupKey, connected: string[], now: number): Promise<MaintainResult> {
+  maintain(key: GroupKey, connected: string[], now: number): Promise<HeartbeatResult> {
     return this.apply(key, now, (g, ctx) => rules.maintain(g, connected, ctx));
   }
 

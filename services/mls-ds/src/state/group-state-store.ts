@@ -45,7 +45,7 @@ export interface GroupStateStore {
    * request failover, and deletion of a group left empty. Instances call it about once a
    * second per group they serve; the purge job calls it with no members.
    */
-  maintain(group: GroupKey, connected: string[], now: number): Promise<MaintainResult>;
+  maintain(group: GroupKey, connected: string[], now: number): Promise<HeartbeatResult>;
   /** Events after `afterSeq`, or null when some of them are no longer buffered. */
   readLog(group: GroupKey, afterSeq: number): Promise<LogEntry[] | null>;
   /** Deletes everything about the group (meeting ended) and tells every instance. */
@@ -139,6 +139,14 @@ export type KickResult = { ok: true; sid: string } | { ok: false; code: 'unknown
 export interface MaintainResult {
   /** The group had no session left and its state was deleted. */
   purged: boolean;
+}
+
+export interface HeartbeatResult extends MaintainResult {
+  /**
+   * Of the connected members named, those the group has no session for: expired or removed (a
+   * close for them is on its way), or the group's state was lost (Redis restarted).
+   */
+  unknown: string[];
 }
 
 export type FeedHandler = (message: FeedMessage) => void;

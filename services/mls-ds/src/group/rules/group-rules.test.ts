@@ -221,11 +221,19 @@ describe('group rules', () => {
     g.now += 1001;
     assert.deepEqual(
       g.run((s, ctx) => rules.maintain(s, [], ctx)),
-      { purged: true },
+      { purged: true, unknown: [] },
     );
     assert.equal(g.state, undefined);
     assert.deepEqual(g.feed.at(-1), { t: 'purged' });
-    assert.deepEqual(rules.maintain(undefined, [], at(g.now)).result, { purged: true });
+    assert.deepEqual(rules.maintain(undefined, ['a'], at(g.now)).result, { purged: true, unknown: ['a'] });
+  });
+
+  it('a heartbeat names the connected members the group has no session for', () => {
+    const g = Group.ofTwo();
+    assert.deepEqual(
+      g.run((s, ctx) => rules.maintain(s, ['a', 'b', 'gone'], ctx)),
+      { purged: false, unknown: ['gone'] },
+    );
   });
 
   it('when every member left before adding the joiners, the oldest joiner starts the group anew', () => {

@@ -2,6 +2,7 @@ import type {
   AppendResult,
   CommitResult,
   CommitSubmission,
+  HeartbeatResult,
   JoinResult,
   KickResult,
   MaintainResult,
@@ -279,15 +280,17 @@ export function maintain(
   state: GroupState | undefined,
   connected: string[],
   ctx: RuleContext,
-): Outcome<MaintainResult> {
-  if (!state) return unchanged(state, { purged: true });
+): Outcome<HeartbeatResult> {
+  if (!state) return unchanged(state, { purged: true, unknown: connected });
   const c = new Change(state, ctx.now, ctx.limits);
+  const unknown: string[] = [];
   for (const id of connected) {
     const s = c.g.sessions[id];
-    if (s && s.state !== 'leaving') {
+    if (!s) unknown.push(id);
+    else if (s.state !== 'leaving') {
       s.seen = ctx.now;
       s.connected = true;
     }
   }
-  return done(c, { purged: settle(c) });
+  return done(c, { purged: settle(c), unknown });
 }
