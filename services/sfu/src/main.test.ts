@@ -51,7 +51,7 @@ test('the sfu process reads its env, serves, and drains on SIGTERM until the las
     assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 503);
     const newcomer = new SignalingClient(port);
     await newcomer.hello(tokens.sign(tokens.claims({ room: randomId(), sfu })));
-    assert.equal(await newcomer.closed, SfuCloseCode.TRY_AGAIN_LATER);
+    assert.equal(await newcomer.closed, SfuCloseCode.tryAgainLater);
     assert.equal(child.exitCode, null, 'still serving the open room');
 
     const exited = once(child, 'exit');

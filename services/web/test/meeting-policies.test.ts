@@ -59,16 +59,16 @@ describe('what a close means', () => {
   });
 
   it('the SFU: removed, ended, replaced by a newer connection, or reconnect', () => {
-    assert.equal(afterSfuClose(SfuCloseCode.REMOVED), 'removed');
-    assert.equal(afterSfuClose(SfuCloseCode.ROOM_ENDED), 'ended');
-    assert.equal(afterSfuClose(SfuCloseCode.REPLACED), 'replaced');
-    assert.equal(afterSfuClose(SfuCloseCode.GOING_AWAY), 'reconnect');
+    assert.equal(afterSfuClose(SfuCloseCode.removed), 'removed');
+    assert.equal(afterSfuClose(SfuCloseCode.roomEnded), 'ended');
+    assert.equal(afterSfuClose(SfuCloseCode.replaced), 'replaced');
+    assert.equal(afterSfuClose(SfuCloseCode.goingAway), 'reconnect');
     assert.equal(afterSfuClose(1006), 'reconnect');
   });
 
   it('a failed way back: removed, ended, locked out, or try again', () => {
     assert.equal(
-      endReasonForRejoinFailure(new SfuRequestError(`close_${SfuCloseCode.REMOVED}`, '')),
+      endReasonForRejoinFailure(new SfuRequestError(`close_${SfuCloseCode.removed}`, '')),
       'removed',
     );
     assert.equal(endReasonForRejoinFailure(new ApiError('meeting_not_found', 404, '')), 'ended');

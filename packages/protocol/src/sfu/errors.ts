@@ -68,28 +68,28 @@ export type SfuError = { code: SfuErrorCode; message: string };
 
 /**
  * WebSocket close codes the SFU uses. 1xxx are standard; 4xxx are Conclave's. A client
- * reconnects (with a fresh token) only after `GOING_AWAY`, `TRY_AGAIN_LATER` and `INTERNAL`.
+ * reconnects (with a fresh token) only after `goingAway`, `tryAgainLater` and `internal`.
  */
 export const SfuCloseCode = {
   /** The client left, or the server closed a replaced duplicate session. */
-  NORMAL: 1000,
+  normal: 1000,
   /** The server is shutting down; reconnect (the API picks another node). */
-  GOING_AWAY: 1001,
+  goingAway: 1001,
   /** A frame larger than the hard limit (4 × maxMessageBytes). */
-  MESSAGE_TOO_BIG: 1009,
+  messageTooBig: 1009,
   /** Unexpected server error. */
-  INTERNAL: 1011,
+  internal: 1011,
   /** Node draining or full: no new rooms here; ask the API for a token again. */
-  TRY_AGAIN_LATER: 1013,
+  tryAgainLater: 1013,
   /** No valid `hello` within the hello timeout, or a wrong protocol version. */
-  PROTOCOL_ERROR: 4000,
+  protocolError: 4000,
   /** The join token was refused (malformed, bad signature, expired, not yet valid, wrong room). */
-  TOKEN_INVALID: 4001,
+  tokenInvalid: 4001,
   /** The host removed this session, or its token was revoked. Do not reconnect with it. */
-  REMOVED: 4003,
+  removed: 4003,
   /** The meeting ended. */
-  ROOM_ENDED: 4004,
+  roomEnded: 4004,
   /** The same session connected again; this older connection is closed. */
-  REPLACED: 4009,
+  replaced: 4009,
 } as const;
 export type SfuCloseCode = (typeof SfuCloseCode)[keyof typeof SfuCloseCode];

@@ -95,7 +95,7 @@ export class RoomDirectory {
     }
     for (const other of room.peers()) {
       if (other.identity.sid === claims.sid) {
-        other.close({ code: SfuCloseCode.REPLACED, reason: 'replaced by a new connection' });
+        other.close({ code: SfuCloseCode.replaced, reason: 'replaced by a new connection' });
       }
     }
     // The replaced peer may have been the last one, closing the room.
@@ -119,7 +119,7 @@ export class RoomDirectory {
     this.#removed.set(`${roomId}/${sid}`, until);
     for (const peer of this.#rooms.get(roomId)?.peers() ?? []) {
       if (peer.identity.sid === sid)
-        peer.close({ code: SfuCloseCode.REMOVED, reason: 'removed by the host' });
+        peer.close({ code: SfuCloseCode.removed, reason: 'removed by the host' });
     }
   }
 
@@ -130,7 +130,7 @@ export class RoomDirectory {
     if (!room) return;
     room.broadcast('roomEnded', {});
     for (const peer of room.peers())
-      peer.close({ code: SfuCloseCode.ROOM_ENDED, reason: 'the meeting ended' });
+      peer.close({ code: SfuCloseCode.roomEnded, reason: 'the meeting ended' });
     room.close();
   }
 
@@ -169,7 +169,7 @@ export class RoomDirectory {
     this.#draining = true;
     for (const room of [...this.#rooms.values()]) {
       for (const peer of room.peers())
-        peer.close({ code: SfuCloseCode.GOING_AWAY, reason: 'server shutting down' });
+        peer.close({ code: SfuCloseCode.goingAway, reason: 'server shutting down' });
       room.close();
     }
   }

@@ -208,7 +208,7 @@ describe('refusing bad tokens', () => {
       forger.sign(tokens.claims({ room })),
       tokens.sign(tokens.claims({ room, iat: now - 7200, exp: now - 3600 })),
     ]) {
-      assert.deepEqual(await refused(token), { code: SfuCloseCode.TOKEN_INVALID, error: 'token_invalid' });
+      assert.deepEqual(await refused(token), { code: SfuCloseCode.tokenInvalid, error: 'token_invalid' });
     }
     // The room is unaffected.
     assert.deepEqual((await member.request('listProducers', {})).producers, []);
@@ -218,7 +218,7 @@ describe('refusing bad tokens', () => {
   test('a token for another room is refused with token_wrong_room', async () => {
     const token = tokens.sign(tokens.claims({ room: randomId() }));
     assert.deepEqual(await refused(token, { room: randomId() }), {
-      code: SfuCloseCode.TOKEN_INVALID,
+      code: SfuCloseCode.tokenInvalid,
       error: 'token_wrong_room',
     });
   });
@@ -233,7 +233,7 @@ describe('refusing bad tokens', () => {
       'sfu-1',
     ]) {
       assert.deepEqual(await refused(tokens.sign(tokens.claims({ room, sfu: other }))), {
-        code: SfuCloseCode.TOKEN_INVALID,
+        code: SfuCloseCode.tokenInvalid,
         error: 'token_wrong_node',
       });
     }
@@ -253,18 +253,18 @@ describe('refusing bad tokens', () => {
     clients.push(client);
     await client.open();
     client.ws.send(JSON.stringify({ type: 'request', id: 1, method: 'listProducers', data: {} }));
-    assert.equal(await client.closed, SfuCloseCode.PROTOCOL_ERROR);
+    assert.equal(await client.closed, SfuCloseCode.protocolError);
     const silent = new SignalingClient(sfu.port);
     clients.push(silent);
     await silent.open();
-    assert.equal(await silent.closed, SfuCloseCode.PROTOCOL_ERROR, 'closed after the hello timeout');
+    assert.equal(await silent.closed, SfuCloseCode.protocolError, 'closed after the hello timeout');
   });
 
   test('an unsupported protocol version is refused', async () => {
     const client = new SignalingClient(sfu.port);
     clients.push(client);
     await client.hello(tokens.sign(tokens.claims({ room: randomId() })), { v: 99 });
-    assert.equal(await client.closed, SfuCloseCode.PROTOCOL_ERROR);
+    assert.equal(await client.closed, SfuCloseCode.protocolError);
     assert.equal(client.errors[0]?.code, 'unsupported_version');
   });
 });
@@ -330,7 +330,7 @@ describe('bad requests get typed errors and leave the room working', () => {
     const other = await connect(room);
     const client = await connect(room);
     client.ws.send('x'.repeat(sfu.config.maxMessageBytes * 5));
-    assert.equal(await client.closed, 1009);
+    assert.equal(await client.closed, SfuCloseCode.messageTooBig);
     await other.notification('peerLeft', (d) => d.peerId === client.peerId);
     assert.deepEqual(await other.request('listProducers', {}), { producers: [] });
   });
@@ -453,7 +453,7 @@ describe('host actions are enforced by the server', () => {
     const mic = await produce(carol, 'mic');
     busEvents.length = 0;
     await host.request('hostRemove', { peerId: carol.peerId });
-    assert.equal(await carol.closed, SfuCloseCode.REMOVED);
+    assert.equal(await carol.closed, SfuCloseCode.removed);
     await host.notification('producerClosed', (d) => d.producerId === mic.producerId);
     await host.notification('peerLeft', (d) => d.peerId === carol.peerId);
     await host.until(() => busEvents.length > 0, 'bus event');
@@ -463,7 +463,7 @@ describe('host actions are enforced by the server', () => {
     const again = new SignalingClient(sfu.port);
     clients.push(again);
     await again.hello(carol.token);
-    assert.equal(await again.closed, SfuCloseCode.REMOVED);
+    assert.equal(await again.closed, SfuCloseCode.removed);
     assert.equal(again.errors[0]?.code, 'session_removed');
   });
 
@@ -472,7 +472,7 @@ describe('host actions are enforced by the server', () => {
     const dave = await connect(room);
     const other = await connect(room);
     await bus.publish({ type: 'session.removed', room, grp: 'g'.repeat(16), sid: dave.sid });
-    assert.equal(await dave.closed, SfuCloseCode.REMOVED);
+    assert.equal(await dave.closed, SfuCloseCode.removed);
     assert.equal(other.closeCode, undefined);
   });
 
@@ -481,14 +481,14 @@ describe('host actions are enforced by the server', () => {
     const a = await connect(room);
     const b = await connect(room, 'host');
     await bus.publish({ type: 'room.ended', room, grp: 'g'.repeat(16) });
-    assert.equal(await a.closed, SfuCloseCode.ROOM_ENDED);
-    assert.equal(await b.closed, SfuCloseCode.ROOM_ENDED);
+    assert.equal(await a.closed, SfuCloseCode.roomEnded);
+    assert.equal(await b.closed, SfuCloseCode.roomEnded);
     assert.ok(a.notifications.some((n) => n.method === 'roomEnded'));
     assert.equal(sfu.rooms.room(room), undefined);
     const late = new SignalingClient(sfu.port);
     clients.push(late);
     await late.hello(a.token);
-    assert.equal(await late.closed, SfuCloseCode.REMOVED);
+    assert.equal(await late.closed, SfuCloseCode.removed);
   });
 
   test('the host can end the meeting, which is announced on the event bus', async () => {
@@ -497,7 +497,7 @@ describe('host actions are enforced by the server', () => {
     const guest = await connect(room);
     busEvents.length = 0;
     await host.request('hostEndMeeting', {});
-    assert.equal(await guest.closed, SfuCloseCode.ROOM_ENDED);
+    assert.equal(await guest.closed, SfuCloseCode.roomEnded);
     assert.equal(busEvents.find((e) => e.type === 'room.ended')?.room, room);
   });
 
@@ -505,7 +505,7 @@ describe('host actions are enforced by the server', () => {
     const room = randomId();
     const first = await connect(room);
     const second = await connect(room, 'participant', first.sid);
-    assert.equal(await first.closed, SfuCloseCode.REPLACED);
+    assert.equal(await first.closed, SfuCloseCode.replaced);
     assert.equal(sfu.rooms.room(room)!.peerCount, 1);
     assert.deepEqual(await second.request('listProducers', {}), { producers: [] });
   });
@@ -547,7 +547,7 @@ describe('operations', () => {
       const newcomer = new SignalingClient(node.port);
       clients.push(newcomer);
       await newcomer.hello(tokens.sign(tokens.claims({ room: randomId() })));
-      assert.equal(await newcomer.closed, SfuCloseCode.TRY_AGAIN_LATER);
+      assert.equal(await newcomer.closed, SfuCloseCode.tryAgainLater);
       assert.equal(newcomer.errors[0]?.code, 'draining');
       const joiner = new SignalingClient(node.port);
       clients.push(joiner);

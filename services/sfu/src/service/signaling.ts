@@ -41,13 +41,13 @@ const HARD_LIMIT_FACTOR = 4;
 const MAX_QUEUED_REQUESTS = 64;
 
 const CLOSE_FOR_HELLO_ERROR: Partial<Record<SfuErrorCode, number>> = {
-  token_invalid: SfuCloseCode.TOKEN_INVALID,
-  token_wrong_room: SfuCloseCode.TOKEN_INVALID,
-  token_wrong_node: SfuCloseCode.TOKEN_INVALID,
-  session_removed: SfuCloseCode.REMOVED,
-  draining: SfuCloseCode.TRY_AGAIN_LATER,
-  capacity: SfuCloseCode.TRY_AGAIN_LATER,
-  media_unavailable: SfuCloseCode.TRY_AGAIN_LATER,
+  token_invalid: SfuCloseCode.tokenInvalid,
+  token_wrong_room: SfuCloseCode.tokenInvalid,
+  token_wrong_node: SfuCloseCode.tokenInvalid,
+  session_removed: SfuCloseCode.removed,
+  draining: SfuCloseCode.tryAgainLater,
+  capacity: SfuCloseCode.tryAgainLater,
+  media_unavailable: SfuCloseCode.tryAgainLater,
 };
 
 /**
@@ -91,7 +91,7 @@ class SignalingSession implements PeerConnection {
     options.metrics.connections.inc();
     this.#helloTimer = setTimeout(() => {
       if (this.#state === 'hello')
-        this.#fail({ code: 'not_joined', message: 'no hello' }, SfuCloseCode.PROTOCOL_ERROR);
+        this.#fail({ code: 'not_joined', message: 'no hello' }, SfuCloseCode.protocolError);
     }, options.helloTimeoutMs);
     socket.on('message', (raw: Buffer, isBinary: boolean) => this.#onMessage(raw, isBinary));
     socket.on('close', () => this.#onClose());
@@ -140,7 +140,7 @@ class SignalingSession implements PeerConnection {
         code: 'message_too_large',
         message: `limit is ${this.#o.maxMessageBytes} bytes`,
       };
-      if (this.#state === 'hello') this.#fail(error, SfuCloseCode.PROTOCOL_ERROR);
+      if (this.#state === 'hello') this.#fail(error, SfuCloseCode.protocolError);
       else this.#error(error);
       return;
     }
@@ -150,7 +150,7 @@ class SignalingSession implements PeerConnection {
       message = JSON.parse(raw.toString('utf8'));
     } catch {
       const error: SfuError = { code: 'bad_message', message: 'expected a JSON text message' };
-      if (this.#state === 'hello') this.#fail(error, SfuCloseCode.PROTOCOL_ERROR);
+      if (this.#state === 'hello') this.#fail(error, SfuCloseCode.protocolError);
       else this.#error(error);
       return;
     }
@@ -176,27 +176,27 @@ class SignalingSession implements PeerConnection {
     if (!Value.Check(SfuHello, message)) {
       this.#fail(
         { code: 'bad_message', message: `expected hello: ${firstProblem(SfuHello, message)}` },
-        4000,
+        SfuCloseCode.protocolError,
       );
       return;
     }
     if (message.v !== SFU_PROTOCOL_VERSION) {
       this.#fail(
         { code: 'unsupported_version', message: `this server speaks v${SFU_PROTOCOL_VERSION}` },
-        SfuCloseCode.PROTOCOL_ERROR,
+        SfuCloseCode.protocolError,
       );
       return;
     }
     const verified = this.#o.verifier.verify(message.token);
     if (!verified.ok) {
-      this.#fail({ code: 'token_invalid', message: verified.error.code }, SfuCloseCode.TOKEN_INVALID);
+      this.#fail({ code: 'token_invalid', message: verified.error.code }, SfuCloseCode.tokenInvalid);
       return;
     }
     const claims = verified.claims;
     if (message.room !== undefined && message.room !== claims.room) {
       this.#fail(
         { code: 'token_wrong_room', message: 'token is for another room' },
-        SfuCloseCode.TOKEN_INVALID,
+        SfuCloseCode.tokenInvalid,
       );
       return;
     }
@@ -206,7 +206,7 @@ class SignalingSession implements PeerConnection {
       this.#o.log.warn({ event: 'token_for_other_node' });
       this.#fail(
         { code: 'token_wrong_node', message: 'token is for another SFU node: get a new one from the API' },
-        SfuCloseCode.TOKEN_INVALID,
+        SfuCloseCode.tokenInvalid,
       );
       return;
     }
@@ -234,7 +234,7 @@ class SignalingSession implements PeerConnection {
       this.#peer?.close();
       this.#fail(
         { code: failure.code, message: failure.message },
-        CLOSE_FOR_HELLO_ERROR[failure.code] ?? SfuCloseCode.INTERNAL,
+        CLOSE_FOR_HELLO_ERROR[failure.code] ?? SfuCloseCode.internal,
       );
     }
   }

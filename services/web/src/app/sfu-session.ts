@@ -154,7 +154,7 @@ export class SfuSession {
         this.#events.hostAction(d['action'] as 'mute', d['sources'] as string[]);
         return;
       case 'roomEnded':
-        this.#events.closed(SfuCloseCode.ROOM_ENDED);
+        this.#events.closed(SfuCloseCode.roomEnded);
         return;
       case 'transportsReset':
         void this.#resetTransports();
@@ -334,6 +334,6 @@ export class SfuSession {
     this.#recv?.close();
     this.#send = undefined;
     this.#recv = undefined;
-    this.#ws?.close(SfuCloseCode.NORMAL);
+    this.#ws?.close(SfuCloseCode.normal);
   }
 }

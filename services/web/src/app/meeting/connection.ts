@@ -24,15 +24,15 @@ export function afterDsClose(code: number): EndReason | 'rejoin' {
 
 /** The SFU closed the connection: the end, nothing to do (a newer connection took over), or reconnect. */
 export function afterSfuClose(code: number): EndReason | 'replaced' | 'reconnect' {
-  if (code === SfuCloseCode.REMOVED) return 'removed';
-  if (code === SfuCloseCode.ROOM_ENDED) return 'ended';
-  if (code === SfuCloseCode.REPLACED) return 'replaced';
+  if (code === SfuCloseCode.removed) return 'removed';
+  if (code === SfuCloseCode.roomEnded) return 'ended';
+  if (code === SfuCloseCode.replaced) return 'replaced';
   return 'reconnect';
 }
 
 /** A failed attempt to get back in (media or group): the end, or undefined to try again. */
 export function endReasonForRejoinFailure(error: unknown): EndReason | undefined {
-  if (error instanceof SfuRequestError && error.code === `close_${SfuCloseCode.REMOVED}`) return 'removed';
+  if (error instanceof SfuRequestError && error.code === `close_${SfuCloseCode.removed}`) return 'removed';
   if (error instanceof DsClosedError) {
     const next = afterDsClose(error.code);
     return next === 'rejoin' || next === 'lost' ? undefined : next;
