@@ -196,6 +196,10 @@ function openSocket(url, name) {
 }
 
 // ---- DS member -----------------------------------------------------------------------------
+/** DS_PROTOCOL_VERSION of packages/protocol/src/ds/messages.ts (this script imports nothing). */
+const DS_PROTOCOL_VERSION = 2;
+/** SFU_PROTOCOL_VERSION of packages/protocol/src/sfu/messages.ts. */
+const SFU_PROTOCOL_VERSION = 1;
 const APP_TOLERATED = new Set(['wrong_epoch', 'stale_epoch']);
 
 class DsMember {
@@ -215,9 +219,9 @@ class DsMember {
     this.ws.addEventListener('close', (e) => {
       if (!this.leaving) check('DS session not closed by the server', false, `close ${e.code}`);
     });
-    this.ws.send(JSON.stringify({ t: 'hello', v: 1, token: this.answer.token }));
-    const ready = await this.wait((m) => m.t === 'ready' || m.t === 'error', 10_000);
-    if (!check('DS ready', ready?.t === 'ready', ready ? JSON.stringify(ready) : 'timeout')) return false;
+    this.ws.send(JSON.stringify({ type: 'hello', v: DS_PROTOCOL_VERSION, token: this.answer.token }));
+    const ready = await this.wait((m) => m.type === 'ready' || m.type === 'error', 10_000);
+    if (!check('DS ready', ready?.type === 'ready', ready ? JSON.stringify(ready) : 'timeout')) return false;
     trend('ds_ready', performance.now() - t0);
     this.member = ready.member;
     if (ready.create) {
@@ -228,8 +232,8 @@ class DsMember {
       return true;
     }
     const kpAt = performance.now();
-    this.ws.send(JSON.stringify({ t: 'key_package', kp: b64(1200) }));
-    const welcome = await this.wait((m) => m.t === 'welcome' || m.t === 'create', 15_000);
+    this.ws.send(JSON.stringify({ type: 'keyPackage', kp: b64(1200) }));
+    const welcome = await this.wait((m) => m.type === 'welcome' || m.type === 'create', 15_000);
     if (!check('DS Welcome received', !!welcome, 'timeout')) return false;
     trend('ds_welcome', performance.now() - kpAt);
     return true;
@@ -248,8 +252,8 @@ class DsMember {
     });
   }
   onMessage(m) {
-    switch (m.t) {
-      case 'commit_request':
+    switch (m.type) {
+      case 'commitRequest':
         this.commit(m);
         break;
       case 'commit': {
@@ -312,7 +316,7 @@ class DsMember {
       Buffer.concat([Buffer.from(`${JSON.stringify(obj)}\n`), randomBytes(size)]).toString('base64');
     this.ws.send(
       JSON.stringify({
-        t: 'commit',
+        type: 'commit',
         epoch: req.epoch,
         commit: head({ epoch: req.epoch }, 600 + 120 * (adds.length + req.removes.length)),
         ...(adds.length ? { welcome: head({ epoch: req.epoch + 1, leaves }, 1500) } : {}),
@@ -326,12 +330,12 @@ class DsMember {
     if (!this.joined || this.ws.readyState !== WebSocket.OPEN) return;
     const data = Buffer.concat([Buffer.alloc(8), randomBytes(size)]);
     data.writeBigUInt64BE(BigInt(Date.now()), 0);
-    this.ws.send(JSON.stringify({ t: 'app', epoch: this.epoch, data: data.toString('base64') }));
+    this.ws.send(JSON.stringify({ type: 'app', epoch: this.epoch, data: data.toString('base64') }));
     count('ds_app_sent');
   }
   leave() {
     this.leaving = true;
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ t: 'leave' }));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'leave' }));
     setTimeout(() => this.ws?.close(), 500);
   }
 }
@@ -361,7 +365,7 @@ class SfuPeer {
       for (const [, p] of this.pending) p.resolve(null);
       if (!this.leaving) check('SFU session not closed by the server', false, `close ${e.code}`);
     });
-    this.ws.send(JSON.stringify({ type: 'hello', v: 1, token: this.answer.token }));
+    this.ws.send(JSON.stringify({ type: 'hello', v: SFU_PROTOCOL_VERSION, token: this.answer.token }));
     const welcome = await Promise.race([this.welcome, sleep(10_000).then(() => null)]);
     if (
       !check(

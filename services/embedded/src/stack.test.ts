@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DS_PROTOCOL_VERSION, SFU_PROTOCOL_VERSION } from '@conclave/protocol';
 import { createVerifierAndSalt, SRPClientSession, SRPParameters, SRPRoutines } from 'tssrp6a';
 import { type EmbeddedStack, startEmbeddedStack } from './stack.ts';
 
@@ -77,11 +78,19 @@ describe('embedded stack', () => {
     assert.equal(granted.body.dsUrl, stack.dsUrl);
     assert.equal(granted.body.sfuUrl, stack.sfuUrl);
 
-    const ds = await firstReply(stack.dsUrl, { t: 'hello', v: 1, token: granted.body.token });
-    assert.equal(ds.t, 'ready');
+    const ds = await firstReply(stack.dsUrl, {
+      type: 'hello',
+      v: DS_PROTOCOL_VERSION,
+      token: granted.body.token,
+    });
+    assert.equal(ds.type, 'ready');
     assert.equal(ds.create, true, 'the first member creates the group');
     assert.equal(ds.role, 'host');
-    const sfu = await firstReply(stack.sfuUrl, { type: 'hello', v: 1, token: granted.body.token });
+    const sfu = await firstReply(stack.sfuUrl, {
+      type: 'hello',
+      v: SFU_PROTOCOL_VERSION,
+      token: granted.body.token,
+    });
     assert.equal(sfu.type, 'welcome');
     assert.equal(sfu.role, 'host');
   });

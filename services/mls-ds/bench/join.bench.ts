@@ -67,9 +67,9 @@ async function benchSize(cluster: Cluster, n: number): Promise<void> {
         committer.epoch,
         committer.client.received
           .slice(-6)
-          .map((m) => m.t + ':' + ('epoch' in m ? m.epoch : '') + ('code' in m ? m.code : '')),
+          .map((m) => m.type + ':' + ('epoch' in m ? m.epoch : '') + ('code' in m ? m.code : '')),
         committer.errors.map(String),
-        joiner.client.received.map((m) => m.t),
+        joiner.client.received.map((m) => m.type),
         joiner.errors.map((x) => String(x) + String((x as Error).cause)),
       );
       throw e;
@@ -91,7 +91,7 @@ async function benchSize(cluster: Cluster, n: number): Promise<void> {
     if (i - (probe.appCount - before[0]!) >= 32) {
       await eventually(() => i - (probe.appCount - before[0]!) < 16, 30_000, 'window');
     }
-    committer.client.send({ t: 'app', epoch: committer.epoch, data: payload });
+    committer.client.send({ type: 'app', epoch: committer.epoch, data: payload });
   }
   await eventually(() => receivers.every((m, i) => m.appCount - before[i]! >= messages), 120_000, 'fan-out');
   const fanoutMs = performance.now() - f0;
@@ -102,7 +102,7 @@ async function benchSize(cluster: Cluster, n: number): Promise<void> {
   const burstBefore = receivers.map((m) => m.appCount);
   const b0 = performance.now();
   for (let i = 0; i < messages; i++)
-    committer.client.send({ t: 'app', epoch: committer.epoch, data: payload });
+    committer.client.send({ type: 'app', epoch: committer.epoch, data: payload });
   await eventually(
     () => receivers.every((m, i) => m.appCount - burstBefore[i]! >= messages),
     120_000,

@@ -96,8 +96,7 @@ export class DeliveryService implements RoomHost, ConnectionHost<MemberConnectio
   }
 
   async authenticate(c: MemberConnection, m: HelloMessage | ResumeMessage): Promise<void> {
-    if (m.v !== DS_PROTOCOL_VERSION) return c.close(DsCloseCode.protocolError, 'unsupported_version');
-    if (m.t === 'hello') return this.#hello(c, m);
+    if (m.type === 'hello') return this.#hello(c, m);
     return this.#resume(c, m);
   }
 
@@ -139,7 +138,7 @@ export class DeliveryService implements RoomHost, ConnectionHost<MemberConnectio
     if (c.closed) return;
     c.admit({ sid: claims.sid, role: claims.role, joined: r.create });
     c.send({
-      t: 'ready',
+      type: 'ready',
       v: DS_PROTOCOL_VERSION,
       member: c.member,
       secret,
@@ -171,9 +170,9 @@ export class DeliveryService implements RoomHost, ConnectionHost<MemberConnectio
     );
     if (!r.ok) return c.refuse(DsCloseCode.resumeUnavailable, r.code);
     if (c.closed) return;
-    const welcomed = r.events.some((e) => e.t === 'commit' && e.adds.some((a) => a.member === m.member));
+    const welcomed = r.events.some((e) => e.type === 'commit' && e.adds.some((a) => a.member === m.member));
     c.admit({ sid: r.sid, role: r.role, joined: r.joined && !welcomed }, m.seq);
-    c.send({ t: 'resumed', epoch: r.epoch, seq: r.seq });
+    c.send({ type: 'resumed', epoch: r.epoch, seq: r.seq });
     for (const entry of r.events) c.deliver({ entry });
     c.open(r.seq);
     if (r.joined && !welcomed) this.confirmMember(c);

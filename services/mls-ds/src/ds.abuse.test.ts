@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DsCloseCode } from '@conclave/protocol';
+import { DS_PROTOCOL_VERSION, DsCloseCode } from '@conclave/protocol';
 import { DsTestClient } from './testing/ds-client.ts';
 import { type Cluster, newSigner, randomId, startCluster, tokenFor } from './testing/fixtures.ts';
 import { eventually, TestMeeting } from './testing/meeting.ts';
@@ -44,19 +44,23 @@ describe('hostile and broken clients (Redis, two instances)', () => {
 
   it('a first frame that is not a hello is a protocol error', async () => {
     const c = await DsTestClient.connect(url(0));
-    c.sendRaw('{"t":"app","epoch":0,"data":""}');
+    c.sendRaw('{"type":"app","epoch":0,"data":""}');
     assert.equal((await c.closed).code, DsCloseCode.protocolError);
   });
 
   it('a token from another key or an expired one is refused as unauthorized', async () => {
     const forged = await DsTestClient.connect(url(0));
-    forged.send({ t: 'hello', v: 1, token: tokenFor(newSigner(), meeting.grp) });
+    forged.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token: tokenFor(newSigner(), meeting.grp) });
     const closed = await forged.closed;
     assert.equal(closed.code, DsCloseCode.unauthorized);
     assert.equal(closed.reason, 'token_bad_signature');
     const expired = await DsTestClient.connect(url(1));
     const past = Math.floor(Date.now() / 1000) - 600;
-    expired.send({ t: 'hello', v: 1, token: tokenFor(signer, meeting.grp, { iat: past, exp: past + 60 }) });
+    expired.send({
+      type: 'hello',
+      v: DS_PROTOCOL_VERSION,
+      token: tokenFor(signer, meeting.grp, { iat: past, exp: past + 60 }),
+    });
     assert.equal((await expired.closed).code, DsCloseCode.unauthorized);
     await groupStillWorks();
   });
@@ -69,7 +73,13 @@ describe('hostile and broken clients (Redis, two instances)', () => {
     // Resuming into our group with its member ID and a secret of its own group fails.
     const c = await DsTestClient.connect(url(1));
     const target = meeting.members[1]!;
-    c.send({ t: 'resume', v: 1, member: target.member, secret: stranger.secret, seq: 0 });
+    c.send({
+      type: 'resume',
+      v: DS_PROTOCOL_VERSION,
+      member: target.member,
+      secret: stranger.secret,
+      seq: 0,
+    });
     assert.equal((await c.closed).code, DsCloseCode.resumeUnavailable);
     await groupStillWorks();
     assert.ok(meeting.members.every((m) => !m.texts.includes('not for you')));
@@ -80,12 +90,12 @@ describe('hostile and broken clients (Redis, two instances)', () => {
     const m = meeting.members[1]!;
     m.client.sendRaw('not json');
     m.client.sendRaw(Buffer.from([1, 2, 3]));
-    m.client.send({ t: 'app', id: 'x1', epoch: 0, data: '!!not base64!!' });
-    m.client.send({ t: 'nonsense' });
-    m.client.send({ t: 'app', id: 'e1', epoch: m.epoch + 5, data: 'AAAA' });
-    m.client.send({ t: 'commit', id: 'c1', epoch: m.epoch - 1, commit: 'AAAA', adds: [], removes: [] });
-    m.client.send({ t: 'key_package', id: 'k1', kp: 'AAAA' });
-    m.client.send({ t: 'hello', v: 1, token: 'cjt1.a.b' });
+    m.client.send({ type: 'app', id: 'x1', epoch: 0, data: '!!not base64!!' });
+    m.client.send({ type: 'nonsense' });
+    m.client.send({ type: 'app', id: 'e1', epoch: m.epoch + 5, data: 'AAAA' });
+    m.client.send({ type: 'commit', id: 'c1', epoch: m.epoch - 1, commit: 'AAAA', adds: [], removes: [] });
+    m.client.send({ type: 'keyPackage', id: 'k1', kp: 'AAAA' });
+    m.client.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token: 'cjt1.a.b' });
     const wrong = await m.client.next('error', (e) => e.ref === 'e1');
     assert.equal(wrong.code, 'wrong_epoch');
     assert.equal(wrong.epoch, m.epoch);
@@ -106,7 +116,7 @@ describe('hostile and broken clients (Redis, two instances)', () => {
   it('an oversized message closes that connection with 1009 and the group goes on', async () => {
     const extra = await meeting.join(url(0));
     await meeting.converged(4);
-    extra.client.send({ t: 'app', epoch: extra.epoch, data: 'A'.repeat(80 * 1024) });
+    extra.client.send({ type: 'app', epoch: extra.epoch, data: 'A'.repeat(80 * 1024) });
     assert.equal((await extra.client.closed).code, DsCloseCode.messageTooBig);
     meeting.gone.add(extra);
     await meeting.converged(3, 15_000);
@@ -116,7 +126,7 @@ describe('hostile and broken clients (Redis, two instances)', () => {
   it('a flooding member gets rate_limited errors and is then closed, others are unaffected', async () => {
     const flooder = await meeting.join(url(1));
     await meeting.converged(4);
-    for (let i = 0; i < 400; i++) flooder.client.send({ t: 'app', epoch: flooder.epoch, data: 'AAAA' });
+    for (let i = 0; i < 400; i++) flooder.client.send({ type: 'app', epoch: flooder.epoch, data: 'AAAA' });
     const closed = await flooder.client.closed;
     assert.equal(closed.code, DsCloseCode.rateLimited);
     assert.ok(flooder.dsErrors.includes('rate_limited'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DsCloseCode } from '@conclave/protocol';
+import { DS_PROTOCOL_VERSION, DsCloseCode } from '@conclave/protocol';
 import { type BusEvent, RedisEventBus } from '@conclave/runtime';
 import { Redis } from 'ioredis';
 import { groupKeyOf } from './delivery-service.ts';
@@ -153,9 +153,9 @@ describe('distributed DS: two instances sharing Redis, members on real MLS', () 
       const other = await meeting.join(url(1));
       await meeting.converged(3);
       // A participant cannot kick.
-      other.client.send({ t: 'kick', id: 'k1', member: host.member });
+      other.client.send({ type: 'kick', id: 'k1', member: host.member });
       await eventually(() => other.dsErrors.includes('forbidden'), 5000, 'forbidden');
-      host.client.send({ t: 'kick', member: target.member });
+      host.client.send({ type: 'kick', member: target.member });
       const closed = await target.client.closed;
       assert.equal(closed.code, DsCloseCode.sessionRefused);
       meeting.gone.add(target);
@@ -166,7 +166,7 @@ describe('distributed DS: two instances sharing Redis, members on real MLS', () 
         'bus event',
       );
       const again = await DsTestClient.connect(url(0));
-      again.send({ t: 'hello', v: 1, token: targetToken });
+      again.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token: targetToken });
       assert.equal((await again.closed).code, DsCloseCode.sessionRefused);
       for (const m of meeting.active()) m.leave();
     } finally {

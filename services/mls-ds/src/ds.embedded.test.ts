@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DS_PROTOCOL_VERSION, DsCloseCode, DsCloseReason } from '@conclave/protocol';
+import { DsTestClient } from './testing/ds-client.ts';
 import { type Cluster, newSigner, randomId, startCluster } from './testing/fixtures.ts';
 import { checkLeafMapping } from './testing/leaf-mapping.ts';
 import { eventually, TestMeeting } from './testing/meeting.ts';
 import type { MemoryGroupStateStore } from './state/memory-store.ts';
 import { TokenBucket } from './edge/rate-limiter.ts';
-import { parseClientFrame } from './edge/frames.ts';
+import { parseClientFrame, parseFirstFrame } from './edge/frames.ts';
 
 describe('embedded DS: in-process state, no Redis', () => {
   const signer = newSigner();
@@ -71,6 +73,29 @@ describe('embedded DS: in-process state, no Redis', () => {
     }
   });
 
+  it('a client of protocol version 1 is closed 4400 unsupported_version, and the DS goes on', async () => {
+    const url = cluster.instances[0]!.url;
+    const meeting = new TestMeeting(signer, { real: false });
+    const token = meeting.token();
+    const frames = [
+      { t: 'hello', v: 1, token },
+      { t: 'resume', v: 1, member: randomId(), secret: `${randomId()}.${randomId()}`, seq: 3 },
+      { type: 'hello', v: 1, token },
+    ];
+    for (const frame of frames) {
+      const c = await DsTestClient.connect(url);
+      c.send(frame);
+      assert.deepEqual(await c.closed, {
+        code: DsCloseCode.protocolError,
+        reason: DsCloseReason.unsupportedVersion,
+      });
+    }
+    const creator = await meeting.join(url, { token });
+    assert.equal(creator.epoch, 0, 'the refused token still creates the group');
+    creator.leave();
+    await creator.client.closed;
+  });
+
   it('ready and welcome tell a joiner which DS member sits on every leaf', async () => {
     await checkLeafMapping(new TestMeeting(signer, { real: false }), () => cluster.instances[0]!.url);
   });
@@ -98,12 +123,27 @@ describe('edge helpers', () => {
   });
 
   it('frames are checked against the schema of their type', () => {
-    assert.equal(parseClientFrame('{"t":"leave"}').ok, true);
-    assert.deepEqual(parseClientFrame('{"t":"leave","x":1}'), { ok: false });
-    assert.deepEqual(parseClientFrame('{"t":"app","id":"r1","epoch":-1,"data":""}'), {
+    assert.equal(parseClientFrame('{"type":"leave"}').ok, true);
+    assert.deepEqual(parseClientFrame('{"type":"leave","x":1}'), { ok: false });
+    assert.deepEqual(parseClientFrame('{"type":"app","id":"r1","epoch":-1,"data":""}'), {
       ok: false,
       ref: 'r1',
     });
     assert.deepEqual(parseClientFrame('[1]'), { ok: false });
+  });
+
+  it('a first frame is a hello or resume of this version; one of another version says so', () => {
+    const v = DS_PROTOCOL_VERSION;
+    assert.equal(parseFirstFrame(`{"type":"hello","v":${v},"token":"x"}`).ok, true);
+    const outdated = { ok: false, reason: 'unsupported_version' };
+    assert.deepEqual(parseFirstFrame('{"t":"hello","v":1,"token":"x"}'), outdated);
+    assert.deepEqual(parseFirstFrame('{"t":"resume","v":1}'), outdated);
+    assert.deepEqual(parseFirstFrame(`{"t":"hello","v":${v},"token":"x"}`), outdated);
+    assert.deepEqual(parseFirstFrame(`{"type":"resume","v":${v + 1}}`), outdated);
+    const broken = { ok: false, reason: 'expected_hello' };
+    assert.deepEqual(parseFirstFrame(`{"type":"app","v":${v},"epoch":0,"data":""}`), broken);
+    assert.deepEqual(parseFirstFrame(`{"type":"hello","v":${v}}`), broken);
+    assert.deepEqual(parseFirstFrame('{"t":"app"}'), broken);
+    assert.deepEqual(parseFirstFrame('hello'), broken);
   });
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DsCloseCode } from '@conclave/protocol';
+import { DS_PROTOCOL_VERSION, DsCloseCode } from '@conclave/protocol';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { groupKeyOf } from './delivery-service.ts';
 import { type RunningDs, startDs, storeLimits } from './server.ts';
-import { RedisGroupStateStore } from './state/redis-store.ts';
+import { RedisGroupStateStore, groupKeys } from './state/redis-store.ts';
 import { DsTestClient } from './testing/ds-client.ts';
 import { type Cluster, newSigner, requireRedisUrl, startCluster, testConfig } from './testing/fixtures.ts';
 import { eventually, TestMeeting } from './testing/meeting.ts';
@@ -74,10 +74,10 @@ describe('committer refusing every KeyPackage (embedded)', () => {
     // A valid token for the meeting, but MLS keys from another meeting link (another password).
     const forged = await new TestMeeting(signer).engine().keyPackage();
     const forger = await DsTestClient.connect(url);
-    forger.send({ t: 'hello', v: 1, token: meeting.token() });
+    forger.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token: meeting.token() });
     await forger.next('ready');
     const sentAt = Date.now();
-    forger.send({ t: 'key_package', kp: b64(forged) });
+    forger.send({ type: 'keyPackage', kp: b64(forged) });
     const closed = await Promise.race([forger.closed, new Promise((r) => setTimeout(r, 10_000, null))]);
     assert.ok(closed, 'the forger was not closed');
     assert.equal((closed as { code: number }).code, DsCloseCode.removed);
@@ -111,7 +111,8 @@ async function killFeeds(redis: Redis, stores: RedisGroupStateStore[]): Promise<
 }
 
 async function groupSeq(redis: Redis, grp: string): Promise<number> {
-  return Number((await redis.hget(`ds:{${groupKeyOf(grp)}}:g`, 'seq')) ?? 0);
+  const [, , fields] = groupKeys(groupKeyOf(grp));
+  return Number((await redis.hget(fields!, 'seq')) ?? 0);
 }
 
 describe('Redis feed interrupted (real Redis, two instances)', () => {
@@ -208,7 +209,7 @@ describe('Redis feed interrupted (real Redis, two instances)', () => {
       await meeting.converged(3);
       const lostAt = Date.now();
       // What a Redis restart leaves (it keeps nothing on disk): none of the group's keys.
-      await redis.del(...(await redis.keys(`ds:{${groupKeyOf(meeting.grp)}}:*`)));
+      await redis.del(...groupKeys(groupKeyOf(meeting.grp)));
       if (feedDrops) assert.ok((await killFeeds(redis, [a.store, b.store])) > 0);
       // Someone joining now finds no group and starts one, before any heartbeat noticed the loss.
       const first = recreated ? await meeting.join(a.ds.url) : undefined;

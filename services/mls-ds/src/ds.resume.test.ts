@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DsCloseCode } from '@conclave/protocol';
+import { DS_PROTOCOL_VERSION, DsCloseCode } from '@conclave/protocol';
 import { Redis } from 'ioredis';
 import type { GroupKey } from './state/group-state-store.ts';
+import { feedChannel } from './state/redis-store.ts';
 import { DsTestClient } from './testing/ds-client.ts';
 import {
   type Cluster,
@@ -25,7 +26,7 @@ async function resumeOnce(
   secret: string,
 ): Promise<{ code: number; reason: string }> {
   const c = await DsTestClient.connect(url);
-  c.send({ t: 'resume', v: 1, member, secret, seq: 0 });
+  c.send({ type: 'resume', v: DS_PROTOCOL_VERSION, member, secret, seq: 0 });
   return c.closed;
 }
 
@@ -112,7 +113,7 @@ for (const redis of [false, true]) {
           [],
           'Redis keys (group state or purge job) naming the key',
         );
-        const [, count] = (await client.pubsub('NUMSUB', `ds:{${key}}:feed`)) as [string, number];
+        const [, count] = (await client.pubsub('NUMSUB', feedChannel(key))) as [string, number];
         assert.equal(count, 0, 'Redis feed subscriptions');
       } else {
         assert.deepEqual(

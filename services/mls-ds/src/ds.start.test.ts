@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DsCloseCode } from '@conclave/protocol';
+import { DS_PROTOCOL_VERSION, DsCloseCode } from '@conclave/protocol';
 import { JoinTokenVerifier } from '@conclave/runtime';
 import { startDs } from './server.ts';
 import { DsTestClient } from './testing/ds-client.ts';
@@ -14,11 +14,11 @@ describe('a DS started from settings and a verifier, as the embedded stack start
     const ds = await startDs(settings, { verifier: new JoinTokenVerifier([signer.publicKeyPem]) });
     try {
       const member = await DsTestClient.connect(ds.url);
-      member.send({ t: 'hello', v: 1, token: tokenFor(signer, randomId()) });
+      member.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token: tokenFor(signer, randomId()) });
       assert.equal((await member.next('ready')).create, true);
       member.close();
       const stranger = await DsTestClient.connect(ds.url);
-      stranger.send({ t: 'hello', v: 1, token: tokenFor(newSigner(), randomId()) });
+      stranger.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token: tokenFor(newSigner(), randomId()) });
       assert.equal((await stranger.closed).code, DsCloseCode.unauthorized);
     } finally {
       await ds.close();

@@ -21,6 +21,7 @@ import {
   deriveMeetingSecrets,
   type MeetingKeys,
 } from '@conclave/e2ee';
+import { DS_PROTOCOL_VERSION } from '@conclave/protocol';
 import type { JoinTokenSigner } from '@conclave/runtime';
 import { DsTestClient } from '../../../services/mls-ds/src/testing/ds-client.ts';
 import { E2eeEngine } from '../../../services/mls-ds/src/testing/engines.ts';
@@ -134,11 +135,11 @@ describe('API + DS compromised: injected members are refused', () => {
     // The compromised API mints a token; the compromised DS side submits a KeyPackage made
     // without the password (its credential HMAC uses a key the server made up).
     const forger = await DsTestClient.connect(url);
-    forger.send({ t: 'hello', v: 1, token: tokenFor(signer, meeting.grp) });
+    forger.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token: tokenFor(signer, meeting.grp) });
     const ready = await forger.next('ready');
     assert.equal(ready.create, false);
     const forged = await createJoiner(server);
-    forger.send({ t: 'key_package', kp: b64(forged.keyPackageBytes) });
+    forger.send({ type: 'keyPackage', kp: b64(forged.keyPackageBytes) });
     await sleep(1500);
     await Promise.all([a.settled(), b.settled()]);
     const meanwhile = await view([a, b]);
@@ -155,7 +156,7 @@ describe('API + DS compromised: injected members are refused', () => {
     await meeting.converged([a, b, c], 3);
     const closed = await Promise.race([forger.closed, sleep(10_000).then(() => undefined)]);
     assert.equal(closed?.code, 4410, 'the forged joiner is refused and closed');
-    assert.ok(!forger.received.some((m) => m.t === 'welcome'), 'no Welcome for the forger');
+    assert.ok(!forger.received.some((m) => m.type === 'welcome'), 'no Welcome for the forger');
     const afterwards = await view([a, b, c]);
     assert.equal(new Set(afterwards.map((v) => v.code)).size, 1, 'one security code for the three');
     await chatWorks([a, b, c], 'after-forged-kp');
@@ -206,10 +207,10 @@ describe('API + DS compromised: injected members are refused', () => {
     // refuses a commit from a non-member; whatever it does, honest members neither accept it
     // nor lose their group.
     const forger = await DsTestClient.connect(url);
-    forger.send({ t: 'hello', v: 1, token: tokenFor(signer, meeting.grp) });
+    forger.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token: tokenFor(signer, meeting.grp) });
     await forger.next('ready');
     forger.send({
-      t: 'commit',
+      type: 'commit',
       epoch,
       commit: b64(injected.commit),
       ...(injected.welcome ? { welcome: b64(injected.welcome) } : {}),

@@ -9,7 +9,10 @@ export const DsCloseCode = {
   goingAway: 1001,
   /** A frame exceeded the DS's maximum message size. */
   messageTooBig: 1009,
-  /** The first frame was not a valid `hello`/`resume`, or used an unsupported version. */
+  /**
+   * The first frame was not a valid `hello`/`resume` (reason `expected_hello`), or speaks
+   * another protocol version (reason `unsupported_version`: the client is out of date).
+   */
   protocolError: 4400,
   /** Join token missing, malformed, badly signed or expired. */
   unauthorized: 4401,
@@ -40,6 +43,15 @@ export const DsCloseCode = {
   slowConsumer: 4503,
 } as const;
 export type DsCloseCode = (typeof DsCloseCode)[keyof typeof DsCloseCode];
+
+/** Close reasons a client acts on; the reasons of the other closes are for logs only. */
+export const DsCloseReason = {
+  /** With 4400: the first frame speaks another protocol version. An old page: reload it. */
+  unsupportedVersion: 'unsupported_version',
+  /** With 4404: events this connection missed are no longer buffered. */
+  gapTooOld: 'gap_too_old',
+} as const;
+export type DsCloseReason = (typeof DsCloseReason)[keyof typeof DsCloseReason];
 
 /** Codes of `error` messages; the connection stays open and the group is unaffected. */
 export const DsErrorCode = {

@@ -1,14 +1,15 @@
 import { type Static, Type } from 'typebox';
 
 /**
- * MLS delivery service (DS) WebSocket protocol, version 1.
+ * MLS delivery service (DS) WebSocket protocol, version 2.
  *
- * Every frame is one JSON text message with a `t` (type) field. MLS messages travel as
+ * Every frame is one JSON text message with a `type` field (camelCase kinds, as in the SFU's
+ * protocol; version 1 named it `t`, with snake_case kinds). MLS messages travel as
  * base64 strings and stay opaque to the DS: it orders and routes them using only the
  * plaintext metadata sent beside them (epoch, added/removed member IDs, leaf indices).
  * Member IDs are random per connection session, chosen by the DS, and never name a person.
  */
-export const DS_PROTOCOL_VERSION = 1;
+export const DS_PROTOCOL_VERSION = 2;
 export const DS_PATH = '/v1/ds';
 
 const Base64 = (maxLength: number) =>
@@ -37,14 +38,18 @@ export type AddedMember = Static<typeof AddedMember>;
 
 /** First frame of a new session: the join token, kept out of URLs and access logs. */
 export const HelloMessage = Type.Object(
-  { t: Type.Literal('hello'), v: Type.Literal(DS_PROTOCOL_VERSION), token: Type.String({ maxLength: 4096 }) },
+  {
+    type: Type.Literal('hello'),
+    v: Type.Literal(DS_PROTOCOL_VERSION),
+    token: Type.String({ maxLength: 4096 }),
+  },
   { additionalProperties: false },
 );
 
 /** First frame of a reconnection: resumes a session after the last sequence number seen. */
 export const ResumeMessage = Type.Object(
   {
-    t: Type.Literal('resume'),
+    type: Type.Literal('resume'),
     v: Type.Literal(DS_PROTOCOL_VERSION),
     member: MemberId,
     secret: Type.String({ pattern: '^[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}$' }),
@@ -55,7 +60,7 @@ export const ResumeMessage = Type.Object(
 
 /** A joiner's KeyPackage (MLSMessage), to be added by the designated committer. */
 export const KeyPackageMessage = Type.Object(
-  { t: Type.Literal('key_package'), id: Ref, kp: Base64(64 * 1024) },
+  { type: Type.Literal('keyPackage'), id: Ref, kp: Base64(64 * 1024) },
   { additionalProperties: false },
 );
 
@@ -65,7 +70,7 @@ export const KeyPackageMessage = Type.Object(
  */
 export const CommitMessage = Type.Object(
   {
-    t: Type.Literal('commit'),
+    type: Type.Literal('commit'),
     id: Ref,
     epoch: Epoch,
     commit: Base64(MAX_B64),
@@ -83,22 +88,22 @@ export const CommitMessage = Type.Object(
 
 /** Refuses pending KeyPackages without committing (every requested joiner was refused). */
 export const RejectMessage = Type.Object(
-  { t: Type.Literal('reject'), id: Ref, members: Type.Array(MemberId, { minItems: 1, maxItems: 1000 }) },
+  { type: Type.Literal('reject'), id: Ref, members: Type.Array(MemberId, { minItems: 1, maxItems: 1000 }) },
   { additionalProperties: false },
 );
 
 /** An MLS application message (PrivateMessage) encrypted in `epoch`. */
 export const AppMessage = Type.Object(
-  { t: Type.Literal('app'), id: Ref, epoch: Epoch, data: Base64(MAX_B64) },
+  { type: Type.Literal('app'), id: Ref, epoch: Epoch, data: Base64(MAX_B64) },
   { additionalProperties: false },
 );
 
 /** Leaves the group; a remaining member is asked to commit the Remove. */
-export const LeaveMessage = Type.Object({ t: Type.Literal('leave') }, { additionalProperties: false });
+export const LeaveMessage = Type.Object({ type: Type.Literal('leave') }, { additionalProperties: false });
 
 /** Host only: removes a member, closes its connections and refuses its join token. */
 export const KickMessage = Type.Object(
-  { t: Type.Literal('kick'), id: Ref, member: MemberId },
+  { type: Type.Literal('kick'), id: Ref, member: MemberId },
   { additionalProperties: false },
 );
 
@@ -130,7 +135,7 @@ export type KickMessage = Static<typeof KickMessage>;
  */
 export const ReadyMessage = Type.Object(
   {
-    t: Type.Literal('ready'),
+    type: Type.Literal('ready'),
     v: Type.Literal(DS_PROTOCOL_VERSION),
     member: MemberId,
     /** Resume secret for this session; present it in `resume` after a dropped connection. */
@@ -151,20 +156,20 @@ export const ReadyMessage = Type.Object(
 
 /** Sent later to a waiting joiner when every member left before adding it: it creates the group. */
 export const CreateMessage = Type.Object(
-  { t: Type.Literal('create'), epoch: Epoch, seq: Seq },
+  { type: Type.Literal('create'), epoch: Epoch, seq: Seq },
   { additionalProperties: false },
 );
 
 /** Answer to `resume`; missed events with seq > the client's follow right after. */
 export const ResumedMessage = Type.Object(
-  { t: Type.Literal('resumed'), epoch: Epoch, seq: Seq },
+  { type: Type.Literal('resumed'), epoch: Epoch, seq: Seq },
   { additionalProperties: false },
 );
 
 /** Asks the designated committer to add and remove these members in one commit on `epoch`. */
 export const CommitRequestMessage = Type.Object(
   {
-    t: Type.Literal('commit_request'),
+    type: Type.Literal('commitRequest'),
     epoch: Epoch,
     /** Milliseconds the committer has before another member is asked. */
     deadline: Type.Integer({ minimum: 0 }),
@@ -177,7 +182,7 @@ export const CommitRequestMessage = Type.Object(
 /** An accepted commit, in group order. The member whose ID is `from` merges its own pending commit. */
 export const CommitEvent = Type.Object(
   {
-    t: Type.Literal('commit'),
+    type: Type.Literal('commit'),
     seq: Seq,
     from: MemberId,
     /** Epoch the commit was built on; the group is at `epoch + 1` after it. */
@@ -192,7 +197,7 @@ export const CommitEvent = Type.Object(
 /** The Welcome of the commit that added this member, sent only to the members it adds. */
 export const WelcomeEvent = Type.Object(
   {
-    t: Type.Literal('welcome'),
+    type: Type.Literal('welcome'),
     seq: Seq,
     from: MemberId,
     /** Epoch the member joins at. */
@@ -207,13 +212,13 @@ export const WelcomeEvent = Type.Object(
 
 /** An application message, in group order. Senders do not receive their own. */
 export const AppEvent = Type.Object(
-  { t: Type.Literal('app'), seq: Seq, from: MemberId, epoch: Epoch, data: Type.String() },
+  { type: Type.Literal('app'), seq: Seq, from: MemberId, epoch: Epoch, data: Type.String() },
   { additionalProperties: false },
 );
 
 export const ErrorMessage = Type.Object(
   {
-    t: Type.Literal('error'),
+    type: Type.Literal('error'),
     code: Type.String(),
     ref: Type.Optional(Type.String()),
     /** Current epoch of the group, on `stale_epoch` and `wrong_epoch`. */

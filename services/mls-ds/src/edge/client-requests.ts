@@ -30,7 +30,7 @@ type ClientRequest<M> = (
 ) => Promise<RequestError | undefined>;
 
 export const submitCommit: ClientRequest<CommitMessage> = async (host, s, m) => {
-  const { t: _t, id: _id, ...submission } = m;
+  const { type: _type, id: _id, ...submission } = m;
   const r = await host.store.submitCommit(s.room.key, s.member, submission, Date.now());
   host.metrics.commits.inc({ outcome: r.ok ? 'accepted' : r.code });
   if (r.ok) return undefined;

@@ -10,7 +10,8 @@ export interface EntryFrames {
 /** The Welcome frame for `member`, if the entry is a commit that adds it; nothing else reaches a joiner. */
 export function joinerFrame(frames: EntryFrames, member: string): string | undefined {
   const e = frames.entry;
-  const welcome = e.t === 'commit' && e.adds.some((a) => a.member === member) ? welcomeEvent(e) : undefined;
+  const welcome =
+    e.type === 'commit' && e.adds.some((a) => a.member === member) ? welcomeEvent(e) : undefined;
   if (!welcome) return undefined;
   frames.forJoiners ??= JSON.stringify(welcome);
   return frames.forJoiners;

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { DsCloseCode, DsErrorCode, type DsClientMessage, type DsServerMessage } from '@conclave/protocol';
+import {
+  DsCloseCode,
+  DsCloseReason,
+  DsErrorCode,
+  type DsClientMessage,
+  type DsServerMessage,
+} from '@conclave/protocol';
 import type { WebSocket } from 'ws';
 import type { CloseReason, CommitRequestFeed } from '../state/group-state-store.ts';
 import {
@@ -11,7 +17,7 @@ import {
 } from './client-requests.ts';
 import type { AdmittedSession, ConnectionHost, ConnectionRoom, SessionBinding } from './connection-host.ts';
 import { type EntryFrames, joinerFrame, memberFrame } from './entry-frames.ts';
-import { type ParseResult, parseClientFrame } from './frames.ts';
+import { type ParseResult, parseClientFrame, parseFirstFrame } from './frames.ts';
 import { ClientFrameLimit } from './rate-limiter.ts';
 
 export type { EntryFrames } from './entry-frames.ts';
@@ -223,7 +229,7 @@ export class MemberConnection {
       this.#host.confirmMember(this);
       return;
     }
-    if (e.t === 'app' && e.from === this.#member) return;
+    if (e.type === 'app' && e.from === this.#member) return;
     this.sendRaw(memberFrame(frames));
   }
 
@@ -231,7 +237,7 @@ export class MemberConnection {
     if (!this.#joined) return;
     this.#host.metrics.commitRequests.inc();
     this.send({
-      t: 'commit_request',
+      type: 'commitRequest',
       epoch: req.epoch,
       deadline: req.deadline,
       adds: req.adds,
@@ -241,7 +247,7 @@ export class MemberConnection {
 
   becomeCreator(epoch: number, seq: number): void {
     this.#joined = true;
-    this.send({ t: 'create', epoch, seq });
+    this.send({ type: 'create', epoch, seq });
     this.#host.confirmMember(this);
   }
 
@@ -253,7 +259,7 @@ export class MemberConnection {
     if (this.#state === 'closed') return;
     this.departed = true;
     const room = this.#room;
-    this.close(DsCloseCode.gapTooOld, 'gap_too_old');
+    this.close(DsCloseCode.gapTooOld, DsCloseReason.gapTooOld);
     if (!room) return;
     this.#host.store
       .leave(room.key, this.#member, Date.now())
@@ -269,7 +275,7 @@ export class MemberConnection {
   #error(code: string, ref?: string, epoch?: number): void {
     this.#host.metrics.errors.inc({ code });
     this.send({
-      t: 'error',
+      type: 'error',
       code,
       ...(ref !== undefined ? { ref } : {}),
       ...(epoch !== undefined ? { epoch } : {}),
@@ -282,14 +288,13 @@ export class MemberConnection {
     if (this.#state === 'auth') {
       this.#state = 'authenticating';
       clearTimeout(this.#authTimer);
-      const parsed = isBinary ? undefined : parseClientFrame(data.toString('utf8'));
-      if (!parsed?.ok || (parsed.message.t !== 'hello' && parsed.message.t !== 'resume')) {
-        this.close(DsCloseCode.protocolError, 'expected_hello');
+      const first = isBinary ? undefined : parseFirstFrame(data.toString('utf8'));
+      if (!first?.ok) {
+        this.close(DsCloseCode.protocolError, first?.reason ?? 'expected_hello');
         return;
       }
-      const message = parsed.message;
       this.#chain = this.#host
-        .authenticate(this, message)
+        .authenticate(this, first.message)
         .catch(() => this.close(DsCloseCode.internalError, 'internal_error'));
       return;
     }
@@ -305,7 +310,7 @@ export class MemberConnection {
       this.#error(DsErrorCode.malformedMessage, parsed.ref);
       return;
     }
-    this.#host.metrics.messagesIn.inc({ type: parsed.message.t });
+    this.#host.metrics.messagesIn.inc({ type: parsed.message.type });
     this.#queued += 1;
     // Frames already read from the socket still arrive after a pause; they queue up too.
     if (this.#queued >= PAUSE_READING && !this.#paused) {
@@ -331,11 +336,11 @@ export class MemberConnection {
     const now = Date.now();
     const session = { room, member: this.#member, role: this.#role, sfuRoom: this.#sfuRoom, grp: this.#grp };
     let refused: RequestError | undefined;
-    switch (message.t) {
+    switch (message.type) {
       case 'hello':
       case 'resume':
         return this.#error(DsErrorCode.unexpectedHello);
-      case 'key_package': {
+      case 'keyPackage': {
         const r = await this.#host.store.publishKeyPackage(room.key, this.#member, message.kp, now);
         if (!r.ok) return this.#error(r.code, message.id);
         this.#keyPackageAt = now;

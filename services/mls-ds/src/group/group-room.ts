@@ -148,7 +148,7 @@ export class GroupRoom {
   }
 
   async #handleFeed(message: FeedMessage): Promise<void> {
-    switch (message.t) {
+    switch (message.type) {
       case 'commit':
       case 'app':
         return this.#sequence(message);

@@ -33,7 +33,7 @@ async function openGroup(store: GroupStateStore) {
     for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 5));
     assert.ok(pred(), 'expected feed message did not arrive');
   };
-  const requests = () => feed.filter((m) => m.t === 'req');
+  const requests = () => feed.filter((m) => m.type === 'req');
   return { key, feed, join, until, requests, unsubscribe };
 }
 
@@ -73,7 +73,7 @@ function conformance(
       assert.deepEqual(await store.publishKeyPackage(g.key, c.member, 'S1A=', Date.now()), { ok: true });
       await g.until(() => g.requests().length === 1);
       const req = g.requests()[0];
-      assert.ok(req?.t === 'req');
+      assert.ok(req?.type === 'req');
       assert.equal(req.to, a.member);
       assert.deepEqual(req.adds, [{ member: c.member, kp: 'S1A=' }]);
       assert.deepEqual(req.removes, []);
@@ -119,14 +119,14 @@ function conformance(
       const c = await g.join(t0);
       await store.publishKeyPackage(g.key, c.member, 'S1A=', t0);
       await g.until(() => g.requests().length >= 1);
-      assert.equal(g.requests().at(-1)?.t === 'req' && g.requests().at(-1)?.to, a.member);
+      assert.equal(g.requests().at(-1)?.type === 'req' && g.requests().at(-1)?.to, a.member);
       // Both stay connected (heartbeats) but a never commits.
       await store.maintain(g.key, [a.member, b.member, c.member], t0 + 500);
       assert.equal(g.requests().length, 1);
       await store.maintain(g.key, [a.member, b.member, c.member], t0 + 1100);
       await g.until(() => g.requests().length === 2);
       const second = g.requests()[1];
-      assert.ok(second?.t === 'req');
+      assert.ok(second?.type === 'req');
       assert.equal(second.to, b.member);
       assert.deepEqual(
         second.adds.map((x) => x.member),
@@ -147,7 +147,7 @@ function conformance(
       assert.deepEqual(await store.leave(g.key, b.member, Date.now()), { purged: false });
       await g.until(() => g.requests().length === 1);
       const req = g.requests()[0];
-      assert.ok(req?.t === 'req');
+      assert.ok(req?.type === 'req');
       assert.deepEqual(req.removes, [{ member: b.member, leaf: 1 }]);
       const removed = await store.submitCommit(
         g.key,
@@ -170,7 +170,7 @@ function conformance(
       await store.maintain(g.key, [a.member], t0 + 1100);
       await g.until(() => g.requests().length === 1);
       const req = g.requests()[0];
-      assert.ok(req?.t === 'req');
+      assert.ok(req?.type === 'req');
       assert.deepEqual(req.removes, [{ member: b.member, leaf: 1 }]);
     });
 
@@ -277,9 +277,9 @@ function conformance(
       );
       const kicked = await store.kick(g.key, b.member, Date.now());
       assert.deepEqual(kicked, { ok: true, sid: b.sid });
-      await g.until(() => g.feed.some((m) => m.t === 'close' && m.to === b.member && m.code === 'kicked'));
+      await g.until(() => g.feed.some((m) => m.type === 'close' && m.to === b.member && m.code === 'kicked'));
       await g.until(() =>
-        g.requests().some((m) => m.t === 'req' && m.removes.some((r) => r.member === b.member)),
+        g.requests().some((m) => m.type === 'req' && m.removes.some((r) => r.member === b.member)),
       );
       const again = await store.join(
         g.key,
@@ -294,9 +294,9 @@ function conformance(
       const a = await g.join();
       const b = await g.join();
       await store.leave(g.key, a.member, Date.now());
-      await g.until(() => g.feed.some((m) => m.t === 'create'));
-      const created = g.feed.find((m) => m.t === 'create');
-      assert.ok(created?.t === 'create');
+      await g.until(() => g.feed.some((m) => m.type === 'create'));
+      const created = g.feed.find((m) => m.type === 'create');
+      assert.ok(created?.type === 'create');
       assert.equal(created.to, b.member);
       assert.equal(created.epoch, 0);
     });

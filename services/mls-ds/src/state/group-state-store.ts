@@ -122,7 +122,7 @@ export type ResumeResult =
   | { ok: false; code: 'resume_unavailable' };
 
 /** A commit as the member sent it (`rejected`: pending joiners whose KeyPackages it refused). */
-export type CommitSubmission = Omit<CommitMessage, 't' | 'id'>;
+export type CommitSubmission = Omit<CommitMessage, 'type' | 'id'>;
 
 export type CommitResult =
   | { ok: true; seq: number; epoch: number }

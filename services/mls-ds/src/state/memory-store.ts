@@ -29,7 +29,7 @@ export class MemoryGroupStateStore extends GroupRulesStore {
 
   async endGroup(key: GroupKey): Promise<void> {
     this.#groups.delete(key);
-    this.#publish(key, { t: 'end' });
+    this.#publish(key, { type: 'end' });
   }
 
   async subscribe(key: GroupKey, handler: FeedHandler): Promise<() => Promise<void>> {
@@ -69,7 +69,7 @@ export class MemoryGroupStateStore extends GroupRulesStore {
       const next = stored ?? { state: outcome.state, log: [], touched: now };
       next.state = outcome.state;
       next.touched = now;
-      for (const m of outcome.feed) if (m.t === 'commit' || m.t === 'app') next.log.push(m);
+      for (const m of outcome.feed) if (m.type === 'commit' || m.type === 'app') next.log.push(m);
       if (next.log.length > this.limits.replayEvents)
         next.log.splice(0, next.log.length - this.limits.replayEvents);
       this.#groups.set(key, next);

@@ -87,7 +87,7 @@ export function writesFor(
   if (req !== reqBefore) out.push(req ? ['hset', K.group, 'req', req] : ['hdel', K.group, 'req', '']);
   const refusedBefore = new Set(before?.refused);
   for (const sid of after.refused) if (!refusedBefore.has(sid)) out.push(['sadd', K.refused, sid, '']);
-  const entries = feed.filter((m): m is LogEntry => m.t === 'commit' || m.t === 'app');
+  const entries = feed.filter((m): m is LogEntry => m.type === 'commit' || m.type === 'app');
   for (const e of entries) out.push(['rpush', K.log, JSON.stringify(e), '']);
   if (entries.length > 0) out.push(['ltrim', K.log, String(-replayEvents), '-1']);
   return [...out, ...publish];

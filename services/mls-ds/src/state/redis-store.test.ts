@@ -39,7 +39,7 @@ describe('Redis store under contention (two instances)', () => {
       log?.map((e) => e.seq),
       seqs,
     );
-    assert.deepEqual(new Set(log?.map((e) => (e.t === 'app' ? e.data : ''))), new Set(sent));
+    assert.deepEqual(new Set(log?.map((e) => (e.type === 'app' ? e.data : ''))), new Set(sent));
     // Joins racing on both instances: each gets its own committer precedence and all are kept.
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
@@ -80,7 +80,7 @@ describe('Redis store under contention (two instances)', () => {
       }
       assert.ok(refused > 0, 'the impatient instance lost at least one race');
       const log = await one.readLog(key, 0);
-      assert.deepEqual(new Set(log?.map((e) => (e.t === 'app' ? e.data : ''))), new Set(accepted));
+      assert.deepEqual(new Set(log?.map((e) => (e.type === 'app' ? e.data : ''))), new Set(accepted));
       assert.equal(log?.length, accepted.length, 'a refused write left nothing behind');
       await one.endGroup(key);
     } finally {

@@ -25,14 +25,22 @@ interface Snapshot extends GroupSnapshot {
   version: string;
 }
 
+/**
+ * Prefix of a group's keys and feed channel. It names the format of what they hold (group
+ * state, replay buffer, feed messages): a release that changes that format changes the prefix,
+ * so it never reads what an older release wrote (docs/operations.md, *Upgrades*). `ds2`: feed
+ * messages and buffered events name their kind in `type` (`t` under `ds`).
+ */
+const PREFIX = 'ds2';
+
 /** Every key of a group shares the `{group}` hash tag, so the store also works on Redis Cluster. */
 export function groupKeys(group: GroupKey): string[] {
-  const p = `ds:{${group}}:`;
+  const p = `${PREFIX}:{${group}}:`;
   return [`${p}m`, `${p}kp`, `${p}g`, `${p}log`, `${p}x`, `${p}s`];
 }
 
-function feedChannel(group: GroupKey): string {
-  return `ds:{${group}}:feed`;
+export function feedChannel(group: GroupKey): string {
+  return `${PREFIX}:{${group}}:feed`;
 }
 
 /**
@@ -111,7 +119,7 @@ export class RedisGroupStateStore extends GroupRulesStore {
     this.#sub.subscribe(...channels).then(
       () => {
         for (const channel of channels) {
-          for (const handler of this.#handlers.get(channel) ?? []) handler({ t: 'resync' });
+          for (const handler of this.#handlers.get(channel) ?? []) handler({ type: 'resync' });
         }
       },
       // Dropped again before the subscription completed: the next `ready` starts over.
@@ -125,7 +133,7 @@ export class RedisGroupStateStore extends GroupRulesStore {
     await this.#redis
       .multi()
       .del(...groupKeys(group))
-      .publish(feedChannel(group), JSON.stringify({ t: 'end' } satisfies FeedMessage))
+      .publish(feedChannel(group), JSON.stringify({ type: 'end' } satisfies FeedMessage))
       .exec();
   }
 
@@ -229,7 +237,7 @@ export class RedisGroupStateStore extends GroupRulesStore {
         const outcome = op.rule(state, { now: op.now, limits: this.limits }, log);
         state = outcome.state;
         feed.push(...outcome.feed);
-        for (const m of outcome.feed) if (m.t === 'commit' || m.t === 'app') log.push(m);
+        for (const m of outcome.feed) if (m.type === 'commit' || m.type === 'app') log.push(m);
         return outcome.result;
       });
       if (state === read.state && feed.length === 0) return results;

@@ -95,7 +95,7 @@ async function concretize(steps: Step[], memory: GroupStateStore, key: string, f
     } else if (s.k === 'kp') {
       op = (st, k) => st.publishKeyPackage(k, member, `kp-${member}`, t);
     } else if (s.k === 'commit') {
-      const req = feed.findLast((f) => f.t === 'req');
+      const req = feed.findLast((f) => f.type === 'req');
       if (!req) continue;
       const adds = req.adds.map((a) => ({ member: a.member, leaf: leaf++ }));
       const c = {
@@ -142,10 +142,10 @@ async function concretize(steps: Step[], memory: GroupStateStore, key: string, f
     results.push(result);
     await flush();
     for (const f of feed) {
-      if (f.t === 'commit') epoch = f.epoch + 1;
-      if (f.t === 'create') epoch = f.epoch;
+      if (f.type === 'commit') epoch = f.epoch + 1;
+      if (f.type === 'create') epoch = f.epoch;
       if ('seq' in f) seq = Math.max(seq, f.seq);
-      if (f.t === 'purged') seq = 0;
+      if (f.type === 'purged') seq = 0;
     }
   }
   return { ops, results };

@@ -48,26 +48,27 @@ export class DsTestClient {
   }
 
   /** Resolves with the first frame (already received or future) that matches. */
-  next<T extends DsServerMessage['t']>(
-    t: T,
-    match: (m: Extract<DsServerMessage, { t: T }>) => boolean = () => true,
+  next<T extends DsServerMessage['type']>(
+    type: T,
+    match: (m: Extract<DsServerMessage, { type: T }>) => boolean = () => true,
     timeoutMs = 5000,
-  ): Promise<Extract<DsServerMessage, { t: T }>> {
-    const test = (m: DsServerMessage) => m.t === t && match(m as Extract<DsServerMessage, { t: T }>);
+  ): Promise<Extract<DsServerMessage, { type: T }>> {
+    const test = (m: DsServerMessage) => m.type === type && match(m as Extract<DsServerMessage, { type: T }>);
     const i = this.#unclaimed.findIndex(test);
-    if (i >= 0) return Promise.resolve(this.#unclaimed.splice(i, 1)[0] as Extract<DsServerMessage, { t: T }>);
+    if (i >= 0)
+      return Promise.resolve(this.#unclaimed.splice(i, 1)[0] as Extract<DsServerMessage, { type: T }>);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         match: test,
         resolve: (m) => {
           clearTimeout(timer);
-          resolve(m as Extract<DsServerMessage, { t: T }>);
+          resolve(m as Extract<DsServerMessage, { type: T }>);
         },
       };
       const timer = setTimeout(() => {
         const at = this.#waiters.indexOf(waiter);
         if (at >= 0) this.#waiters.splice(at, 1);
-        reject(new Error(`timed out waiting for ${t}`));
+        reject(new Error(`timed out waiting for ${type}`));
       }, timeoutMs);
       this.#waiters.push(waiter);
     });

@@ -18,13 +18,13 @@ export async function checkLeafMapping(
   await meeting.converged(2);
   const c = (await meeting.join(urlFor(2)))!;
   await meeting.converged(3);
-  const ready = c.client.received.find((m) => m.t === 'ready');
-  assert.deepEqual(byLeaf(ready?.t === 'ready' ? ready.members : undefined), [
+  const ready = c.client.received.find((m) => m.type === 'ready');
+  assert.deepEqual(byLeaf(ready?.type === 'ready' ? ready.members : undefined), [
     { member: a.member, leaf: 0 },
     { member: b.member, leaf: 1 },
   ]);
-  const welcome = c.client.received.find((m) => m.t === 'welcome');
-  assert.deepEqual(byLeaf(welcome?.t === 'welcome' ? welcome.members : undefined), [
+  const welcome = c.client.received.find((m) => m.type === 'welcome');
+  assert.deepEqual(byLeaf(welcome?.type === 'welcome' ? welcome.members : undefined), [
     { member: a.member, leaf: 0 },
     { member: b.member, leaf: 1 },
     { member: c.member, leaf: 2 },
@@ -35,8 +35,8 @@ export async function checkLeafMapping(
   await meeting.converged(2);
   const d = (await meeting.join(urlFor(3)))!;
   await meeting.converged(3);
-  const later = d.client.received.find((m) => m.t === 'welcome');
-  const members = byLeaf(later?.t === 'welcome' ? later.members : undefined).map((m) => m.member);
+  const later = d.client.received.find((m) => m.type === 'welcome');
+  const members = byLeaf(later?.type === 'welcome' ? later.members : undefined).map((m) => m.member);
   assert.deepEqual(new Set(members), new Set([a.member, c.member, d.member]));
   assert.deepEqual(meeting.errors(), []);
   for (const m of meeting.active()) m.leave();

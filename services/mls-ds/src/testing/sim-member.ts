@@ -1,4 +1,4 @@
-import type { DsServerMessage, ReadyMessage } from '@conclave/protocol';
+import { DS_PROTOCOL_VERSION, type DsServerMessage, type ReadyMessage } from '@conclave/protocol';
 import { DsTestClient } from './ds-client.ts';
 import type { BuiltCommit, MlsEngine } from './engines.ts';
 
@@ -56,7 +56,7 @@ export class SimMember {
     const client = await DsTestClient.connect(url);
     const sim = new SimMember(client, engine, options);
     sim.#listen();
-    client.send({ t: 'hello', v: 1, token });
+    client.send({ type: 'hello', v: DS_PROTOCOL_VERSION, token });
     const ready = await client.next('ready');
     await sim.#onReady(ready);
     return sim;
@@ -72,7 +72,13 @@ export class SimMember {
     const client = await DsTestClient.connect(url);
     this.client = client;
     this.#listen();
-    client.send({ t: 'resume', v: 1, member: this.member, secret: this.secret, seq: this.lastSeq });
+    client.send({
+      type: 'resume',
+      v: DS_PROTOCOL_VERSION,
+      member: this.member,
+      secret: this.secret,
+      seq: this.lastSeq,
+    });
     await client.next('resumed');
   }
 
@@ -96,7 +102,7 @@ export class SimMember {
   async sendText(text: string): Promise<void> {
     await this.#chain;
     const data = await this.engine.encrypt(text);
-    this.client.send({ t: 'app', epoch: this.engine.epoch, data: b64(data) });
+    this.client.send({ type: 'app', epoch: this.engine.epoch, data: b64(data) });
   }
 
   /**
@@ -107,7 +113,7 @@ export class SimMember {
     await this.#chain;
     const frames: string[] = [];
     for (const text of texts) frames.push(b64(await this.engine.encrypt(text)));
-    for (const data of frames) this.client.send({ t: 'app', epoch: this.engine.epoch, data });
+    for (const data of frames) this.client.send({ type: 'app', epoch: this.engine.epoch, data });
   }
 
   /** Processes everything received so far. */
@@ -116,7 +122,7 @@ export class SimMember {
   }
 
   leave(): void {
-    this.client.send({ t: 'leave' });
+    this.client.send({ type: 'leave' });
   }
 
   /** Drops the connection without a word, like a crashed tab. */
@@ -136,7 +142,7 @@ export class SimMember {
     }
     const kp = await this.engine.keyPackage();
     this.keyPackageSentAt = performance.now();
-    this.client.send({ t: 'key_package', kp: b64(kp) });
+    this.client.send({ type: 'keyPackage', kp: b64(kp) });
   }
 
   #listen(): void {
@@ -155,13 +161,13 @@ export class SimMember {
 
   async #handle(m: DsServerMessage): Promise<void> {
     if (this.options.passive) {
-      if (m.t === 'app') this.appCount += 1;
-      if (m.t === 'welcome') this.joinedAt = performance.now();
+      if (m.type === 'app') this.appCount += 1;
+      if (m.type === 'welcome') this.joinedAt = performance.now();
       if ('seq' in m) this.lastSeq = m.seq;
       return;
     }
-    switch (m.t) {
-      case 'commit_request':
+    switch (m.type) {
+      case 'commitRequest':
         return this.#commitRequest(m);
       case 'commit':
         if (m.from === this.member) this.engine.acceptPending();
@@ -197,7 +203,7 @@ export class SimMember {
     }
   }
 
-  async #commitRequest(m: Extract<DsServerMessage, { t: 'commit_request' }>): Promise<void> {
+  async #commitRequest(m: Extract<DsServerMessage, { type: 'commitRequest' }>): Promise<void> {
     if (this.options.crashOnCommitRequest) return this.crash();
     if (this.options.silent || m.epoch !== this.engine.epoch) return;
     let built: BuiltCommit;
@@ -212,13 +218,13 @@ export class SimMember {
       const refused = (error as { cause?: unknown }).cause;
       if (m.removes.length === 0 && Array.isArray(refused) && refused.length > 0) {
         const members = refused.map((r: { index: number }) => m.adds[r.index]!.member);
-        this.client.send({ t: 'reject', members });
+        this.client.send({ type: 'reject', members });
         return;
       }
       throw error;
     }
     this.client.send({
-      t: 'commit',
+      type: 'commit',
       epoch: m.epoch,
       commit: b64(built.commit),
       ...(built.welcome ? { welcome: b64(built.welcome) } : {}),

@@ -28,7 +28,12 @@ import {
   sendApplication,
   summarize,
 } from '@conclave/e2ee';
-import { DsCloseCode, type DsClientMessage, type DsServerMessage } from '@conclave/protocol';
+import {
+  DS_PROTOCOL_VERSION,
+  DsCloseCode,
+  type DsClientMessage,
+  type DsServerMessage,
+} from '@conclave/protocol';
 
 const b64 = (bytes: Uint8Array): string => {
   let s = '';
@@ -119,7 +124,9 @@ export class MlsSession {
     this.#url = url;
     return new Promise((resolve, reject) => {
       const ws = this.#open();
-      ws.addEventListener('open', () => this.#write(ws, { t: 'hello', v: 1, token }), { once: true });
+      ws.addEventListener('open', () => this.#write(ws, { type: 'hello', v: DS_PROTOCOL_VERSION, token }), {
+        once: true,
+      });
       const onClose = (e: CloseEvent) => reject(new DsClosedError(e.code));
       ws.addEventListener('close', onClose, { once: true });
       this.#onReady = (m) => {
@@ -134,14 +141,14 @@ export class MlsSession {
           if (m.create) await this.#create();
           else {
             this.#joiner = await createJoiner(this.#keys);
-            this.#send({ t: 'key_package', kp: b64(this.#joiner.keyPackageBytes) });
+            this.#send({ type: 'keyPackage', kp: b64(this.#joiner.keyPackageBytes) });
           }
         });
       };
     });
   }
 
-  #onReady: ((m: Extract<DsServerMessage, { t: 'ready' }>) => void) | undefined;
+  #onReady: ((m: Extract<DsServerMessage, { type: 'ready' }>) => void) | undefined;
 
   /**
    * Joins the meeting's group again as a new member, with a new join token: after the DS said
@@ -187,11 +194,11 @@ export class MlsSession {
       } catch {
         return;
       }
-      if (m.t === 'ready') {
+      if (m.type === 'ready') {
         this.#live = true;
         return this.#onReady?.(m);
       }
-      if (m.t === 'resumed') {
+      if (m.type === 'resumed') {
         this.#retries = 0;
         this.#live = true;
         for (const queued of this.#outbox.splice(0)) this.#write(ws, queued);
@@ -225,8 +232,8 @@ export class MlsSession {
         'open',
         () =>
           this.#write(ws, {
-            t: 'resume',
-            v: 1,
+            type: 'resume',
+            v: DS_PROTOCOL_VERSION,
             member: this.member,
             secret: this.#secret,
             seq: this.#lastSeq,
@@ -262,8 +269,9 @@ export class MlsSession {
   }
 
   async #handle(m: DsServerMessage): Promise<void> {
-    if ('seq' in m && m.t !== 'ready' && m.t !== 'resumed') this.#lastSeq = Math.max(this.#lastSeq, m.seq);
-    switch (m.t) {
+    if ('seq' in m && m.type !== 'ready' && m.type !== 'resumed')
+      this.#lastSeq = Math.max(this.#lastSeq, m.seq);
+    switch (m.type) {
       case 'create':
         return this.#create();
       case 'welcome': {
@@ -274,7 +282,7 @@ export class MlsSession {
         for (const { member, leaf } of [...(m.members ?? []), ...m.adds]) this.#leafMembers.set(leaf, member);
         return this.#emitEpoch([], []);
       }
-      case 'commit_request':
+      case 'commitRequest':
         return this.#commitRequest(m);
       case 'commit': {
         if (!this.#group) return;
@@ -320,7 +328,7 @@ export class MlsSession {
     }
   }
 
-  async #commitRequest(m: Extract<DsServerMessage, { t: 'commit_request' }>): Promise<void> {
+  async #commitRequest(m: Extract<DsServerMessage, { type: 'commitRequest' }>): Promise<void> {
     if (!this.#group || BigInt(m.epoch) !== this.#group.state.groupContext.epoch) return;
     let pending: Awaited<ReturnType<typeof createMeetingCommit>>;
     try {
@@ -333,7 +341,7 @@ export class MlsSession {
       // tell the DS to drop those joiners instead of leaving the request to time out forever.
       const refused = (error as { cause?: { index: number }[] }).cause;
       if (m.removes.length === 0 && Array.isArray(refused) && refused.length > 0) {
-        this.#send({ t: 'reject', members: refused.map((r) => m.adds[r.index]!.member) });
+        this.#send({ type: 'reject', members: refused.map((r) => m.adds[r.index]!.member) });
         return;
       }
       throw error;
@@ -341,7 +349,7 @@ export class MlsSession {
     const own = this.#ownCommit(pending, false);
     this.#pending.push(own);
     this.#send({
-      t: 'commit',
+      type: 'commit',
       id: own.ref,
       epoch: m.epoch,
       commit: own.commit,
@@ -374,7 +382,14 @@ export class MlsSession {
     const pending = await createMeetingCommit(group, {});
     const own = this.#ownCommit(pending, true);
     this.#pending = [own];
-    this.#send({ t: 'commit', id: own.ref, epoch: Number(epoch), commit: own.commit, adds: [], removes: [] });
+    this.#send({
+      type: 'commit',
+      id: own.ref,
+      epoch: Number(epoch),
+      commit: own.commit,
+      adds: [],
+      removes: [],
+    });
   }
 
   #ownCommit(pending: PendingCommit, rotation: boolean): OwnCommit {
@@ -439,17 +454,22 @@ export class MlsSession {
     const id = String(this.#nextRef++);
     this.#unconfirmed.set(id, { kind, body, tries });
     if (this.#unconfirmed.size > 64) this.#unconfirmed.delete(this.#unconfirmed.keys().next().value!);
-    this.#send({ t: 'app', id, epoch: Number(this.#group.state.groupContext.epoch), data: b64(r.message) });
+    this.#send({
+      type: 'app',
+      id,
+      epoch: Number(this.#group.state.groupContext.epoch),
+      data: b64(r.message),
+    });
   }
 
   /** Host only: the DS removes the member and asks someone to commit the Remove. */
   kick(member: string): void {
-    this.#send({ t: 'kick', member });
+    this.#send({ type: 'kick', member });
   }
 
   leave(): void {
     this.#stop();
-    this.#send({ t: 'leave' });
+    this.#send({ type: 'leave' });
     this.#ws?.close(DsCloseCode.normal);
   }
 }

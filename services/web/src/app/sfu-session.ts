@@ -6,7 +6,7 @@
  */
 import { Device } from 'mediasoup-client';
 import type { Consumer, Producer, Transport } from 'mediasoup-client/types';
-import { type ConsumerInfo, type ProducerInfo, SfuCloseCode } from '@conclave/protocol';
+import { type ConsumerInfo, type ProducerInfo, SFU_PROTOCOL_VERSION, SfuCloseCode } from '@conclave/protocol';
 import type { MediaCrypto, SendContext } from './media-crypto.ts';
 
 export class SfuRequestError extends Error {
@@ -65,9 +65,13 @@ export class SfuSession {
       rtpCapabilities: unknown;
       producers: ProducerInfo[];
     }>((resolve, reject) => {
-      ws.addEventListener('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, token })), {
-        once: true,
-      });
+      ws.addEventListener(
+        'open',
+        () => ws.send(JSON.stringify({ type: 'hello', v: SFU_PROTOCOL_VERSION, token })),
+        {
+          once: true,
+        },
+      );
       ws.addEventListener('close', (e) => reject(new SfuRequestError(`close_${e.code}`, e.reason)), {
         once: true,
       });

@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createJoiner, deriveMeetingSecrets, type MeetingKeys } from '@conclave/e2ee';
+import { DS_PROTOCOL_VERSION, DsCloseCode, SFU_PROTOCOL_VERSION, SfuCloseCode } from '@conclave/protocol';
 import type { JoinTokenSigner } from '@conclave/runtime';
 import WebSocket from 'ws';
 import { E2eeEngine } from '../../../../services/mls-ds/src/testing/engines.ts';
@@ -203,8 +204,9 @@ describe('WebSocket fuzzing with a meeting alongside', () => {
       const deadlineSeed = Date.now() + 5000;
       while (!b.texts.includes('seed') && Date.now() < deadlineSeed) await sleep(20);
       const commitMsg =
-        b.client.received.find((m) => m.t === 'welcome') ?? a.client.received.find((m) => m.t === 'commit');
-      const appMsg = b.client.received.find((m) => m.t === 'app');
+        b.client.received.find((m) => m.type === 'welcome') ??
+        a.client.received.find((m) => m.type === 'commit');
+      const appMsg = b.client.received.find((m) => m.type === 'app');
       assert.ok(commitMsg && appMsg, 'captured real MLS messages');
       const realBytes: Uint8Array[] = [
         (await createJoiner(keys)).keyPackageBytes,
@@ -217,11 +219,17 @@ describe('WebSocket fuzzing with a meeting alongside', () => {
       ];
       const mls = () => b64(mutateBytes(rng, rng.pick(realBytes)));
       const corpus: Json[] = [
-        { t: 'key_package', kp: b64(realBytes[0]!) },
-        { t: 'app', epoch: 1, data: b64(realBytes[2]!) },
-        { t: 'commit', epoch: 1, commit: b64(realBytes[1]!), adds: [{ member: 'x', leaf: 2 }], removes: [] },
+        { type: 'keyPackage', kp: b64(realBytes[0]!) },
+        { type: 'app', epoch: 1, data: b64(realBytes[2]!) },
         {
-          t: 'commit',
+          type: 'commit',
+          epoch: 1,
+          commit: b64(realBytes[1]!),
+          adds: [{ member: 'x', leaf: 2 }],
+          removes: [],
+        },
+        {
+          type: 'commit',
           epoch: 1,
           commit: b64(realBytes[1]!),
           welcome: b64(realBytes[1]!),
@@ -229,12 +237,13 @@ describe('WebSocket fuzzing with a meeting alongside', () => {
           removes: ['y'],
           rejected: ['z'],
         },
-        { t: 'reject', members: ['a', 'b'] },
-        { t: 'kick', member: 'someone' },
-        { t: 'leave' },
+        { type: 'reject', members: ['a', 'b'] },
+        { type: 'kick', member: 'someone' },
+        { type: 'leave' },
+        { type: 'hello', v: DS_PROTOCOL_VERSION, token: tokenFor(signer, grp) },
+        { type: 'resume', v: DS_PROTOCOL_VERSION, member: 'm', secret: 's', seq: 3 },
         { t: 'hello', v: 1, token: tokenFor(signer, grp) },
-        { t: 'resume', v: 1, member: 'm', secret: 's', seq: 3 },
-        { t: 'app', id: 7, epoch: 0, data: '' },
+        { type: 'app', id: 7, epoch: 0, data: '' },
       ];
 
       // The meeting alongside: a and b alternate application messages; each must arrive.
@@ -268,24 +277,25 @@ describe('WebSocket fuzzing with a meeting alongside', () => {
           perSecond: 150,
           opening: () => {
             const hello = {
-              t: 'hello',
-              v: 1,
+              type: 'hello',
+              v: DS_PROTOCOL_VERSION,
               token: tokenFor(signer, i === 0 ? randomId() : grp, { role: i % 2 ? 'host' : 'participant' }),
             };
             // Mostly a valid hello into the meeting's group, sometimes a mutated one.
             return [
               rng.chance(0.85) ? JSON.stringify(hello) : mutateFrame(rng, [hello]),
-              JSON.stringify({ t: 'key_package', kp: mls() }),
+              JSON.stringify({ type: 'keyPackage', kp: mls() }),
             ];
           },
           frame: () => {
             const roll = rng.int(10);
             if (roll < 3) {
-              const kind = rng.pick(['key_package', 'app', 'commit'] as const);
-              if (kind === 'key_package') return JSON.stringify({ t: kind, kp: mls() });
-              if (kind === 'app') return JSON.stringify({ t: kind, epoch: rng.pick([0, 1, 2]), data: mls() });
+              const kind = rng.pick(['keyPackage', 'app', 'commit'] as const);
+              if (kind === 'keyPackage') return JSON.stringify({ type: kind, kp: mls() });
+              if (kind === 'app')
+                return JSON.stringify({ type: kind, epoch: rng.pick([0, 1, 2]), data: mls() });
               return JSON.stringify({
-                t: kind,
+                type: kind,
                 epoch: rng.pick([0, 1, 2]),
                 commit: mls(),
                 adds: [],
@@ -295,10 +305,10 @@ describe('WebSocket fuzzing with a meeting alongside', () => {
             return mutateFrame(rng, corpus);
           },
           isFailure: (m) =>
-            m.t === 'error' && (m.code === 'internal' || m.code === 'internal_error')
+            m.type === 'error' && (m.code === 'internal' || m.code === 'internal_error')
               ? `error ${m.code}`
               : undefined,
-          failureCloses: [1011, 4500],
+          failureCloses: [1011, DsCloseCode.internalError],
         }),
       );
       await Promise.all([...workers, heartbeat]);
@@ -391,7 +401,7 @@ describe('WebSocket fuzzing with a meeting alongside', () => {
         request('hostAllow', { peerId: 'x', sources: ['mic', 'camera'] }),
         request('hostStopVideo', { peerId: 'x' }),
         request('hostRemove', { peerId: 'x' }),
-        { type: 'hello', v: 1, token: tokens.sign(tokens.claims({ room })) },
+        { type: 'hello', v: SFU_PROTOCOL_VERSION, token: tokens.sign(tokens.claims({ room })) },
         { type: 'response', id: 1, ok: true, data: {} },
       ];
 
@@ -430,7 +440,7 @@ describe('WebSocket fuzzing with a meeting alongside', () => {
             // honest peers), or of another room; sometimes a mutated hello.
             const hello = {
               type: 'hello',
-              v: 1,
+              v: SFU_PROTOCOL_VERSION,
               token: tokens.sign(tokens.claims({ room: i === 0 ? randomId() : room })),
             };
             return [rng.chance(0.85) ? JSON.stringify(hello) : mutateFrame(rng, [hello])];
@@ -440,7 +450,7 @@ describe('WebSocket fuzzing with a meeting alongside', () => {
             const code = (m.error as { code?: string } | undefined)?.code;
             return code === 'internal' ? `internal error: ${JSON.stringify(m.error)}` : undefined;
           },
-          failureCloses: [1011],
+          failureCloses: [SfuCloseCode.internal],
         }),
       );
       await Promise.all([...workers, heartbeat]);

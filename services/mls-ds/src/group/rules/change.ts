@@ -44,7 +44,7 @@ export class Change {
   }
 
   close(to: string, code: CloseReason): void {
-    this.publish({ t: 'close', to, code });
+    this.publish({ type: 'close', to, code });
   }
 
   /** A pending joiner is forgotten; a member's leaf stays until a commit removes it. */

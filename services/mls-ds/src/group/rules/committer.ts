@@ -18,7 +18,7 @@ export function settle(c: Change): boolean {
   if (joined.length === 0) {
     if (pending.length === 0) {
       c.deleted = true;
-      c.publish({ t: 'purged' });
+      c.publish({ type: 'purged' });
       return true;
     }
     // Everyone who could commit left before adding the waiting joiners: the oldest starts anew.
@@ -30,7 +30,7 @@ export function settle(c: Change): boolean {
     s.leaf = 0;
     delete s.keyPackage;
     joined = [first];
-    c.publish({ t: 'create', to: id, epoch: 0, seq: g.seq });
+    c.publish({ type: 'create', to: id, epoch: 0, seq: g.seq });
   }
   const adds = pending.filter(([, s]) => s.keyPackage !== undefined).slice(0, limits.maxCommitBatch);
   if (adds.length === 0 && removes.length === 0) {
@@ -50,7 +50,7 @@ export function settle(c: Change): boolean {
   const [to] = committer;
   g.request = { to, epoch: g.epoch, deadline: now + limits.commitDeadlineMs };
   c.publish({
-    t: 'req',
+    type: 'req',
     to,
     epoch: g.epoch,
     deadline: limits.commitDeadlineMs,

@@ -23,7 +23,7 @@ export function commitEntry(
 ): CommitEntry {
   const { epoch, commit, welcome, adds, removes } = c;
   return {
-    t: 'commit',
+    type: 'commit',
     seq,
     from,
     epoch,
@@ -37,7 +37,7 @@ export function commitEntry(
 
 /** What a member receives for an entry: the entry minus what only joiners get. */
 export function memberEvent(e: LogEntry): DsServerMessage {
-  if (e.t === 'app') return e;
+  if (e.type === 'app') return e;
   const { welcome: _w, members: _m, ...event } = e;
   return event;
 }
@@ -46,7 +46,7 @@ export function memberEvent(e: LogEntry): DsServerMessage {
 export function welcomeEvent(e: CommitEntry): WelcomeEvent | undefined {
   if (e.welcome === undefined) return undefined;
   return {
-    t: 'welcome',
+    type: 'welcome',
     seq: e.seq,
     from: e.from,
     epoch: e.epoch + 1,
@@ -60,20 +60,20 @@ export function welcomeEvent(e: CommitEntry): WelcomeEvent | undefined {
 export type FeedMessage =
   | LogEntry
   | CommitRequestFeed
-  | { t: 'create'; to: string; epoch: number; seq: number }
-  | { t: 'close'; to: string; code: CloseReason; keep?: string }
+  | { type: 'create'; to: string; epoch: number; seq: number }
+  | { type: 'close'; to: string; code: CloseReason; keep?: string }
   /** The meeting ended: every connection closes. */
-  | { t: 'end' }
+  | { type: 'end' }
   /** The group had no session left and was deleted. */
-  | { t: 'purged' }
+  | { type: 'purged' }
   /**
    * Local, never published: the store's feed connection was lost and is back, so messages
    * may have been missed; the receiver catches up from the replay buffer (`readLog`).
    */
-  | { t: 'resync' };
+  | { type: 'resync' };
 
 export interface CommitRequestFeed {
-  t: 'req';
+  type: 'req';
   to: string;
   epoch: number;
   /** Milliseconds the committer has. */

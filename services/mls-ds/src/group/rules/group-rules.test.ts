@@ -29,7 +29,7 @@ class Group {
     assert.deepEqual(this.state, before, 'a rule never changes its input');
     this.state = outcome.state;
     this.feed.push(...outcome.feed);
-    for (const m of outcome.feed) if (m.t === 'commit' || m.t === 'app') this.log.push(m);
+    for (const m of outcome.feed) if (m.type === 'commit' || m.type === 'app') this.log.push(m);
     return outcome.result;
   }
 
@@ -64,7 +64,7 @@ class Group {
   }
 
   requests(): CommitRequestFeed[] {
-    return this.feed.filter((m): m is CommitRequestFeed => m.t === 'req');
+    return this.feed.filter((m): m is CommitRequestFeed => m.type === 'req');
   }
 
   /** a creates, b joins through a commit at epoch 0. */
@@ -122,7 +122,7 @@ describe('group rules', () => {
     for (const id of ['b', 'c', 'd']) g.keyPackage(id);
     const [first] = g.requests();
     assert.deepEqual(first, {
-      t: 'req',
+      type: 'req',
       to: 'a',
       epoch: 0,
       deadline: 500,
@@ -164,7 +164,7 @@ describe('group rules', () => {
     const g = Group.ofTwo();
     const [entry] = g.log;
     assert.deepEqual(entry, {
-      t: 'commit',
+      type: 'commit',
       seq: 1,
       from: 'a',
       epoch: 0,
@@ -210,7 +210,10 @@ describe('group rules', () => {
     assert.deepEqual(g.requests().at(-1)?.removes, [{ member: 'b', leaf: 1 }]);
     g.commit('a', 1, { removes: ['b'] });
     assert.equal(g.state?.sessions.b, undefined);
-    assert.ok(!g.feed.some((m) => m.t === 'close' && m.to === 'b'), 'a member that left is not closed again');
+    assert.ok(
+      !g.feed.some((m) => m.type === 'close' && m.to === 'b'),
+      'a member that left is not closed again',
+    );
   });
 
   it('a silent session expires after the resume grace, and the last one deletes the group', () => {
@@ -224,7 +227,7 @@ describe('group rules', () => {
       { purged: true, unknown: [] },
     );
     assert.equal(g.state, undefined);
-    assert.deepEqual(g.feed.at(-1), { t: 'purged' });
+    assert.deepEqual(g.feed.at(-1), { type: 'purged' });
     assert.deepEqual(rules.maintain(undefined, ['a'], at(g.now)).result, { purged: true, unknown: ['a'] });
   });
 
@@ -242,7 +245,7 @@ describe('group rules', () => {
     g.join('b');
     g.join('c');
     g.run((s, ctx) => rules.leave(s, 'a', ctx));
-    assert.deepEqual(g.feed.at(-1), { t: 'create', to: 'b', epoch: 0, seq: 0 });
+    assert.deepEqual(g.feed.at(-1), { type: 'create', to: 'b', epoch: 0, seq: 0 });
     assert.equal(g.state?.sessions.a, undefined, 'the old tree is gone');
     assert.equal(g.state?.sessions.b?.state, 'joined');
   });
@@ -255,7 +258,7 @@ describe('group rules', () => {
     assert.deepEqual(app(0), { ok: true, seq: 3 });
     assert.deepEqual(app(2), { ok: false, code: 'wrong_epoch', epoch: 1 });
     assert.deepEqual(app(1, 'x'), { ok: false, code: 'not_member' });
-    assert.deepEqual(g.log.at(-1), { t: 'app', seq: 3, from: 'a', epoch: 0, data: 'data' });
+    assert.deepEqual(g.log.at(-1), { type: 'app', seq: 3, from: 'a', epoch: 0, data: 'data' });
   });
 
   it('a resume gets the missed events while the buffer holds them, and replaces the old connection', () => {
@@ -271,7 +274,7 @@ describe('group rules', () => {
       r.events.map((e) => e.seq),
       [4, 5],
     );
-    assert.deepEqual(g.feed.at(-1), { t: 'close', to: 'b', code: 'replaced', keep: 'c2' });
+    assert.deepEqual(g.feed.at(-1), { type: 'close', to: 'b', code: 'replaced', keep: 'c2' });
     assert.deepEqual(resume(0), { ok: false, code: 'resume_unavailable' }, 'seq 1 fell out of the buffer');
     assert.deepEqual(resume(4, 'h-forged'), { ok: false, code: 'resume_unavailable' });
     assert.equal(missedSince(g.state!, 6, 4), null, 'a reader cannot be ahead of the group');
@@ -284,7 +287,7 @@ describe('group rules', () => {
       { ok: true, sid: 'sid-b' },
     );
     assert.ok(g.state?.refused.includes('sid-b'));
-    assert.ok(g.feed.some((m) => m.t === 'close' && m.to === 'b' && m.code === 'kicked'));
+    assert.ok(g.feed.some((m) => m.type === 'close' && m.to === 'b' && m.code === 'kicked'));
     assert.deepEqual(g.requests().at(-1)?.removes, [{ member: 'b', leaf: 1 }]);
     assert.deepEqual(
       g.run((s, ctx) => rules.kick(s, 'b', ctx)),

@@ -101,7 +101,7 @@ export function resume(
   s.connected = true;
   s.seen = ctx.now;
   s.connection = r.connection;
-  c.publish({ t: 'close', to: r.member, code: 'replaced', keep: r.connection });
+  c.publish({ type: 'close', to: r.member, code: 'replaced', keep: r.connection });
   const { epoch, seq } = c.g;
   return done(c, { ok: true, epoch, seq, role: s.role, sid: s.sid, joined: s.state === 'joined', events });
 }
@@ -210,7 +210,7 @@ export function appendApplication(
   if (epoch > state.epoch || epoch < state.epoch - 1)
     return unchanged(state, { ok: false, code: 'wrong_epoch', epoch: state.epoch });
   const c = new Change(state, ctx.now, ctx.limits);
-  const { seq } = c.append((n) => ({ t: 'app', seq: n, from: member, epoch, data }));
+  const { seq } = c.append((n) => ({ type: 'app', seq: n, from: member, epoch, data }));
   return done(c, { ok: true, seq });
 }
 
