@@ -1,8 +1,9 @@
 /** The meeting's rules that need no browser: when epoch keys switch, and what each close means. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DsCloseCode, SfuCloseCode } from '@conclave/protocol';
+import { DsCloseCode, DsCloseReason, SfuCloseCode } from '@conclave/protocol';
 import { ApiError } from '../src/app/api.ts';
+import { describeError, END_MESSAGES } from '../src/app/errors.ts';
 import { afterDsClose, afterSfuClose, endReasonForRejoinFailure } from '../src/app/meeting/connection.ts';
 import {
   installEpoch,
@@ -51,11 +52,21 @@ describe('epoch keys', () => {
 
 describe('what a close means', () => {
   it('the DS: removed, ended, lost, or join the group again (the session or the group is gone)', () => {
-    assert.equal(afterDsClose(DsCloseCode.removed), 'removed');
-    assert.equal(afterDsClose(DsCloseCode.sessionRefused), 'removed');
-    assert.equal(afterDsClose(DsCloseCode.meetingEnded), 'ended');
-    assert.equal(afterDsClose(DsCloseCode.unauthorized), 'lost');
-    assert.equal(afterDsClose(DsCloseCode.resumeUnavailable), 'rejoin');
+    assert.equal(afterDsClose(DsCloseCode.removed, 'removed'), 'removed');
+    assert.equal(afterDsClose(DsCloseCode.sessionRefused, 'kicked'), 'removed');
+    assert.equal(afterDsClose(DsCloseCode.meetingEnded, 'meeting_ended'), 'ended');
+    assert.equal(afterDsClose(DsCloseCode.unauthorized, 'token_expired'), 'lost');
+    assert.equal(afterDsClose(DsCloseCode.resumeUnavailable, 'resume_unavailable'), 'rejoin');
+    assert.equal(afterDsClose(DsCloseCode.protocolError, 'expected_hello'), 'lost');
+  });
+
+  it('a DS of another protocol version, at the join, later or on the way back, asks for a reload', () => {
+    const outdated = DsCloseReason.unsupportedVersion;
+    assert.equal(afterDsClose(DsCloseCode.protocolError, outdated), 'outdated');
+    const error = new DsClosedError(DsCloseCode.protocolError, outdated);
+    assert.equal(endReasonForRejoinFailure(error), 'outdated');
+    assert.deepEqual(describeError(error), END_MESSAGES['outdated']);
+    assert.match(END_MESSAGES['outdated']!.detail, /Reload the page/);
   });
 
   it('the SFU: removed, ended, replaced by a newer connection, or reconnect', () => {

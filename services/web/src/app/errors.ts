@@ -1,6 +1,7 @@
 /** What each failure means for the person in front of the screen. */
 import { isE2eeError } from '@conclave/e2ee';
 import { ApiError } from './api.ts';
+import { DsClosedError, outdatedClose } from './mls-session.ts';
 
 export interface UserError {
   title: string;
@@ -44,6 +45,8 @@ export function describeError(error: unknown): UserError {
         detail: 'Do not continue: the server may not be the one the host used.',
       };
   }
+  if (error instanceof DsClosedError && outdatedClose(error.code, error.reason))
+    return END_MESSAGES['outdated']!;
   if (error instanceof ApiError) {
     return API_MESSAGES[error.code] ?? { title: 'The meeting could not be joined', detail: error.message };
   }
@@ -72,4 +75,8 @@ export const END_MESSAGES: Record<string, UserError> = {
       'The meeting could not be reached again, or this device missed too much of it to catch up. Rejoin to continue.',
   },
   refused: { title: 'You cannot rejoin this meeting', detail: 'The host removed you.' },
+  outdated: {
+    title: 'This page is out of date',
+    detail: 'The meeting service was updated since this page was loaded. Reload the page to rejoin.',
+  },
 };

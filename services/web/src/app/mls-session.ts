@@ -31,6 +31,7 @@ import {
 import {
   DS_PROTOCOL_VERSION,
   DsCloseCode,
+  DsCloseReason,
   type DsClientMessage,
   type DsServerMessage,
 } from '@conclave/protocol';
@@ -61,6 +62,10 @@ const FINAL_CLOSES = new Set<number>([
   DsCloseCode.groupFull,
 ]);
 
+/** The DS speaks another protocol version than this page: the page is out of date. */
+export const outdatedClose = (code: number, reason: string): boolean =>
+  code === DsCloseCode.protocolError && reason === DsCloseReason.unsupportedVersion;
+
 export interface EpochView {
   /** The MLS group ID (hex): a new one when the meeting's group had to be started again. */
   group: string;
@@ -79,8 +84,8 @@ export interface EpochView {
 export interface MlsEvents {
   epoch(view: EpochView): void;
   application(sender: number, message: AppMessage): void;
-  /** The session ended for good, with the DS's close code (DsCloseCode). */
-  closed(code: number): void;
+  /** The session ended for good, with the DS's close code (DsCloseCode) and reason. */
+  closed(code: number, reason: string): void;
   connection(state: 'connected' | 'reconnecting'): void;
 }
 
@@ -127,7 +132,7 @@ export class MlsSession {
       ws.addEventListener('open', () => this.#write(ws, { type: 'hello', v: DS_PROTOCOL_VERSION, token }), {
         once: true,
       });
-      const onClose = (e: CloseEvent) => reject(new DsClosedError(e.code));
+      const onClose = (e: CloseEvent) => reject(new DsClosedError(e.code, e.reason));
       ws.addEventListener('close', onClose, { once: true });
       this.#onReady = (m) => {
         ws.removeEventListener('close', onClose);
@@ -213,7 +218,7 @@ export class MlsSession {
       if (this.#closed) return;
       if (FINAL_CLOSES.has(e.code) || !this.member) {
         this.#stop();
-        this.#events.closed(e.code);
+        this.#events.closed(e.code, e.reason);
         return;
       }
       this.#events.connection('reconnecting');
@@ -298,7 +303,7 @@ export class MlsSession {
         this.#group = r.group;
         if (r.kind === 'removed') {
           this.#stop();
-          this.#events.closed(DsCloseCode.removed);
+          this.#events.closed(DsCloseCode.removed, 'removed');
           return;
         }
         if (r.kind === 'commit') return this.#emitEpoch(r.added, r.removed);
@@ -486,8 +491,10 @@ interface OwnCommit {
 
 export class DsClosedError extends Error {
   readonly code: number;
-  constructor(code: number) {
-    super(`delivery service closed the connection (${code})`);
+  readonly reason: string;
+  constructor(code: number, reason = '') {
+    super(`delivery service closed the connection (${code}${reason ? ` ${reason}` : ''})`);
     this.code = code;
+    this.reason = reason;
   }
 }

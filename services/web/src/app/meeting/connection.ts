@@ -7,7 +7,7 @@
  */
 import { DsCloseCode, SfuCloseCode } from '@conclave/protocol';
 import { type JoinTicket, type JoinTickets, NO_RATE_LIMIT_WAIT } from '../join-ticket.ts';
-import { DsClosedError, type MlsSession } from '../mls-session.ts';
+import { DsClosedError, type MlsSession, outdatedClose } from '../mls-session.ts';
 import { SfuRequestError, type SfuSession } from '../sfu-session.ts';
 import type { EndReason, StateEvents } from './types.ts';
 
@@ -15,7 +15,8 @@ import type { EndReason, StateEvents } from './types.ts';
 export const markJoinPhase = (phase: string) => performance.mark(`conclave:${phase}`);
 
 /** The DS closed the session: the end (why, as the page tells it), or join the group again. */
-export function afterDsClose(code: number): EndReason | 'rejoin' {
+export function afterDsClose(code: number, reason: string): EndReason | 'rejoin' {
+  if (outdatedClose(code, reason)) return 'outdated';
   if (code === DsCloseCode.removed || code === DsCloseCode.sessionRefused) return 'removed';
   if (code === DsCloseCode.meetingEnded) return 'ended';
   if (code === DsCloseCode.resumeUnavailable) return 'rejoin';
@@ -34,7 +35,7 @@ export function afterSfuClose(code: number): EndReason | 'replaced' | 'reconnect
 export function endReasonForRejoinFailure(error: unknown): EndReason | undefined {
   if (error instanceof SfuRequestError && error.code === `close_${SfuCloseCode.removed}`) return 'removed';
   if (error instanceof DsClosedError) {
-    const next = afterDsClose(error.code);
+    const next = afterDsClose(error.code, error.reason);
     return next === 'rejoin' || next === 'lost' ? undefined : next;
   }
   const code = (error as { code?: unknown } | null)?.code;
@@ -94,9 +95,9 @@ export class MeetingConnection {
   }
 
   /** The MLS session is over: the end, or a new membership of the group. */
-  dsClosed(code: number): void {
+  dsClosed(code: number, reason: string): void {
     if (this.#rejoiningGroup) return;
-    const next = afterDsClose(code);
+    const next = afterDsClose(code, reason);
     if (next === 'rejoin') void this.#rejoinGroup();
     else this.#deps.end(next);
   }

@@ -48,7 +48,7 @@ export class Meeting {
     this.mls = new MlsSession(tickets.secrets, {
       epoch: (view) => this.#onEpoch(view),
       application: (sender, message) => this.people.receive(sender, message),
-      closed: (code) => this.connection.dsClosed(code),
+      closed: (code, reason) => this.connection.dsClosed(code, reason),
       connection: (state) => this.connection.dsState(state),
     });
     this.sfu = new SfuSession(this.crypto, {

@@ -37,7 +37,8 @@ export interface LobbyEntry {
   name: string;
 }
 
-export type EndReason = 'left' | 'removed' | 'ended' | 'lost' | 'refused';
+/** `outdated`: the delivery service speaks another protocol version than this page (reloading it fixes that). */
+export type EndReason = 'left' | 'removed' | 'ended' | 'lost' | 'refused' | 'outdated';
 
 export interface MeetingListener {
   changed(): void;

@@ -13,8 +13,9 @@ export function showEnded(
   reason: EndReason,
   rotation: LinkRotation,
 ): void {
-  // Left or lost: "Rejoin" reloads this tab with the link it kept. Otherwise it is useless.
-  if (reason !== 'left' && reason !== 'lost') forgetMeetingLink(meeting.link);
+  // Left, lost or out of date: the button reloads this tab with the link it kept. Otherwise it is useless.
+  const back = reason === 'left' || reason === 'lost' || reason === 'outdated';
+  if (!back) forgetMeetingLink(meeting.link);
   if (rotation.fields) {
     const links = h('section', { class: 'card' }, h('p', { role: 'status' }, 'Making the new link…'));
     replace(
@@ -35,7 +36,7 @@ export function showEnded(
       root,
       errorPage(
         END_MESSAGES[reason]!,
-        reason === 'left' || reason === 'lost' ? { label: 'Rejoin' } : { label: 'Home', href: '/' },
+        back ? { label: reason === 'outdated' ? 'Reload' : 'Rejoin' } : { label: 'Home', href: '/' },
       ),
     );
   }
