@@ -81,6 +81,8 @@ export STACK_CA=$STACK_DIR/root.crt
 export STACK_DIR=$STACK_DIR
 export STACK_PROJECT=$project
 export STACK_COMPOSE="$root/deploy/stack/stack.sh compose"
+# Where the Compose CLI built for the stack is, for scripts that run \`docker compose\` themselves.
+export DOCKER_CONFIG=$DOCKER_CONFIG
 ENV
 }
 
