@@ -23,6 +23,11 @@ import {
 } from './support/harness.ts';
 
 const RESUME_GRACE_MS = 1000;
+/**
+ * Connected sessions stay alive only through the DS's heartbeat: it must beat several times
+ * within the grace, or a loaded machine lets the host's own session expire too.
+ */
+const HEARTBEAT_MS = 200;
 
 describe('joining the group again when the session cannot resume', { timeout: 120_000 }, () => {
   let env: TestEnv;
@@ -31,7 +36,9 @@ describe('joining the group again when the session cannot resume', { timeout: 12
   let sockets: Awaited<ReturnType<typeof controlSockets>>;
 
   before(async () => {
-    env = await startTestEnv({ env: { DS_RESUME_GRACE_MS: String(RESUME_GRACE_MS) } });
+    env = await startTestEnv({
+      env: { DS_RESUME_GRACE_MS: String(RESUME_GRACE_MS), DS_MAINTAIN_INTERVAL_MS: String(HEARTBEAT_MS) },
+    });
     host = await env.newPage();
     alice = await env.newPage();
     sockets = await controlSockets(alice);
