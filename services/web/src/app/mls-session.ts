@@ -14,6 +14,7 @@ import {
   type AppMessage,
   type AppMessageKind,
   acceptCommit,
+  bytesToHex,
   createJoiner,
   createMeetingCommit,
   createMeetingGroup,
@@ -42,7 +43,6 @@ const b64 = (bytes: Uint8Array): string => {
   return btoa(s);
 };
 const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** Messages kept while reconnecting; beyond this the oldest go (a DS down for that long). */
 const OUTBOX_LIMIT = 256;
@@ -421,7 +421,7 @@ export class MlsSession {
     this.#leafMembers.set(s.ownLeafIndex, this.member);
     this.#armRotation();
     this.#events.epoch({
-      group: hex(s.groupId),
+      group: bytesToHex(s.groupId),
       epoch: s.epoch,
       size: s.size,
       ownLeaf: s.ownLeafIndex,
