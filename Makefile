@@ -15,7 +15,7 @@ export PRISMA_SCHEMA_ENGINE_BINARY ?= /bin/true
 # Where scripts/build-mediasoup-worker.sh puts the worker. Always set, even before the worker is
 # built: mediasoup's postinstall then skips its prebuilt download and its meson build, both of
 # which need the internet. The worker comes from the build script only.
-MEDIASOUP_WORKER_BIN ?= $(shell echo "$${CONCLAVE_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/conclave}")/mediasoup-worker-3.12.16/mediasoup-worker
+MEDIASOUP_WORKER_BIN ?= $(shell echo "$${CONCLAVE_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/conclave}")/mediasoup-worker-3.12.16-srtp-openssl/mediasoup-worker
 export MEDIASOUP_WORKER_BIN
 export CHROMIUM_PATH ?= /usr/bin/chromium
 # Where the test suites get PostgreSQL and Redis: `containers` (when a Docker engine answers) gives

@@ -3,11 +3,15 @@
 # servers (for the distributed-mode tests), Chromium (browser tests) and the mediasoup worker's
 # build dependencies, curl + openssl for the edge check and the audit's throwaway certificate, and
 # certutil (libnss3-tools) for the compose stack test's browser to trust the stack's CA.
+# The worker's libsrtp is built from Debian's source package with OpenSSL (dpkg-dev unpacks it;
+# scripts/build-mediasoup-worker.sh). Debian's own libsrtp2-1, built with NSS, is installed only
+# as a baseline for benchmarks: the same worker binary runs against it with
+# LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu (the worker's RUNPATH gives way to that variable).
 # Installs only what is missing; needs root (or prints the apt command).
 set -euo pipefail
-packages=(postgresql redis-server chromium meson ninja-build pkg-config g++ make python3 libssl-dev
-  nlohmann-json3-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev ca-certificates curl openssl
-  libnss3-tools)
+packages=(postgresql redis-server chromium meson ninja-build pkg-config g++ make python3 dpkg-dev
+  libssl-dev nlohmann-json3-dev libuv1-dev libusrsctp-dev libabsl-dev libsrtp2-1 ca-certificates curl
+  openssl libnss3-tools)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
