@@ -82,19 +82,12 @@ debian_src_sources() {
 import glob, os, re, sys
 etc = sys.argv[1]
 suite_ok = re.compile(r'^bookworm(-updates|-security)?$')
-seen = set()
+archives = {}  # (URI, Signed-By) -> suites, in the order found
 
 def add(uri, suites, components, signed_by):
-    if not re.search(r'/debian(-security)?(/|$)', uri):
-        return
-    suites = [s for s in suites if suite_ok.match(s)]
-    if not suites or 'main' not in components or (uri, tuple(suites)) in seen:
-        return
-    seen.add((uri, tuple(suites)))
-    print('Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main' % (uri, ' '.join(suites)))
-    if signed_by:
-        print('Signed-By: ' + signed_by)
-    print()
+    if re.search(r'/debian(-security)?(/|$)', uri) and 'main' in components:
+        found = archives.setdefault((uri, signed_by), [])
+        found += [s for s in suites if suite_ok.match(s) and s not in found]
 
 def one_line(path):
     for line in open(path, encoding='utf-8', errors='replace'):
@@ -129,6 +122,10 @@ for path in sorted(glob.glob(os.path.join(etc, 'sources.list.d', '*'))):
         one_line(path)
     elif path.endswith('.sources'):
         deb822(path)
+for (uri, signed_by), suites in archives.items():
+    if suites:
+        print('Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main' % (uri, ' '.join(suites)))
+        print('Signed-By: %s\n' % signed_by if signed_by else '')
 PY
 }
 
@@ -158,8 +155,8 @@ build_libsrtp() {
   debian_version="$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)"
   log "building libsrtp2 $debian_version with OpenSSL"
   (cd "$src" && ./configure --quiet --enable-openssl --prefix="$srtp_prefix" >&2 \
-    && make -j "$jobs" shared_library >&2 \
-    && make install DESTDIR="$stage" >&2)
+    && make -s -j "$jobs" shared_library >&2 \
+    && make -s install DESTDIR="$stage" >&2)
   echo "$debian_version" >"$stage$srtp_prefix/debian-version"
   # Atomic: a concurrent run never sees a half-installed library.
   mkdir -p "$(dirname "$srtp_prefix")"
