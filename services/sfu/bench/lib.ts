@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { createLogger } from '@conclave/runtime';
 import type { Peer } from '../src/rtc/peer.ts';
 import { type SfuServer, startSfu } from '../src/server.ts';
@@ -149,6 +150,12 @@ export class Receivers {
     return (await this.snapshot()).packets;
   }
 
+  async loop(): Promise<EventLoopUtilization> {
+    this.#thread.postMessage({ op: 'loop' });
+    const [reply] = (await once(this.#thread, 'message')) as [{ loop: EventLoopUtilization }];
+    return reply.loop;
+  }
+
   async close(): Promise<void> {
     this.#thread.postMessage({ op: 'close' });
     await this.#thread.terminate();
@@ -259,8 +266,15 @@ export interface Forwarder {
   received(): Promise<number>;
   /** CPU time of the forwarding process(es), ms. */
   cpuMs(): Promise<number>;
+  /**
+   * The receiving thread's event-loop time so far (performance.eventLoopUtilization()), so a
+   * step can say when the receivers, not the forwarder, were the limit.
+   */
+  receiverLoop?(): Promise<EventLoopUtilization>;
   close(): Promise<void>;
 }
+
+export type { EventLoopUtilization };
 
 export interface StepResult {
   subscribers: number;
@@ -268,6 +282,8 @@ export interface StepResult {
   forwardedPps: number;
   /** Forwarder CPU, fraction of one core. */
   cpu: number;
+  /** How busy the receiving thread was while the publisher sent, 0–1, when known. */
+  receiverBusy?: number;
 }
 
 export interface MeasureOptions {
@@ -292,12 +308,14 @@ export async function step(
   const received0 = await forwarder.received();
   const sent0 = publisher.sent;
   const cpu0 = await forwarder.cpuMs();
+  const loop0 = await forwarder.receiverLoop?.();
   const t0 = performance.now();
   publisher.start();
   await sleep(stepMs);
   publisher.stop();
   const sending = (performance.now() - t0) / 1000;
   const cpu1 = await forwarder.cpuMs();
+  const loop1 = await forwarder.receiverLoop?.();
   const sampled = (performance.now() - t0) / 1000;
   await sleep(300);
   const received = (await forwarder.received()) - received0;
@@ -307,6 +325,7 @@ export async function step(
     loss: Math.max(0, 1 - received / expected),
     forwardedPps: received / sending,
     cpu: (cpu1 - cpu0) / 1000 / sampled,
+    receiverBusy: loop0 && loop1 ? performance.eventLoopUtilization(loop1, loop0).utilization : undefined,
   };
 }
 
@@ -316,7 +335,8 @@ export function formatStep(result: StepResult): string {
     `${Math.round(result.forwardedPps).toString().padStart(7)} pkt/s out  CPU ${(result.cpu * 100).toFixed(1).padStart(5)} % of a core  ` +
     `${Math.round(result.forwardedPps / Math.max(result.cpu, 1e-6))
       .toString()
-      .padStart(8)} pkt/s per core`
+      .padStart(8)} pkt/s per core` +
+    (result.receiverBusy === undefined ? '' : `  receivers ${Math.round(result.receiverBusy * 100)} % busy`)
   );
 }
 
@@ -407,6 +427,8 @@ export async function plainForwarder(options: {
     },
     received: async () => (await Promise.all(threads.map((t) => t.packets()))).reduce((a, b) => a + b, 0),
     cpuMs: async () => bench.cpuMs(),
+    // One thread's view is enough to tell whether receiving kept up.
+    receiverLoop: () => threads[0]!.loop(),
     async close() {
       await Promise.all(threads.map((t) => t.close()));
       await bench.close();

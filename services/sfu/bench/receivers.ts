@@ -2,10 +2,12 @@
  * Receiving side of the benchmarks, on its own thread so counting packets does not compete
  * with the sender. Counts RTP only (the RTCP that mediasoup multiplexes on the same port is
  * skipped), in total and per socket.
- * Messages: {op:'open', count} → {ports}; {op:'snapshot'} → {packets, bytes, perSocket}.
+ * Messages: {op:'open', count} → {ports}; {op:'snapshot'} → {packets, bytes, perSocket};
+ * {op:'loop'} → {loop: this thread's event-loop utilization so far}.
  */
 import dgram from 'node:dgram';
 import { parentPort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 
 const sockets: dgram.Socket[] = [];
 const perSocket: number[] = [];
@@ -18,7 +20,7 @@ const isRtp = (b: Buffer) =>
 
 parentPort!.on(
   'message',
-  async (message: { op: 'open'; count: number } | { op: 'snapshot' } | { op: 'close' }) => {
+  async (message: { op: 'open'; count: number } | { op: 'snapshot' } | { op: 'loop' } | { op: 'close' }) => {
     if (message.op === 'open') {
       const ports: number[] = [];
       for (let i = 0; i < message.count; i++) {
@@ -38,6 +40,8 @@ parentPort!.on(
       parentPort!.postMessage({ ports });
     } else if (message.op === 'snapshot') {
       parentPort!.postMessage({ packets, bytes, perSocket });
+    } else if (message.op === 'loop') {
+      parentPort!.postMessage({ loop: performance.eventLoopUtilization() });
     } else {
       for (const socket of sockets) socket.close();
       parentPort!.close();

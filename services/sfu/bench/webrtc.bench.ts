@@ -1,125 +1,52 @@
 /**
- * Consumers per worker over WebRtcTransport (ICE + DTLS + SRTP), against PlainTransport in the
- * same run.
+ * Consumers per worker over WebRtcTransport (ICE + DTLS + SRTP) in the variants that decide its
+ * cost, against PlainTransport in the same run.
  *
  * One publisher sends the 1 Mbps VP8 + 40 kbps Opus mix over plain RTP (ingest is not what is
  * measured). Each subscriber has its own WebRtcTransport on the worker's WebRtcServer port and
  * two consumers (audio + video). The subscribers are thin clients (webrtc-clients.ts, on their
  * own thread): a real ICE check and a real DTLS 1.2 handshake (werift-dtls) with SRTP key
  * export, after which they count the SRTP packets they get; a sample decrypts and
- * authenticates packets. So the worker does everything it does for a browser — STUN, DTLS,
- * SRTP encryption (AES-128-CM + HMAC-SHA1-80) per packet — except congestion control: the
- * thin clients send no RTCP or transport-cc feedback, so transport-cc/REMB are not negotiated.
+ * authenticates packets. With feedback on they consume with a browser's capabilities
+ * (transport-cc, RTX, NACK, PLI) and send what a browser sends back, so the worker also runs
+ * congestion control, retransmission and RTCP processing.
  *
- * Then the same steps with PlainTransport subscribers, for CPU per consumer on both.
+ * Variants, each ramped until loss reaches 1 %:
+ *   - shipped: the worker's own libsrtp (OpenSSL), AES_CM_128_HMAC_SHA1_80 (what Chromium
+ *     negotiates), feedback on;
+ *   - the same with AEAD_AES_128_GCM (what the worker prefers when a browser offers it);
+ *   - the same without feedback (the RTCP-free cost);
+ *   - the same worker binary loaded with Debian's NSS-backed libsrtp2 (LD_LIBRARY_PATH ahead
+ *     of the worker's RUNPATH), when that package is installed;
+ *   - PlainTransport subscribers (no ICE, DTLS, SRTP or feedback): the floor.
  *
  * Env: MEDIASOUP_WORKER_BIN (required), CONCLAVE_BENCH_STEP_MS (default 2500),
- * CONCLAVE_BENCH_MAX_SECONDS (default 170).
+ * CONCLAVE_BENCH_MAX_SECONDS (default 900), CONCLAVE_BENCH_NACK_SHARE (default 0.01: share of
+ * video packets each client NACKs), CONCLAVE_BENCH_PLI_MS (default 10000: PLI interval per
+ * client), CONCLAVE_BENCH_VARIANTS (comma-separated labels to run; default all),
+ * CONCLAVE_BENCH_STEPS (comma-separated subscriber counts).
  */
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
-import type { Peer } from '../src/rtc/peer.ts';
 import { requireWorkerBin } from '../src/testing/harness.ts';
 import {
-  consumeAll,
-  type Forwarder,
   LOSS_LIMIT,
   measure,
   pctCore,
   plainForwarder,
   printMachine,
-  publishMix,
   type StepResult,
-  startBenchSfu,
   summarize,
 } from './lib.ts';
-import type { ClientTarget } from './webrtc-clients.ts';
+import { debianSrtpDirectory, type Variant, webRtcForwarder } from './webrtc-forwarder.ts';
 
 const STEP_MS = Number(process.env.CONCLAVE_BENCH_STEP_MS ?? 2500);
-const MAX_SECONDS = Number(process.env.CONCLAVE_BENCH_MAX_SECONDS ?? 170);
-const STEPS = [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500];
-
-class Clients {
-  readonly #thread = new Worker(new URL('./webrtc-clients.ts', import.meta.url));
-
-  async #ask<T>(message: unknown): Promise<T> {
-    this.#thread.postMessage(message);
-    const [reply] = (await once(this.#thread, 'message')) as [T];
-    return reply;
-  }
-
-  async fingerprint(): Promise<string> {
-    return (await this.#ask<{ fingerprint: string }>({ op: 'init' })).fingerprint;
-  }
-
-  connect(targets: ClientTarget[]) {
-    return this.#ask<{ connected: number; failed: number; firstError?: string; ms: number }>({
-      op: 'connect',
-      targets,
-    });
-  }
-
-  snapshot() {
-    return this.#ask<{ packets: number; verified: number; verifyFailed: number }>({ op: 'snapshot' });
-  }
-
-  async close(): Promise<void> {
-    this.#thread.postMessage({ op: 'close' });
-    await this.#thread.terminate();
-  }
-}
-
-interface HandshakeStats {
-  connected: number;
-  failed: number;
-  ms: number;
-  firstError?: string;
-}
-
-async function webRtcForwarder(): Promise<Forwarder & { handshakes: HandshakeStats; clients: Clients }> {
-  const bench = await startBenchSfu({ workers: 1, routerMaxPeers: 100_000 });
-  const clients = new Clients();
-  const fingerprint = await clients.fingerprint();
-  const mix = await publishMix(bench.join());
-  const subscribers: Peer[] = [];
-  const handshakes: HandshakeStats = { connected: 0, failed: 0, ms: 0 };
-  return {
-    clients,
-    handshakes,
-    name: 'mediasoup worker, WebRtcTransport subscribers (ICE + DTLS + SRTP)',
-    ingressPort: mix.port,
-    async subscribe(total) {
-      const targets: ClientTarget[] = [];
-      while (subscribers.length < total) {
-        const peer = bench.join();
-        const transport = await peer.createWebRtcTransport('recv');
-        await peer.connectWebRtcTransport({
-          transportId: transport.transportId,
-          dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] },
-        });
-        await consumeAll(peer, transport.transportId, mix.producerIds);
-        const udp = transport.iceCandidates.find((c) => c.protocol === 'udp')!;
-        targets.push({ ip: udp.ip, port: udp.port, ...transport.iceParameters });
-        subscribers.push(peer);
-      }
-      const result = await clients.connect(targets);
-      handshakes.connected += result.connected;
-      handshakes.failed += result.failed;
-      handshakes.ms += result.ms;
-      handshakes.firstError ??= result.firstError;
-      if (result.failed > 0)
-        console.log(
-          `  ${result.failed} of ${targets.length} clients failed to connect: ${result.firstError}`,
-        );
-    },
-    received: async () => (await clients.snapshot()).packets,
-    cpuMs: async () => bench.cpuMs(),
-    async close() {
-      await clients.close();
-      await bench.close();
-    },
-  };
-}
+const MAX_SECONDS = Number(process.env.CONCLAVE_BENCH_MAX_SECONDS ?? 900);
+const FEEDBACK = {
+  nackShare: Number(process.env.CONCLAVE_BENCH_NACK_SHARE ?? 0.01),
+  pliIntervalMs: Number(process.env.CONCLAVE_BENCH_PLI_MS ?? 10_000),
+};
+const STEPS = process.env.CONCLAVE_BENCH_STEPS?.split(',').map(Number) ?? [
+  50, 100, 200, 300, 400, 500, 600, 700, 800, 1000, 1200,
+];
 
 /** The step both runs passed at the largest subscriber count, for a like-for-like CPU comparison. */
 function common(a: StepResult[], b: StepResult[]): [StepResult, StepResult] | undefined {
@@ -131,6 +58,26 @@ function common(a: StepResult[], b: StepResult[]): [StepResult, StepResult] | un
   return undefined;
 }
 
+const perConsumer = (r: StepResult) => r.cpu / r.subscribers / 2;
+
+function variants(): Variant[] {
+  const debian = debianSrtpDirectory();
+  const all: (Variant | undefined)[] = [
+    { label: 'shipped', suite: 'AES_CM_128_HMAC_SHA1_80', feedback: FEEDBACK },
+    { label: 'gcm', suite: 'AEAD_AES_128_GCM', feedback: FEEDBACK },
+    { label: 'no-feedback', suite: 'AES_CM_128_HMAC_SHA1_80', feedback: undefined },
+    debian
+      ? { label: 'debian-nss', suite: 'AES_CM_128_HMAC_SHA1_80', feedback: FEEDBACK, libraryPath: debian }
+      : undefined,
+  ];
+  if (!debian) console.log("Debian's libsrtp2-1 is not installed: the NSS comparison is left out.\n");
+  const wanted = process.env.CONCLAVE_BENCH_VARIANTS?.split(',');
+  return all.filter((v): v is Variant => v !== undefined && (!wanted || wanted.includes(v.label)));
+}
+
+const describe = (v: Variant) =>
+  `${v.label}: ${v.suite}, ${v.feedback ? `browser-like feedback (NACK ${FEEDBACK.nackShare * 100} % of video, PLI every ${FEEDBACK.pliIntervalMs / 1000} s)` : 'no RTCP from clients'}`;
+
 async function main(): Promise<void> {
   requireWorkerBin();
   const deadline = Date.now() + MAX_SECONDS * 1000;
@@ -139,72 +86,74 @@ async function main(): Promise<void> {
     `WebRtcTransport benchmark: 1 publisher (1 Mbps VP8 + 40 kbps Opus), 2 consumers per subscriber, ` +
       `${STEP_MS} ms per step, pass = loss < ${LOSS_LIMIT * 100} %\n`,
   );
-  const webrtc = await webRtcForwarder();
-  console.log(`${webrtc.name}:`);
-  let webrtcResults: StepResult[];
-  let srtp: { verified: number; verifyFailed: number };
-  try {
-    webrtcResults = await measure(webrtc, {
-      steps: STEPS,
-      stepMs: STEP_MS,
-      deadline: Date.now() + (deadline - Date.now()) * 0.65,
-    });
-    srtp = await webrtc.clients.snapshot();
-  } finally {
-    await webrtc.close();
+  const chosen = variants();
+  const results = new Map<string, StepResult[]>();
+  for (const [i, variant] of chosen.entries()) {
+    const forwarder = await webRtcForwarder(variant);
+    console.log(describe(variant));
+    try {
+      // Each variant gets an equal share of what is left, the plain baseline one more.
+      const share = (deadline - Date.now()) / (chosen.length - i + 1);
+      results.set(
+        variant.label,
+        await measure(forwarder, { steps: STEPS, stepMs: STEP_MS, deadline: Date.now() + share }),
+      );
+      const d = await forwarder.diagnostics();
+      const h = d.handshakes;
+      console.log(`  worker's libsrtp: ${d.srtpLibrary}`);
+      console.log(
+        `  ICE + DTLS handshakes: ${h.connected} ok, ${h.failed} failed, ${(h.ms / Math.max(h.connected, 1)).toFixed(1)} ms each; ` +
+          `SRTP packets authenticated by sampled clients: ${d.clients?.verified} ok, ${d.clients?.verifyFailed} failed`,
+      );
+      if (variant.feedback && d.sample)
+        console.log(
+          `  feedback: ${d.clients?.feedbackSent} RTCP packets sent, ${d.clients?.retransmitted} retransmissions received; ` +
+            `one video consumer saw ${d.sample.nackCount} NACKs and ${d.sample.pliCount} PLIs, retransmitted ${d.sample.retransmitted}; ` +
+            `its transport's estimated outgoing bitrate ${Math.round((d.sample.outgoingBitrate ?? 0) / 1000)} kbps`,
+        );
+      console.log('');
+    } finally {
+      await forwarder.close();
+    }
   }
-  const h = webrtc.handshakes;
-  console.log(
-    `  ICE + DTLS handshakes: ${h.connected} ok, ${h.failed} failed, ${(h.ms / Math.max(h.connected, 1)).toFixed(1)} ms each ` +
-      `(16 in parallel); SRTP packets decrypted and authenticated by sampled clients: ${srtp.verified} ok, ${srtp.verifyFailed} failed\n`,
-  );
 
-  // PlainTransport at the same counts, up to the largest WebRTC step.
-  const plain = await plainForwarder({
-    name: 'mediasoup worker, PlainTransport subscribers',
-    workers: 1,
-    routerMaxPeers: 100_000,
-  });
-  console.log(`${plain.name} (same steps):`);
-  let plainResults: StepResult[];
+  const largest = Math.max(...[...results.values()].map((r) => r.at(-1)?.subscribers ?? 0));
+  const plain = await plainForwarder({ name: 'plain', workers: 1, routerMaxPeers: 100_000 });
+  console.log('plain: PlainTransport subscribers, plain RTP, no feedback (same steps)');
   try {
-    const last = webrtcResults.at(-1)?.subscribers ?? STEPS[0]!;
-    plainResults = await measure(plain, {
-      steps: STEPS.filter((s) => s <= last),
-      stepMs: STEP_MS,
-      deadline,
-    });
+    results.set(
+      'plain',
+      await measure(plain, { steps: STEPS.filter((s) => s <= largest), stepMs: STEP_MS, deadline }),
+    );
   } finally {
     await plain.close();
   }
 
-  const w = summarize('webrtc', webrtcResults);
-  console.log('\nWebRtcTransport (DTLS/SRTP), one worker:');
-  console.log(
-    `  subscribers at < 1 % loss (measured):  ${w.maxSubscribers} = ${w.maxSubscribers * 2} consumers` +
-      (w.saturated ? '' : ' (largest step reached; not saturated)'),
-  );
-  console.log(
-    `  largest count held (all connected):   ${h.connected} subscribers = ${h.connected * 2} consumers`,
-  );
-  console.log(`  CPU per consumer:                      ${pctCore(w.cpuPerSubscriber / 2)}`);
-  console.log(
-    `  consumers per worker core, EXTRAPOLATED from CPU per consumer: ${Math.floor(2 / w.cpuPerSubscriber)}`,
-  );
-  const pair = common(webrtcResults, plainResults);
-  if (pair) {
-    const [a, b] = pair;
-    const perA = a.cpu / a.subscribers / 2;
-    const perB = b.cpu / b.subscribers / 2;
-    console.log(`\nSame count (${a.subscribers} subscribers, ${a.subscribers * 2} consumers):`);
-    console.log(`  CPU per consumer, WebRtcTransport:  ${pctCore(perA)}`);
-    console.log(`  CPU per consumer, PlainTransport:   ${pctCore(perB)}`);
-    console.log(`  WebRtcTransport / PlainTransport:   ${(perA / perB).toFixed(2)}×`);
+  console.log('\nSummary (one worker; CPU per consumer at the largest step each variant passed):');
+  for (const [label, steps] of results) {
+    const s = summarize(label, steps);
     console.log(
-      `  packets/s per core, WebRtc / Plain: ${Math.round(a.forwardedPps / a.cpu)} / ${Math.round(b.forwardedPps / b.cpu)}`,
+      `  ${label.padEnd(12)} ${String(s.maxSubscribers).padStart(5)} subscribers = ${String(s.maxSubscribers * 2).padStart(5)} consumers at < 1 % loss` +
+        `${s.saturated ? '' : ' (not saturated)'}   CPU per consumer ${pctCore(s.cpuPerSubscriber / 2)}`,
     );
   }
-  console.log(`\nmediasoup's documentation estimates ~500 consumers per worker; target ≥ 500.`);
+  console.log('\nRatios at the same subscriber count (CPU per consumer):');
+  const ratio = (a: string, b: string) => {
+    const x = results.get(a);
+    const y = results.get(b);
+    const pair = x && y ? common(x, y) : undefined;
+    if (!pair) return;
+    const [ra, rb] = pair;
+    console.log(
+      `  ${`${a} / ${b}`.padEnd(26)} ${(perConsumer(ra) / perConsumer(rb)).toFixed(2)}×   at ${ra.subscribers} subscribers ` +
+        `(${pctCore(perConsumer(ra))} vs ${pctCore(perConsumer(rb))})`,
+    );
+  };
+  ratio('shipped', 'plain');
+  ratio('no-feedback', 'plain');
+  ratio('shipped', 'no-feedback');
+  ratio('gcm', 'shipped');
+  ratio('debian-nss', 'shipped');
 }
 
 await main();
