@@ -1,20 +1,11 @@
-import { ConfigError, createLogger } from '@conclave/runtime';
+import { configOrExit, createLogger } from '@conclave/runtime';
 import { buildApi } from './app.ts';
 import { loadApiConfig } from './config.ts';
 import { createDeps } from './wiring.ts';
 
 /** Stand-alone API process: `node services/api/src/main.ts`. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadApiConfig>;
-  try {
-    config = loadApiConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = configOrExit(() => loadApiConfig());
   const log = createLogger({ service: 'api', level: config.LOG_LEVEL });
   const deps = await createDeps(config, log);
   const api = await buildApi(config, deps, log);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Type } from 'typebox';
-import { ConfigError, loadConfig } from './env.ts';
+import { ConfigError, configOrExit, loadConfig } from './env.ts';
 
 const Schema = Type.Object({
   PORT: Type.Integer({ default: 80 }),
@@ -57,5 +57,26 @@ describe('loadConfig', () => {
         error.problems.some((p) => p.startsWith('SECRET_FILE: cannot read')) &&
         error.problems.some((p) => p.startsWith('PORT')),
     );
+  });
+});
+
+describe('configOrExit', () => {
+  it('returns the configuration, or prints the problems and exits 78; other errors are thrown', (t) => {
+    const printed: unknown[] = [];
+    t.mock.method(console, 'error', (message: unknown) => void printed.push(message));
+    const exit = t.mock.method(process, 'exit', (code: number) => {
+      throw new Error(`exit ${code}`);
+    });
+    assert.equal(configOrExit(() => loadConfig(Schema, { SECRET: 'abcd' })).SECRET, 'abcd');
+    assert.throws(() => configOrExit(() => loadConfig(Schema, {})), /^Error: exit 78$/);
+    assert.match(String(printed[0]), /^invalid configuration:\n {2}.*SECRET/);
+    assert.throws(
+      () =>
+        configOrExit(() => {
+          throw new TypeError('not about configuration');
+        }),
+      TypeError,
+    );
+    assert.equal(exit.mock.callCount(), 1);
   });
 });

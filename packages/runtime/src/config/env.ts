@@ -13,6 +13,22 @@ export class ConfigError extends Error {
 }
 
 /**
+ * What a service's entry point does with its configuration: `load` it, or, when it throws a
+ * ConfigError, print the problems and exit with code 78 (EX_CONFIG) before anything starts.
+ */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+/**
  * Reads a service's configuration from environment variables against a TypeBox object schema
  * whose property names are the variable names. Defaults are applied and numbers/booleans
  * converted; every problem is reported at once with the variable's name.
