@@ -1,8 +1,8 @@
-import { createLogger } from '@conclave/runtime';
+import { configOrExit, createLogger } from '@conclave/runtime';
 import { loadDsConfig } from './config.ts';
 import { startDs } from './server.ts';
 
-const config = loadDsConfig();
+const config = configOrExit(() => loadDsConfig());
 const logger = createLogger({ service: 'mls-ds', level: config.LOG_LEVEL });
 const ds = await startDs(config, { logger });
 
