@@ -1,4 +1,4 @@
-import { loadConfig } from '@conclave/runtime';
+import { ConfigError, loadConfig } from '@conclave/runtime';
 import { type Static, Type } from 'typebox';
 
 /** Environment variables of the DS; see docs/mls-ds.md. */
@@ -18,6 +18,7 @@ export const DsConfigSchema = Type.Object({
   DS_RATE_BYTES_PER_SECOND: Type.Integer({ default: 4 * 1024 * 1024, minimum: 1024 }),
   DS_SLOW_CONSUMER_BYTES: Type.Integer({ default: 8 * 1024 * 1024, minimum: 1024 }),
   DS_AUTH_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  /** At least MIN_GRACE_HEARTBEATS × DS_MAINTAIN_INTERVAL_MS (see there). */
   DS_RESUME_GRACE_MS: Type.Integer({ default: 15_000, minimum: 100 }),
   DS_COMMIT_DEADLINE_MS: Type.Integer({ default: 5000, minimum: 100 }),
   DS_REPLAY_EVENTS: Type.Integer({ default: 512, minimum: 16 }),
@@ -28,8 +29,38 @@ export const DsConfigSchema = Type.Object({
 });
 export type DsConfig = Static<typeof DsConfigSchema>;
 
+/**
+ * Heartbeat intervals DS_RESUME_GRACE_MS must span. A connected member's session is kept alive
+ * only by its room's heartbeat (GroupRoom#maintain, every DS_MAINTAIN_INTERVAL_MS, sets its
+ * `seen`), while any change to the group (another instance's heartbeat, a join, a leave, the
+ * purge job) expires every session not seen within the grace (`settle`), and the member, still
+ * connected, is closed 4404 session_expired once two heartbeats in a row no longer find it.
+ * With a grace of one interval, any late heartbeat can expire live members; with two, the next
+ * heartbeat may be up to an interval late but none may be lost; with three, one can be lost
+ * (its store call failed) and the next still be up to an interval late.
+ */
+export const MIN_GRACE_HEARTBEATS = 3;
+
+/**
+ * Refuses settings the schema cannot judge alone, with a ConfigError worded like loadConfig's.
+ * The loaders apply it, and startDs to whatever it is given.
+ */
+export function checkDsSettings<T extends DsSettings>(config: T): T {
+  const grace = config.DS_RESUME_GRACE_MS;
+  const interval = config.DS_MAINTAIN_INTERVAL_MS;
+  const least = MIN_GRACE_HEARTBEATS * interval;
+  if (grace < least) {
+    throw new ConfigError([
+      `DS_RESUME_GRACE_MS: must be at least ${MIN_GRACE_HEARTBEATS} × DS_MAINTAIN_INTERVAL_MS, ` +
+        `${least} with DS_MAINTAIN_INTERVAL_MS=${interval}; got ${grace}, which lets a connected ` +
+        "member's session expire between heartbeats",
+    ]);
+  }
+  return config;
+}
+
 export function loadDsConfig(env: Record<string, string | undefined> = process.env): DsConfig {
-  return loadConfig(DsConfigSchema, env);
+  return checkDsSettings(loadConfig(DsConfigSchema, env));
 }
 
 /**
@@ -40,7 +71,7 @@ export const DsSettingsSchema = Type.Omit(DsConfigSchema, ['JOIN_TOKEN_PUBLIC_KE
 export type DsSettings = Static<typeof DsSettingsSchema>;
 
 export function loadDsSettings(env: Record<string, string | undefined> = process.env): DsSettings {
-  return loadConfig(DsSettingsSchema, env);
+  return checkDsSettings(loadConfig(DsSettingsSchema, env));
 }
 
 /** What the DS starts from: its settings, with keys unless a verifier is given. */

@@ -13,7 +13,7 @@ import {
   RedisEventBus,
 } from '@conclave/runtime';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { DsSettings, DsStartConfig } from './config.ts';
+import { checkDsSettings, type DsSettings, type DsStartConfig } from './config.ts';
 import { DeliveryService } from './delivery-service.ts';
 import { DsMetrics } from './metrics.ts';
 import type { GroupStateStore, StoreLimits } from './state/group-state-store.ts';
@@ -105,6 +105,7 @@ export async function startDs(
   config: DsStartConfig,
   overrides: Partial<DsServerOptions> = {},
 ): Promise<RunningDs> {
+  checkDsSettings(config);
   const logger = overrides.logger ?? createLogger({ service: 'mls-ds', level: config.LOG_LEVEL });
   const onJobError = (kind: string, error: unknown) => logger.warn({ event: 'job_failed', kind, err: error });
   let store = overrides.store;

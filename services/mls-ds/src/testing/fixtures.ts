@@ -3,8 +3,7 @@ import type { JoinTokenClaims } from '@conclave/protocol';
 import { JoinTokenSigner, LocalEventBus, LocalJobScheduler, type EventBus } from '@conclave/runtime';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { DsConfigSchema, type DsConfig } from '../config.ts';
-import { loadConfig } from '@conclave/runtime';
+import { type DsConfig, loadDsConfig } from '../config.ts';
 import { startDs, storeLimits, type RunningDs } from '../server.ts';
 import type { GroupStateStore } from '../state/group-state-store.ts';
 import { MemoryGroupStateStore } from '../state/memory-store.ts';
@@ -62,7 +61,7 @@ export function tokenFor(
 }
 
 export function testConfig(signer: JoinTokenSigner, env: Record<string, string> = {}): DsConfig {
-  return loadConfig(DsConfigSchema, {
+  return loadDsConfig({
     DS_HOST: '127.0.0.1',
     DS_PORT: '0',
     JOIN_TOKEN_PUBLIC_KEYS: signer.publicKeyPem,
