@@ -7,7 +7,7 @@
  *
  * Needs valgrind (Debian: apt-get install valgrind). Env: MEDIASOUP_WORKER_BIN (required),
  * CONCLAVE_PROFILE_SUBSCRIBERS (default 8), CONCLAVE_PROFILE_SECONDS (default 6),
- * CONCLAVE_PROFILE_VARIANT (shipped | gcm | no-feedback; default shipped),
+ * CONCLAVE_PROFILE_VARIANT (shipped | gcm | no-feedback | remb; default shipped),
  * CONCLAVE_PROFILE_TOP (functions listed, default 25), CONCLAVE_PROFILE_OUT (keep the raw
  * callgrind file there, for callgrind_annotate --tree=caller or kcachegrind).
  */
@@ -22,11 +22,16 @@ import { type Variant, webRtcForwarder } from './webrtc-forwarder.ts';
 const SUBSCRIBERS = Number(process.env.CONCLAVE_PROFILE_SUBSCRIBERS ?? 8);
 const SECONDS = Number(process.env.CONCLAVE_PROFILE_SECONDS ?? 6);
 const TOP = Number(process.env.CONCLAVE_PROFILE_TOP ?? 25);
-const FEEDBACK = { nackShare: 0.01, pliIntervalMs: 10_000 };
+const FEEDBACK = { nackShare: 0.01, pliIntervalMs: 10_000, downlinkEstimate: 'transport-cc' as const };
 const VARIANTS: Record<string, Variant> = {
   shipped: { label: 'shipped', suite: 'AES_CM_128_HMAC_SHA1_80', feedback: FEEDBACK },
   gcm: { label: 'gcm', suite: 'AEAD_AES_128_GCM', feedback: FEEDBACK },
   'no-feedback': { label: 'no-feedback', suite: 'AES_CM_128_HMAC_SHA1_80' },
+  remb: {
+    label: 'remb',
+    suite: 'AES_CM_128_HMAC_SHA1_80',
+    feedback: { ...FEEDBACK, downlinkEstimate: 'remb' },
+  },
 };
 
 interface Line {

@@ -1,7 +1,7 @@
 /**
  * The RTCP a browser sends back to an SFU it receives from, as plain (unencrypted) packets:
- * receiver reports (RFC 3550 §6.4.2), generic NACKs (RFC 4585 §6.2.1), PLIs (RFC 4585 §6.3.1)
- * and transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-
+ * receiver reports (RFC 3550 §6.4.2), generic NACKs (RFC 4585 §6.2.1), PLIs (RFC 4585 §6.3.1),
+ * REMB (draft-alvestrand-rmcat-remb-03) and transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-
  * extensions-01 §3.1). The benchmark's thin clients build these and SRTCP-protect them.
  */
 
@@ -78,6 +78,22 @@ export function nack(senderSsrc: number, mediaSsrc: number, sequenceNumber: numb
   packet.writeUInt32BE(senderSsrc >>> 0, 4);
   packet.writeUInt32BE(mediaSsrc >>> 0, 8);
   packet.writeUInt16BE(sequenceNumber & 0xffff, 12);
+  return packet;
+}
+
+/** Receiver estimated maximum bitrate (draft-alvestrand-rmcat-remb-03 §2.2) for `ssrcs`. */
+export function remb(senderSsrc: number, bitrate: number, ssrcs: readonly number[]): Buffer {
+  const packet = Buffer.alloc(20 + 4 * ssrcs.length);
+  header(packet, 15, PSFB);
+  packet.writeUInt32BE(senderSsrc >>> 0, 4);
+  // Media source SSRC is unused (0); then 'REMB', the SSRC count, and the bitrate as a 6-bit
+  // exponent and an 18-bit mantissa.
+  packet.write('REMB', 12, 'ascii');
+  let exponent = 0;
+  while (bitrate >>> exponent > 0x3ffff) exponent++;
+  packet[16] = ssrcs.length;
+  packet.writeUIntBE(((exponent << 18) | (bitrate >>> exponent)) >>> 0, 17, 3);
+  for (const [i, ssrc] of ssrcs.entries()) packet.writeUInt32BE(ssrc >>> 0, 20 + 4 * i);
   return packet;
 }
 

@@ -15,7 +15,8 @@
  *
  * With feedback on, each client also sends, SRTCP-protected, what a browser sends back
  * (rtcp-feedback.ts): transport-wide congestion control feedback every 100 ms, a receiver
- * report every second, a NACK for a share of the video packets (as if they were lost; the
+ * report every second (with a REMB when the consumers negotiated goog-remb instead of
+ * transport-cc), a NACK for a share of the video packets (as if they were lost; the
  * SFU's retransmissions arrive on the RTX stream and are counted apart), and a PLI now and
  * then. So the worker runs its congestion control, retransmission and RTCP paths too.
  *
@@ -46,6 +47,7 @@ import {
   pictureLossIndication,
   ReceiveStats,
   receiverReport,
+  remb,
   TransportFeedback,
 } from './rtcp-feedback.ts';
 
@@ -71,6 +73,11 @@ export interface FeedbackOptions {
   nackShare: number;
   /** Each client sends a PLI this often. */
   pliIntervalMs: number;
+  /**
+   * How the client tells the SFU what it can receive: transport-wide feedback (the SFU
+   * estimates) or, as a receiver that negotiated goog-remb only, REMB (the client estimates).
+   */
+  downlinkEstimate: 'transport-cc' | 'remb';
 }
 
 export interface ClientOptions {
@@ -93,6 +100,8 @@ const VERIFY_PACKETS = 5;
 const TRANSPORT_FEEDBACK_MS = 100;
 const RECEIVER_REPORT_MS = 1000;
 const TICK_MS = 20;
+/** What a REMB client reports it can receive: comfortably above the 1 Mbps mix. */
+const REMB_BPS = 3_000_000;
 
 let options: ClientOptions = { suite: 'AES_CM_128_HMAC_SHA1_80' };
 let cert: { certPem: string; keyPem: string } | undefined;
@@ -161,6 +170,8 @@ function sendDue(): void {
     if (now >= state.nextReport) {
       state.nextReport += RECEIVER_REPORT_MS;
       state.send(receiverReport(state.ssrc, [state.video, state.audio]));
+      if (options.feedback.downlinkEstimate === 'remb')
+        state.send(remb(state.ssrc, REMB_BPS, [state.target.videoSsrc, state.target.audioSsrc]));
     }
     if (now >= state.nextPli) {
       state.nextPli += pliInterval;

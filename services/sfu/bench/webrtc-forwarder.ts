@@ -98,13 +98,21 @@ export interface Diagnostics {
  * NACK, no frame marking and no abs-capture-time), so the worker keeps no retransmission
  * buffer for audio and writes no header extension a browser would not get.
  */
-export function chromiumCapabilities(router: types.RtpCapabilities): types.RtpCapabilities {
+export function chromiumCapabilities(
+  router: types.RtpCapabilities,
+  downlinkEstimate: FeedbackOptions['downlinkEstimate'] = 'transport-cc',
+): types.RtpCapabilities {
   const unsupported = ['framemarking', 'abs-capture-time'];
+  // A REMB receiver: what a browser negotiates when the SFU leaves transport-cc out.
+  if (downlinkEstimate === 'remb') unsupported.push('transport-wide-cc');
   return {
     codecs: router.codecs?.map((codec) => ({
       ...codec,
-      rtcpFeedback:
-        codec.kind === 'audio' ? codec.rtcpFeedback?.filter((fb) => fb.type !== 'nack') : codec.rtcpFeedback,
+      rtcpFeedback: codec.rtcpFeedback?.filter(
+        (fb) =>
+          !(codec.kind === 'audio' && fb.type === 'nack') &&
+          !(downlinkEstimate === 'remb' && fb.type === 'transport-cc'),
+      ),
     })),
     headerExtensions: router.headerExtensions?.filter(
       (ext) => !unsupported.some((name) => ext.uri.includes(name)),
@@ -139,7 +147,7 @@ export async function webRtcForwarder(
   // A browser's capabilities when feedback is on; without it, none of the feedback mechanisms.
   const capabilities = (
     variant.feedback
-      ? chromiumCapabilities(router.rtpCapabilities)
+      ? chromiumCapabilities(router.rtpCapabilities, variant.feedback.downlinkEstimate)
       : plainReceiverCapabilities(router.rtpCapabilities)
   ) as never;
   let samplePeer: Peer | undefined;

@@ -16,6 +16,8 @@
  *     negotiates), feedback on;
  *   - the same with AEAD_AES_128_GCM (what the worker prefers when a browser offers it);
  *   - the same without feedback (the RTCP-free cost);
+ *   - the same with REMB instead of transport-cc (the client estimates the downlink, so the
+ *     worker runs no per-transport congestion controller);
  *   - the same worker binary loaded with Debian's NSS-backed libsrtp2 (LD_LIBRARY_PATH ahead
  *     of the worker's RUNPATH), when that package is installed;
  *   - PlainTransport subscribers (no ICE, DTLS, SRTP or feedback): the floor.
@@ -43,6 +45,7 @@ const MAX_SECONDS = Number(process.env.CONCLAVE_BENCH_MAX_SECONDS ?? 900);
 const FEEDBACK = {
   nackShare: Number(process.env.CONCLAVE_BENCH_NACK_SHARE ?? 0.01),
   pliIntervalMs: Number(process.env.CONCLAVE_BENCH_PLI_MS ?? 10_000),
+  downlinkEstimate: 'transport-cc' as const,
 };
 const STEPS = process.env.CONCLAVE_BENCH_STEPS?.split(',').map(Number) ?? [
   50, 100, 200, 300, 400, 500, 600, 700, 800, 1000, 1200,
@@ -66,6 +69,11 @@ function variants(): Variant[] {
     { label: 'shipped', suite: 'AES_CM_128_HMAC_SHA1_80', feedback: FEEDBACK },
     { label: 'gcm', suite: 'AEAD_AES_128_GCM', feedback: FEEDBACK },
     { label: 'no-feedback', suite: 'AES_CM_128_HMAC_SHA1_80', feedback: undefined },
+    {
+      label: 'remb',
+      suite: 'AES_CM_128_HMAC_SHA1_80',
+      feedback: { ...FEEDBACK, downlinkEstimate: 'remb' },
+    },
     debian
       ? { label: 'debian-nss', suite: 'AES_CM_128_HMAC_SHA1_80', feedback: FEEDBACK, libraryPath: debian }
       : undefined,
@@ -76,7 +84,11 @@ function variants(): Variant[] {
 }
 
 const describe = (v: Variant) =>
-  `${v.label}: ${v.suite}, ${v.feedback ? `browser-like feedback (NACK ${FEEDBACK.nackShare * 100} % of video, PLI every ${FEEDBACK.pliIntervalMs / 1000} s)` : 'no RTCP from clients'}`;
+  `${v.label}: ${v.suite}, ` +
+  (v.feedback
+    ? `browser-like feedback (${v.feedback.downlinkEstimate}, NACK ${v.feedback.nackShare * 100} % of video, ` +
+      `PLI every ${v.feedback.pliIntervalMs / 1000} s)`
+    : 'no RTCP from clients');
 
 async function main(): Promise<void> {
   requireWorkerBin();
@@ -153,6 +165,7 @@ async function main(): Promise<void> {
   ratio('no-feedback', 'plain');
   ratio('shipped', 'no-feedback');
   ratio('gcm', 'shipped');
+  ratio('remb', 'shipped');
   ratio('debian-nss', 'shipped');
 }
 
