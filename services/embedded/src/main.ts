@@ -1,3 +1,4 @@
+import { exitOnConfigError } from '@conclave/runtime';
 import { startEmbeddedStack } from './stack.ts';
 
 /** `make dev`: the whole stack on this machine, no PostgreSQL or Redis needed. */
@@ -20,7 +21,7 @@ const stack = await startEmbeddedStack({
   dsPort: port('CONCLAVE_DS_PORT'),
   sfuPort: port('CONCLAVE_SFU_PORT'),
   rtcPortBase: port('SFU_RTC_PORT_BASE'),
-});
+}).catch(exitOnConfigError);
 console.log(`Conclave is running: API ${stack.apiUrl}, delivery service ${stack.dsUrl}, SFU ${stack.sfuUrl}`);
 
 let stopping = false;

@@ -20,12 +20,20 @@ export function configOrExit<T>(load: () => T): T {
   try {
     return load();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(78);
-    }
-    throw error;
+    return exitOnConfigError(error);
   }
+}
+
+/**
+ * The same for an entry point whose configuration is read while it starts (a rejected start):
+ * `start().catch(exitOnConfigError)`. Any other error is thrown on.
+ */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78);
+  }
+  throw error;
 }
 
 /**
