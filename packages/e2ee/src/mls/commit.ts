@@ -8,10 +8,15 @@
  */
 import { type ClientState, createCommit, type KeyPackage, type Proposal } from 'ts-mls';
 import { pskIndexFor } from './config.ts';
-import { toHex } from './crypto/bytes.ts';
 import { getSuite } from './crypto/ciphersuite.ts';
 import { MlsGroupError, wrapError } from './errors.ts';
-import { memberLeafIndices, type MeetingGroup, signatureKeysOf, zeroAll } from './group.ts';
+import {
+  leafIndicesOfSignatureKeys,
+  memberLeafIndices,
+  type MeetingGroup,
+  signatureKeysOf,
+  zeroAll,
+} from './group.ts';
 import { type RefusedKeyPackage, screenKeyPackages } from './keyPackage.ts';
 import { encodePrivateMessage, encodeWelcomeMessage } from './wire.ts';
 
@@ -119,7 +124,10 @@ export async function createMeetingCommit(
   if (result.commit.wireformat !== 'mls_private_message') {
     throw new MlsGroupError('invalid-operation', 'commit was not framed as a PrivateMessage');
   }
-  const added = leafIndicesOf(result.newState, toAdd);
+  const added = leafIndicesOfSignatureKeys(
+    result.newState,
+    toAdd.map((kp) => kp.leafNode.signaturePublicKey),
+  ) as number[];
   return {
     commit: encodePrivateMessage(result.commit.privateMessage),
     welcome: result.welcome === undefined ? undefined : encodeWelcomeMessage(result.welcome),
@@ -131,16 +139,6 @@ export async function createMeetingCommit(
     next: { state: result.newState, keys: group.keys },
     consumed: result.consumed,
   };
-}
-
-function leafIndicesOf(state: ClientState, packages: KeyPackage[]): number[] {
-  const byKey = new Map<string, number>();
-  const tree = state.ratchetTree;
-  for (let i = 0; i < tree.length; i += 2) {
-    const node = tree[i];
-    if (node?.nodeType === 'leaf') byKey.set(toHex(node.leaf.signaturePublicKey), i / 2);
-  }
-  return packages.map((kp) => byKey.get(toHex(kp.leafNode.signaturePublicKey))!);
 }
 
 export const commitAdd = (group: MeetingGroup, keyPackages: Uint8Array[]) =>

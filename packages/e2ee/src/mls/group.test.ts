@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { messageText, sendApplication, textMessage } from './application.ts';
-import { commitAdd, commitRemove, commitUpdate, createMeetingCommit } from './commit.ts';
+import { acceptCommit, commitAdd, commitRemove, commitUpdate, createMeetingCommit } from './commit.ts';
 import { mediaBaseKey, securityCode } from './epoch.ts';
 import { isMlsGroupError } from './errors.ts';
 import { summarize } from './group.ts';
@@ -108,6 +108,36 @@ describe('MLS meeting group', () => {
     assert.deepEqual(r.added, [3]);
     assert.deepEqual(r.removed, []);
     assert.equal(r.epoch, 2n);
+  });
+
+  it('reports the freed leaf a joiner takes in a commit that also removes, and no leaves when nobody joins', async () => {
+    const meeting = await TestMeeting.start(meetingKeys(22));
+    const j = await joiners(meeting, ['a', 'b', 'c']);
+    await meeting.deliver(
+      'm0',
+      await commitAdd(
+        meeting.get('m0'),
+        j.map(([, x]) => x.keyPackageBytes),
+      ),
+      j,
+    );
+    const d = await createJoiner(meeting.keys);
+    const both = await createMeetingCommit(meeting.get('m0'), { remove: [2], add: [d.keyPackageBytes] });
+    assert.deepEqual(both.added, [2]);
+    assert.deepEqual(both.removed, [2]);
+    const seen = await receiveMessage(meeting.get('a'), both.commit);
+    assert.equal(seen.kind, 'commit');
+    if (seen.kind !== 'commit') return;
+    assert.deepEqual(seen.added, [2]);
+    assert.deepEqual(seen.removed, [2]);
+
+    const update = await commitUpdate(seen.group);
+    assert.deepEqual(update.added, []);
+    const r = await receiveMessage(acceptCommit(both), update.commit);
+    assert.equal(r.kind, 'commit');
+    if (r.kind !== 'commit') return;
+    assert.deepEqual(r.added, []);
+    assert.equal(r.committer, 1);
   });
 
   it('delivers chat and other application messages with the authenticated sender', async () => {

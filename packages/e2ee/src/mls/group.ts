@@ -170,6 +170,21 @@ export function memberLeafIndices(state: ClientState): number[] {
   return out;
 }
 
+/**
+ * The leaf index of the member holding each signature public key (undefined if none does). Costs
+ * one pass over the tree, so callers skip it when a commit added nobody.
+ */
+export function leafIndicesOfSignatureKeys(state: ClientState, keys: Uint8Array[]): (number | undefined)[] {
+  if (keys.length === 0) return [];
+  const byKey = new Map<string, number>();
+  const tree = state.ratchetTree;
+  for (let i = 0; i < tree.length; i += 2) {
+    const node = tree[i];
+    if (node?.nodeType === 'leaf') byKey.set(toHex(node.leaf.signaturePublicKey), i / 2);
+  }
+  return keys.map((key) => byKey.get(toHex(key)));
+}
+
 export function signatureKeysOf(state: ClientState): Set<string> {
   const keys = new Set<string>();
   for (const node of state.ratchetTree)

@@ -2,12 +2,12 @@
 import { type ClientState, processPrivateMessage, type PrivateMessage } from 'ts-mls';
 import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js';
 import { pskIndexFor } from './config.ts';
-import { bytesEqual, toHex } from './crypto/bytes.ts';
+import { bytesEqual } from './crypto/bytes.ts';
 import { getSuite } from './crypto/ciphersuite.ts';
 import { DecryptError } from './crypto/symmetric.ts';
 import { MlsGroupError } from './errors.ts';
 import { type AppMessage, decodeAppMessage } from './application.ts';
-import { type MeetingGroup, zeroAll } from './group.ts';
+import { leafIndicesOfSignatureKeys, type MeetingGroup, zeroAll } from './group.ts';
 import { meetingCommitPolicy } from './policy.ts';
 import { decodeMessage } from './wire.ts';
 
@@ -98,19 +98,12 @@ async function receiveCommit(group: MeetingGroup, pm: PrivateMessage): Promise<R
   if (result.newState.groupActiveState.kind === 'removedFromGroup') {
     return { kind: 'removed', group: next, committer };
   }
-  const byKey = new Map<string, number>();
-  const tree = result.newState.ratchetTree;
-  for (let i = 0; i < tree.length; i += 2) {
-    const node = tree[i];
-    if (node?.nodeType === 'leaf') byKey.set(toHex(node.leaf.signaturePublicKey), i / 2);
-  }
-  const added = outcome.adds
-    .map((p) =>
-      p.proposal.proposalType === 'add'
-        ? byKey.get(toHex(p.proposal.add.keyPackage.leafNode.signaturePublicKey))
-        : undefined,
-    )
-    .filter((i): i is number => i !== undefined);
+  const addedKeys = outcome.adds.flatMap((p) =>
+    p.proposal.proposalType === 'add' ? [p.proposal.add.keyPackage.leafNode.signaturePublicKey] : [],
+  );
+  const added = leafIndicesOfSignatureKeys(result.newState, addedKeys).filter(
+    (i): i is number => i !== undefined,
+  );
   return {
     kind: 'commit',
     group: next,
