@@ -416,8 +416,8 @@ export class MlsSession {
     const group = this.#group!;
     const s = summarize(group);
     // Leaves the commit removed leave the map; our own leaf is ours.
-    for (const leaf of this.#leafMembers.keys())
-      if (!s.memberLeafIndices.includes(leaf)) this.#leafMembers.delete(leaf);
+    const leaves = new Set(s.memberLeafIndices);
+    for (const leaf of this.#leafMembers.keys()) if (!leaves.has(leaf)) this.#leafMembers.delete(leaf);
     this.#leafMembers.set(s.ownLeafIndex, this.member);
     this.#armRotation();
     this.#events.epoch({
