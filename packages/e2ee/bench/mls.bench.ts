@@ -7,11 +7,15 @@
  *
  *   node packages/e2ee/bench/mls.bench.ts              N = 10, 100, 500, 1000; k = 1, 10, 50
  *   BENCH_QUICK=1 node packages/e2ee/bench/mls.bench.ts   N = 10, 100; k = 1, 10
+ *   BENCH_SIZES=100,500,1000 BENCH_BATCHES=1 BENCH_STOCK=0 ...   chosen sizes and batches only
  *
  * Groups are grown with one large batched Add from the first member, so all other leaves are
  * fresh KeyPackage leaves and parent nodes are blank (the cheapest tree to validate). Each
  * measurement starts from copies of the same two member states (the committer and one other
- * member), so rows are independent of each other. The burst workload lives in mls-workload.ts,
+ * member), so rows are independent of each other. A last table per N repeats join, Add and
+ * Remove on copies after one Remove filled the committer's path up to the root (as in any
+ * meeting after its first leave), and times ts-mls's parent-hash check of the joiner's tree,
+ * which grows with N² there. The burst workload lives in mls-workload.ts,
  * shared with the Chromium run (mls-browser.bench.ts).
  */
 import {
@@ -31,22 +35,27 @@ import {
   type ClientState,
   type CiphersuiteImpl,
 } from 'ts-mls';
+import { verifyParentHashes } from 'ts-mls/parentHash.js';
 import {
+  acceptCommit,
+  commitAdd,
   commitRemove,
   createJoiner,
   createMeetingGroup,
   decodeMeetingGroup,
   encodeMeetingGroup,
   getSuite,
+  joinFromWelcome,
   type MeetingGroup,
   receiveMessage,
   SUITE_NAME,
 } from '../src/mls/index.ts';
-import { benchKeys, grow, measure, median, repeatsFor, type Row, time } from './mls-workload.ts';
+import { benchKeys, grow, makeJoiners, measure, median, repeatsFor, type Row, time } from './mls-workload.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
-const SIZES = QUICK ? [10, 100] : [10, 100, 500, 1000];
-const BATCHES = QUICK ? [1, 10] : [1, 10, 50];
+const list = (name: string, fallback: number[]) => process.env[name]?.split(',').map(Number) ?? fallback;
+const SIZES = list('BENCH_SIZES', QUICK ? [10, 100] : [10, 100, 500, 1000]);
+const BATCHES = list('BENCH_BATCHES', QUICK ? [1, 10] : [1, 10, 50]);
 const STOCK = !QUICK && process.env['BENCH_STOCK'] !== '0';
 
 const keys = benchKeys();
@@ -68,9 +77,9 @@ async function measureRemove(committer: MeetingGroup, member: MeetingGroup, n: n
   const samples: PathRow[] = [];
   for (let r = 0; r < Math.max(1, repeatsFor(n) - 1); r++) {
     const [pending, commit] = await time(() => commitRemove(committer, [victim]));
-    const [, process] = await time(() =>
-      receiveMessage(decodeMeetingGroup(memberBytes, keys), pending.commit),
-    );
+    // Decoding the copy is not part of processing (in a client the state stays in memory).
+    const receiver = decodeMeetingGroup(memberBytes, keys);
+    const [, process] = await time(() => receiveMessage(receiver, pending.commit));
     samples.push({ n, commit, process, commitKB: pending.commit.length / 1024 });
   }
   return {
@@ -87,6 +96,74 @@ function reportRemoves(rows: PathRow[]): void {
   for (const r of rows) {
     console.log(
       `${String(r.n).padStart(4)} ${ms(r.commit)}    ${ms(r.process)}  ${r.commitKB.toFixed(1).padStart(9)}`,
+    );
+  }
+}
+
+interface FilledRow {
+  n: number;
+  join: number;
+  /** ts-mls's `verifyParentHashes` alone on the joiner's tree (part of `join`). */
+  parentHashes: number;
+  addCommit: number;
+  addProcess: number;
+  removeCommit: number;
+  removeProcess: number;
+}
+
+const copyOf = (group: MeetingGroup) => decodeMeetingGroup(encodeMeetingGroup(group), keys);
+
+/**
+ * The same operations once a commit with an UpdatePath (a Remove, a self-update) has filled the
+ * committer's path, root included: every meeting after its first leave. Works on copies, so the
+ * blank tree of the rows above is left as it was.
+ */
+async function measureFilled(
+  committerIn: MeetingGroup,
+  memberIn: MeetingGroup,
+  n: number,
+): Promise<FilledRow> {
+  let committer = copyOf(committerIn);
+  let member = copyOf(memberIn);
+  const leaves = committer.state.ratchetTree.flatMap((node, i) => (node?.nodeType === 'leaf' ? [i / 2] : []));
+  const first = await commitRemove(committer, [leaves.at(-1)!]);
+  member = (await receiveMessage(member, first.commit)).group;
+  committer = acceptCommit(first);
+  const memberBytes = encodeMeetingGroup(member);
+  const suite = await getSuite();
+  const samples: FilledRow[] = [];
+  for (let r = 0; r < repeatsFor(n); r++) {
+    const [joiner] = await makeJoiners(keys, 1);
+    const [add, addCommit] = await time(() => commitAdd(committer, [joiner!.keyPackageBytes]));
+    const addReceiver = decodeMeetingGroup(memberBytes, keys);
+    const [, addProcess] = await time(() => receiveMessage(addReceiver, add.commit));
+    const [joined, join] = await time(() => joinFromWelcome(joiner!, add.welcome!));
+    const [, parentHashes] = await time(() => verifyParentHashes(joined.state.ratchetTree, suite.hash));
+    const [remove, removeCommit] = await time(() => commitRemove(committer, [leaves.at(-2)!]));
+    const removeReceiver = decodeMeetingGroup(memberBytes, keys);
+    const [, removeProcess] = await time(() => receiveMessage(removeReceiver, remove.commit));
+    samples.push({ n, join, parentHashes, addCommit, addProcess, removeCommit, removeProcess });
+  }
+  const mid = (pick: (row: FilledRow) => number) => median(samples.map(pick));
+  return {
+    n,
+    join: mid((x) => x.join),
+    parentHashes: mid((x) => x.parentHashes),
+    addCommit: mid((x) => x.addCommit),
+    addProcess: mid((x) => x.addProcess),
+    removeCommit: mid((x) => x.removeCommit),
+    removeProcess: mid((x) => x.removeProcess),
+  };
+}
+
+function reportFilled(rows: FilledRow[]): void {
+  console.log("\nAfter one Remove (committer's path filled up to the root; one Add per commit, one Remove):");
+  console.log(
+    '   N   join ms  of which parent hashes ms   Add: commit ms  process ms   Remove: commit ms  process ms',
+  );
+  for (const r of rows) {
+    console.log(
+      `${String(r.n).padStart(4)} ${ms(r.join)}  ${ms(r.parentHashes)}                  ${ms(r.addCommit)}    ${ms(r.addProcess)}           ${ms(r.removeCommit)}    ${ms(r.removeProcess)}`,
     );
   }
 }
@@ -186,6 +263,7 @@ let committer = await createMeetingGroup(creator, crypto.getRandomValues(new Uin
 let member: MeetingGroup | undefined;
 const rows: Row[] = [];
 const removes: PathRow[] = [];
+const filled: FilledRow[] = [];
 for (const n of SIZES) {
   const [grown, growMs] = await time(() => grow(keys, committer, member, n));
   committer = grown.committer;
@@ -193,9 +271,11 @@ for (const n of SIZES) {
   console.log(`built N=${n} in ${(growMs / 1000).toFixed(1)} s`);
   for (const k of BATCHES) rows.push(await measure(keys, committer, member, n, k));
   removes.push(await measureRemove(committer, member, n));
+  filled.push(await measureFilled(committer, member, n));
 }
 report(rows);
 reportRemoves(removes);
+reportFilled(filled);
 
 if (STOCK) {
   console.log('\nStock ts-mls 1.6.4 (default provider, default capabilities), same burst, one sample each:');
