@@ -110,7 +110,7 @@ describe('MLS meeting group', () => {
     assert.equal(r.epoch, 2n);
   });
 
-  it('reports the freed leaf a joiner takes in a commit that also removes, and no leaves when nobody joins', async () => {
+  it("tells the member a commit removes that it left, even when a joiner takes its leaf in that commit, and reports the joiner's leaf to the others", async () => {
     const meeting = await TestMeeting.start(meetingKeys(22));
     const j = await joiners(meeting, ['a', 'b', 'c']);
     await meeting.deliver(
@@ -130,6 +130,14 @@ describe('MLS meeting group', () => {
     if (seen.kind !== 'commit') return;
     assert.deepEqual(seen.added, [2]);
     assert.deepEqual(seen.removed, [2]);
+
+    // ts-mls alone fails here (the leaf is not blank afterwards): the member still learns it left.
+    const gone = await receiveMessage(meeting.get('b'), both.commit);
+    assert.equal(gone.kind, 'removed');
+    if (gone.kind !== 'removed') return;
+    assert.equal(gone.committer, 0);
+    assert.equal(summarize(gone.group).active, false);
+    await assert.rejects(mediaBaseKey(gone.group), (e) => isMlsGroupError(e, 'not-member'));
 
     const update = await commitUpdate(seen.group);
     assert.deepEqual(update.added, []);

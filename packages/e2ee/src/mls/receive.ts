@@ -8,7 +8,7 @@ import { DecryptError } from './crypto/symmetric.ts';
 import { MlsGroupError } from './errors.ts';
 import { type AppMessage, decodeAppMessage } from './application.ts';
 import { leafIndicesOfSignatureKeys, type MeetingGroup, zeroAll } from './group.ts';
-import { meetingCommitPolicy } from './policy.ts';
+import { type CommitPolicyOutcome, meetingCommitPolicy } from './policy.ts';
 import { decodeMessage } from './wire.ts';
 
 export type Received =
@@ -83,6 +83,8 @@ async function receiveCommit(group: MeetingGroup, pm: PrivateMessage): Promise<R
     // processMessage() would drop the PSK index for PrivateMessages (ts-mls 1.6.4).
     result = await processPrivateMessage(state, pm, pskIndexFor(keys, state), cs, policy.callback);
   } catch (e) {
+    const removed = removedDespiteError(group, policy.result());
+    if (removed !== undefined) return removed;
     throw commitError(e);
   }
   const outcome = policy.result();
@@ -111,6 +113,26 @@ async function receiveCommit(group: MeetingGroup, pm: PrivateMessage): Promise<R
     committer,
     added,
     removed: [...outcome.removes].sort((a, b) => a - b),
+  };
+}
+
+/**
+ * ts-mls 1.6.4 notices that a commit removed this member only when the member's leaf is blank
+ * afterwards. When the same commit adds a joiner into the freed leaf, it goes on to apply the
+ * UpdatePath, which this member cannot decrypt, and fails. The commit had been authenticated and
+ * its proposals validated by then (the policy saw them), so the removal stands.
+ */
+function removedDespiteError(
+  group: MeetingGroup,
+  seen: CommitPolicyOutcome | undefined,
+): Received | undefined {
+  const { state, keys } = group;
+  if (seen === undefined || seen.rejection !== undefined) return undefined;
+  if (!seen.removes.includes(state.privatePath.leafIndex)) return undefined;
+  return {
+    kind: 'removed',
+    group: { state: { ...state, groupActiveState: { kind: 'removedFromGroup' } }, keys },
+    committer: seen.committer ?? -1,
   };
 }
 
