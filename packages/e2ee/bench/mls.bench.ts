@@ -103,7 +103,7 @@ function reportRemoves(rows: PathRow[]): void {
 interface FilledRow {
   n: number;
   join: number;
-  /** ts-mls's `verifyParentHashes` alone on the joiner's tree (part of `join`). */
+  /** ts-mls's `verifyParentHashes` run again, alone, on the joiner's tree (`join` includes it once). */
   parentHashes: number;
   addCommit: number;
   addProcess: number;
@@ -159,11 +159,11 @@ async function measureFilled(
 function reportFilled(rows: FilledRow[]): void {
   console.log("\nAfter one Remove (committer's path filled up to the root; one Add per commit, one Remove):");
   console.log(
-    '   N   join ms  of which parent hashes ms   Add: commit ms  process ms   Remove: commit ms  process ms',
+    '   N   join ms  parent-hash check ms   Add: commit ms  process ms   Remove: commit ms  process ms',
   );
   for (const r of rows) {
     console.log(
-      `${String(r.n).padStart(4)} ${ms(r.join)}  ${ms(r.parentHashes)}                  ${ms(r.addCommit)}    ${ms(r.addProcess)}           ${ms(r.removeCommit)}    ${ms(r.removeProcess)}`,
+      `${String(r.n).padStart(4)} ${ms(r.join)}  ${ms(r.parentHashes)}             ${ms(r.addCommit)}    ${ms(r.addProcess)}           ${ms(r.removeCommit)}    ${ms(r.removeProcess)}`,
     );
   }
 }
