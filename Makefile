@@ -39,7 +39,7 @@ generate: node_modules/.package-lock.json
 	cd services/api && npx prisma generate >/dev/null
 
 .PHONY: system-deps
-system-deps: ## Install the Debian packages tests need (PostgreSQL, Redis, Chromium, worker build deps)
+system-deps: ## Install the Debian packages tests need (PostgreSQL, Redis, Chromium, Firefox ESR, worker build deps)
 	scripts/install-system-deps.sh
 
 .PHONY: worker

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests and the embedded stack need: PostgreSQL and Redis
-# servers (for the distributed-mode tests), Chromium (browser tests) and the mediasoup worker's
-# build dependencies, curl + openssl for the edge check and the audit's throwaway certificate, and
+# servers (for the distributed-mode tests), Chromium and Firefox ESR (browser tests) and the
+# mediasoup worker's build dependencies, curl + openssl for the edge check and the audit's throwaway certificate, and
 # certutil (libnss3-tools) for the compose stack test's browser to trust the stack's CA.
 # The worker's libsrtp is built from Debian's source package with OpenSSL (dpkg-dev unpacks it;
 # scripts/build-mediasoup-worker.sh). Debian's own libsrtp2-1, built with NSS, is installed only
@@ -9,7 +9,7 @@
 # LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu (the worker's RUNPATH gives way to that variable).
 # Installs only what is missing; needs root (or prints the apt command).
 set -euo pipefail
-packages=(postgresql redis-server chromium meson ninja-build pkg-config g++ make python3 dpkg-dev
+packages=(postgresql redis-server chromium firefox-esr meson ninja-build pkg-config g++ make python3 dpkg-dev
   libssl-dev nlohmann-json3-dev libuv1-dev libusrsctp-dev libabsl-dev libsrtp2-1 ca-certificates curl
   openssl libnss3-tools)
 missing=()

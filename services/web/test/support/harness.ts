@@ -1,7 +1,7 @@
 /**
  * End-to-end harness: builds the web client, starts the embedded stack (API + DS + SFU, real
  * mediasoup worker) on free loopback ports serving that build, and drives Debian's Chromium
- * with fake camera and microphone.
+ * (Playwright) and Firefox ESR (Puppeteer over WebDriver BiDi) with fake camera and microphone.
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { type EmbeddedStack, startEmbeddedStack } from '@conclave/embedded';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import puppeteer, { type Page as PuppeteerPage } from 'puppeteer-core';
 import { buildWebClient, WEB_DIST } from '../../build.ts';
 
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -116,7 +117,142 @@ export async function startTestEnv(options: { env?: Record<string, string> } = {
   };
 }
 
+// ---- Firefox ---------------------------------------------------------------------------------
+
+export const FIREFOX_PATH = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
+/**
+ * Firefox preferences for a test page: fake camera and microphone without a prompt, remote audio
+ * that plays without a click, and ICE over loopback, where the embedded stack's SFU listens.
+ * Firefox gathers loopback candidates only with `ice.loopback`, and gathers anything beyond the
+ * default route's address only for a page holding a camera or microphone permission: without
+ * the `permissions.default.*` grants (the prompt-less fake devices leave none) its only
+ * candidates are on eth0, which cannot pair with the SFU's 127.0.0.1, and ICE fails.
+ */
+export const FIREFOX_PREFS: Record<string, unknown> = {
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+  'permissions.default.camera': 1,
+  'permissions.default.microphone': 1,
+  'media.autoplay.default': 0,
+  'media.autoplay.blocking_policy': 0,
+  'media.peerconnection.ice.loopback': true,
+};
+
+/**
+ * Why Firefox cannot be driven here, or undefined when it can. On CI (`CI=true`) a missing
+ * Firefox is an error: the suite must not pass there without having run it.
+ */
+export function firefoxMissing(): string | undefined {
+  if (existsSync(FIREFOX_PATH)) return undefined;
+  const why = `Firefox not found at ${FIREFOX_PATH}: install Debian's firefox-esr (scripts/install-system-deps.sh) or set FIREFOX_PATH.`;
+  if (process.env['CI'] === 'true') throw new Error(why);
+  return why;
+}
+
+export interface FirefoxBrowser {
+  newPage(): Promise<MeetingPage>;
+  close(): Promise<void>;
+}
+
+/** Launches headless Firefox ESR through Puppeteer (WebDriver BiDi). */
+export async function launchFirefox(): Promise<FirefoxBrowser> {
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    extraPrefsFirefox: FIREFOX_PREFS,
+    timeout: 30_000,
+  });
+  return {
+    async newPage() {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1100, height: 700 });
+      page.on('pageerror', (e) =>
+        console.error(`[firefox page error] ${e instanceof Error ? e.message : String(e)}`),
+      );
+      page.on('console', (m) => {
+        if (m.type() === 'warn' || m.type() === 'error' || process.env['WEB_TEST_CONSOLE'])
+          console.error(`[firefox ${m.type()}] ${m.text()}`);
+      });
+      return new FirefoxPage(page);
+    },
+    async close() {
+      await browser.close().catch(() => {});
+    },
+  };
+}
+
+/** A Puppeteer page behind the few Playwright-style calls the meeting helpers make. */
+class FirefoxPage implements MeetingPage {
+  readonly #page: PuppeteerPage;
+
+  constructor(page: PuppeteerPage) {
+    this.#page = page;
+  }
+
+  goto(url: string): Promise<unknown> {
+    return this.#page.goto(url);
+  }
+
+  url(): string {
+    return this.#page.url();
+  }
+
+  async click(selector: string): Promise<void> {
+    await this.#page.locator(selector).click();
+  }
+
+  async fill(selector: string, value: string): Promise<void> {
+    await this.#page.locator(selector).fill(value);
+  }
+
+  async press(selector: string, key: string): Promise<void> {
+    await this.#page.focus(selector);
+    await this.#page.keyboard.press(key as never);
+  }
+
+  async textContent(selector: string): Promise<string | null> {
+    await this.#page.waitForSelector(selector);
+    return this.#page.$eval(selector, (e) => e.textContent);
+  }
+
+  async inputValue(selector: string): Promise<string> {
+    await this.#page.waitForSelector(selector);
+    return this.#page.$eval(selector, (e) => (e as HTMLInputElement).value);
+  }
+
+  async getAttribute(selector: string, name: string): Promise<string | null> {
+    await this.#page.waitForSelector(selector);
+    return this.#page.$eval(selector, (e, n) => e.getAttribute(n), name);
+  }
+
+  waitForSelector(selector: string, options: { timeout: number }): Promise<unknown> {
+    return this.#page.waitForSelector(selector, options);
+  }
+
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R> {
+    return this.#page.evaluate(fn) as Promise<R>;
+  }
+}
+
 // ---- page helpers -------------------------------------------------------------------------
+
+/**
+ * What the helpers below need of a page. Playwright's Page (Chromium) has all of it; a Firefox
+ * page from `launchFirefox` is adapted to it.
+ */
+export interface MeetingPage {
+  goto(url: string): Promise<unknown>;
+  url(): string;
+  click(selector: string): Promise<void>;
+  fill(selector: string, value: string): Promise<void>;
+  press(selector: string, key: string): Promise<void>;
+  textContent(selector: string): Promise<string | null>;
+  inputValue(selector: string): Promise<string>;
+  getAttribute(selector: string, name: string): Promise<string | null>;
+  waitForSelector(selector: string, options: { timeout: number }): Promise<unknown>;
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+}
 
 export interface Diagnostics {
   role: string;
@@ -141,13 +277,16 @@ export interface Diagnostics {
   member: string;
 }
 
-export function diagnostics(page: Page): Promise<Diagnostics> {
+export function diagnostics(page: MeetingPage): Promise<Diagnostics> {
   return page.evaluate(() =>
     (globalThis as unknown as { conclaveDiagnostics: () => Promise<Diagnostics> }).conclaveDiagnostics(),
   );
 }
 
-export async function createMeeting(page: Page, origin: string): Promise<{ link: string; hostLink: string }> {
+export async function createMeeting(
+  page: MeetingPage,
+  origin: string,
+): Promise<{ link: string; hostLink: string }> {
   await page.goto(`${origin}/`);
   await page.click('#new-meeting');
   await page.waitForSelector('#host-link', { timeout: 20_000 });
@@ -158,7 +297,7 @@ export async function createMeeting(page: Page, origin: string): Promise<{ link:
 }
 
 /** Opens a link, fills the pre-join form and waits until the page is in the MLS group. */
-export async function joinMeeting(page: Page, link: string, name: string): Promise<void> {
+export async function joinMeeting(page: MeetingPage, link: string, name: string): Promise<void> {
   // The page takes the fragment out of the address bar: going to the same path with one would
   // be a same-document navigation (the page then reloads itself). Start from a blank page.
   if (new URL(page.url(), 'http://x').pathname === new URL(link).pathname) await page.goto('about:blank');
@@ -167,16 +306,14 @@ export async function joinMeeting(page: Page, link: string, name: string): Promi
 }
 
 /** Fills the pre-join form shown now and waits until the page is in the MLS group. */
-export async function submitPrejoin(page: Page, name: string): Promise<void> {
+export async function submitPrejoin(page: MeetingPage, name: string): Promise<void> {
   await page.fill('#display-name', name);
   await page.click('#join-button');
-  await page.waitForFunction(() => document.getElementById('app')?.dataset['epoch'], undefined, {
-    timeout: 30_000,
-  });
+  await page.waitForSelector('#app[data-epoch]:not([data-epoch=""])', { timeout: 30_000 });
 }
 
 /** Opens a side panel unless it is already open (the buttons toggle). */
-export async function openPanel(page: Page, which: 'chat' | 'people' | 'info'): Promise<void> {
+export async function openPanel(page: MeetingPage, which: 'chat' | 'people' | 'info'): Promise<void> {
   if ((await page.getAttribute(`#open-${which}`, 'aria-pressed')) !== 'true')
     await page.click(`#open-${which}`);
 }
@@ -220,7 +357,7 @@ export async function controlSockets(page: Page): Promise<{
 }
 
 /** Two pages' diagnostics, read at once: `h` the host's, `a` the other's. */
-export async function pairDiagnostics(host: Page, other: Page): Promise<PairDiagnostics> {
+export async function pairDiagnostics(host: MeetingPage, other: MeetingPage): Promise<PairDiagnostics> {
   const [h, a] = await Promise.all([diagnostics(host), diagnostics(other)]);
   return { h, a };
 }
@@ -239,7 +376,7 @@ export function cameraBothWays({ h, a }: PairDiagnostics): boolean {
 }
 
 /** Opens both pages' chat, then each sends a line that the other must show. */
-export async function chatBothWays(a: Page, b: Page, lines: [string, string]): Promise<void> {
+export async function chatBothWays(a: MeetingPage, b: MeetingPage, lines: [string, string]): Promise<void> {
   await openPanel(a, 'chat');
   await openPanel(b, 'chat');
   for (const [from, to, line] of [[a, b, lines[0]] as const, [b, a, lines[1]] as const]) {
@@ -254,7 +391,7 @@ export async function chatBothWays(a: Page, b: Page, lines: [string, string]): P
 }
 
 /** Waits until the page's connection status (e.g. "Reconnecting…") is gone. */
-export async function statusCleared(page: Page): Promise<void> {
+export async function statusCleared(page: MeetingPage): Promise<void> {
   await eventually(
     'status cleared',
     () => page.textContent('.status'),

@@ -1,0 +1,161 @@
+/**
+ * A mixed meeting against the real embedded stack: a Chromium host and a Firefox ESR participant
+ * (Puppeteer over WebDriver BiDi) each decode the other's camera and hear the other's microphone
+ * through the SFrame worker, see each other's names, chat, and compare the same security code;
+ * when a second Chromium participant joins, the keys rotate and media keeps flowing both ways.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  chatBothWays,
+  createMeeting,
+  type Diagnostics,
+  diagnostics,
+  eventually,
+  type FirefoxBrowser,
+  firefoxMissing,
+  joinMeeting,
+  launchFirefox,
+  type MeetingPage,
+  openPanel,
+  startTestEnv,
+  type TestEnv,
+} from './support/harness.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The remote camera and microphone of `peerId` as `d` receives them. */
+function mediaOf(d: Diagnostics, peerId: string) {
+  return {
+    camera: d.remote.find((r) => r.peerId === peerId && r.source === 'camera'),
+    mic: d.remote.find((r) => r.peerId === peerId && r.source === 'mic'),
+  };
+}
+
+/** `d` decodes `peerId`'s camera (more than `frames` frames) and hears its microphone. */
+function receives(d: Diagnostics, peerId: string, frames = 10): boolean {
+  const { camera, mic } = mediaOf(d, peerId);
+  return !!camera && !!mic && camera.framesDecoded > frames && mic.totalAudioEnergy > 0;
+}
+
+const authFailures = (d: Diagnostics) => d.crypto.decryptFailures['SFRAME_AUTH_FAILED'] ?? 0;
+
+const skip = firefoxMissing();
+
+describe('a meeting with a Firefox participant', { timeout: 180_000, skip }, () => {
+  let env: TestEnv;
+  let firefox: FirefoxBrowser;
+  let host: Page;
+  let fox: MeetingPage;
+  let link: string;
+
+  before(async () => {
+    env = await startTestEnv();
+    firefox = await launchFirefox();
+    host = await env.newPage();
+    const created = await createMeeting(host, env.origin);
+    link = created.link;
+    await joinMeeting(host, created.hostLink, 'Hosty McHost');
+    fox = await firefox.newPage();
+    await joinMeeting(fox, link, 'Fox');
+  });
+
+  after(async () => {
+    await firefox?.close();
+    await env?.close();
+  });
+
+  it('puts Firefox in the same MLS group, with the security code shown in its info panel', async () => {
+    const [h, f] = await eventually(
+      'two members in one epoch',
+      () => Promise.all([diagnostics(host), diagnostics(fox)]),
+      (d) => d.every((x) => x.size === 2 && x.epoch === d[0]!.epoch && x.securityCode === d[0]!.securityCode),
+    );
+    assert.match(f!.securityCode, /^\d{5} \d{5} \d{5} \d{5}$/);
+    assert.equal(f!.cryptoMode, 'script-transform');
+    await openPanel(fox, 'info');
+    assert.equal((await fox.textContent('#security-code'))?.trim(), h!.securityCode);
+    assert.equal((await fox.textContent('#info-size'))?.trim(), '2');
+  });
+
+  it('decodes video and plays audio both ways, every frame through SFrame', async () => {
+    const [h0, f0] = await Promise.all([diagnostics(host), diagnostics(fox)]);
+    const first = await eventually(
+      'camera and microphone both ways',
+      () => Promise.all([diagnostics(host), diagnostics(fox)]),
+      ([h, f]) => receives(h!, f0.peerId) && receives(f!, h0.peerId),
+      30_000,
+    );
+    await sleep(1500);
+    const [h, f] = await Promise.all([diagnostics(host), diagnostics(fox)]);
+    const before = [mediaOf(first[0]!, f0.peerId).camera!, mediaOf(first[1]!, h0.peerId).camera!];
+    const now = [mediaOf(h, f0.peerId).camera!, mediaOf(f, h0.peerId).camera!];
+    for (let i = 0; i < 2; i++) {
+      assert.ok(
+        now[i]!.framesDecoded > before[i]!.framesDecoded + 5,
+        `frames keep decoding (${before[i]!.framesDecoded} → ${now[i]!.framesDecoded})`,
+      );
+    }
+    for (const d of [h, f]) {
+      assert.ok(
+        d.crypto.encrypted > 50 && d.crypto.decrypted > 50,
+        `frames went through the SFrame worker: ${JSON.stringify(d.crypto)}`,
+      );
+      assert.equal(authFailures(d), 0);
+    }
+  });
+
+  it('shows each other’s names and carries chat both ways', async () => {
+    await openPanel(host, 'people');
+    await eventually(
+      'Fox in the host’s people list',
+      () => host.textContent('#people-list'),
+      (t) => !!t?.includes('Fox'),
+    );
+    await eventually(
+      'the host’s name in Firefox’s grid',
+      () => fox.textContent('#grid'),
+      (t) => !!t?.includes('Hosty McHost'),
+    );
+    await chatBothWays(host, fox, ['hello Firefox 🦊', 'hello Chromium']);
+  });
+
+  it('rotates the keys when a third person joins, and media keeps flowing to and from Firefox', async () => {
+    const before = await Promise.all([diagnostics(host), diagnostics(fox)]);
+    const carol = await env.newPage();
+    await joinMeeting(carol, link, 'Carol');
+    const all = () => Promise.all([diagnostics(host), diagnostics(fox), diagnostics(carol)]);
+    const joined = await eventually(
+      'three members in a new epoch',
+      all,
+      (d) =>
+        d.every((x) => x.size === 3 && x.epoch === d[0]!.epoch && x.securityCode === d[0]!.securityCode) &&
+        d[0]!.epoch > before[0]!.epoch,
+    );
+    assert.notEqual(joined[0]!.securityCode, before[0]!.securityCode);
+    const [hostPeer, foxPeer, carolPeer] = joined.map((d) => d.peerId);
+    const flowing = await eventually(
+      'everyone receives everyone',
+      all,
+      ([h, f, c]) =>
+        receives(h!, foxPeer!) &&
+        receives(h!, carolPeer!) &&
+        receives(f!, hostPeer!) &&
+        receives(f!, carolPeer!) &&
+        receives(c!, hostPeer!) &&
+        receives(c!, foxPeer!),
+      30_000,
+    );
+    // Firefox's own frames under the new key reach both Chromium pages, and it decodes theirs.
+    await sleep(1500);
+    const [h, f, c] = await all();
+    const grew = (a: Diagnostics, b: Diagnostics, peer: string) =>
+      mediaOf(b, peer).camera!.framesDecoded > mediaOf(a, peer).camera!.framesDecoded + 5;
+    assert.ok(grew(flowing[0]!, h, foxPeer!), 'the host keeps decoding Firefox');
+    assert.ok(grew(flowing[2]!, c, foxPeer!), 'the newcomer keeps decoding Firefox');
+    assert.ok(grew(flowing[1]!, f, hostPeer!), 'Firefox keeps decoding the host');
+    assert.ok(grew(flowing[1]!, f, carolPeer!), 'Firefox keeps decoding the newcomer');
+    for (const d of [h, f, c]) assert.equal(authFailures(d), 0, JSON.stringify(d.crypto));
+  });
+});
