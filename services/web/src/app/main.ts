@@ -10,6 +10,7 @@ import { type JoinTicket, JoinTickets } from './join-ticket.ts';
 import { takeMeetingLink } from './link-memory.ts';
 import { Meeting } from './meeting/meeting.ts';
 import { encodedTransformSupport } from './media-crypto.ts';
+import { mediaHandlerSupport } from './sfu-session.ts';
 import { errorPage } from './views/common.ts';
 import { homeView } from './views/home.ts';
 import { knockView } from './views/knock.ts';
@@ -27,7 +28,7 @@ function unsupported(): HTMLElement {
       title: 'This browser cannot join encrypted meetings',
       detail:
         'Conclave encrypts every audio and video frame in your browser and never falls back to an unencrypted call. ' +
-        'This browser lacks encoded media transforms: use a current Chrome, Edge, Firefox or Safari.',
+        'This browser lacks encoded media transforms or is too old: use a current Chrome, Edge, Firefox (120 or later) or Safari.',
     },
     { label: 'Home', href: '/' },
   );
@@ -41,7 +42,7 @@ async function meetingPage(): Promise<void> {
     replace(root, errorPage(describeError(error), { label: 'Home', href: '/' }));
     return;
   }
-  if (!encodedTransformSupport() || typeof RTCPeerConnection !== 'function') {
+  if (!encodedTransformSupport() || typeof RTCPeerConnection !== 'function' || !mediaHandlerSupport()) {
     replace(root, unsupported());
     root.dataset['unsupported'] = 'true';
     return;

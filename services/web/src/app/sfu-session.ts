@@ -4,7 +4,7 @@
  * each RTCRtpSender/Receiver in the callback mediasoup-client gives right after the transceiver
  * is created, before negotiation: no frame ever leaves unencrypted.
  */
-import { Device } from 'mediasoup-client';
+import { Device, detectDevice } from 'mediasoup-client';
 import type { Consumer, Producer, Transport } from 'mediasoup-client/types';
 import { type ConsumerInfo, type ProducerInfo, SFU_PROTOCOL_VERSION, SfuCloseCode } from '@conclave/protocol';
 import type { MediaCrypto, SendContext } from './media-crypto.ts';
@@ -35,6 +35,15 @@ const SIMULCAST: RTCRtpEncodingParameters[] = [
   { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ];
+
+/**
+ * True when mediasoup-client can drive this browser's WebRTC (Chromium ≥ 74, Firefox ≥ 120,
+ * Safari ≥ 12). Firefox 117–119 have encoded transforms but no handler: without this check they
+ * would reach the meeting and never connect its media.
+ */
+export function mediaHandlerSupport(): boolean {
+  return detectDevice() !== undefined;
+}
 
 export class SfuSession {
   readonly #crypto: MediaCrypto;

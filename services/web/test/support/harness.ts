@@ -233,6 +233,10 @@ class FirefoxPage implements MeetingPage {
   evaluate<R>(fn: () => R | Promise<R>): Promise<R> {
     return this.#page.evaluate(fn) as Promise<R>;
   }
+
+  addInitScript(fn: () => void): Promise<unknown> {
+    return this.#page.evaluateOnNewDocument(fn);
+  }
 }
 
 // ---- page helpers -------------------------------------------------------------------------
@@ -252,6 +256,8 @@ export interface MeetingPage {
   getAttribute(selector: string, name: string): Promise<string | null>;
   waitForSelector(selector: string, options: { timeout: number }): Promise<unknown>;
   evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+  /** Runs `fn` in every document the page loads from now on, before its own scripts. */
+  addInitScript(fn: () => void): Promise<unknown>;
 }
 
 export interface Diagnostics {
