@@ -121,6 +121,16 @@ describe('a meeting with a Firefox participant', { timeout: 180_000, skip }, () 
     await chatBothWays(host, fox, ['hello Firefox 🦊', 'hello Chromium']);
   });
 
+  it('turns Firefox’s camera off and on, and the host decodes it again', async () => {
+    const foxPeer = (await diagnostics(fox)).peerId;
+    const cameraAtHost = async () =>
+      (await diagnostics(host)).remote.find((r) => r.peerId === foxPeer && r.source === 'camera');
+    await fox.click('#toggle-cam');
+    await eventually('camera gone at the host', cameraAtHost, (c) => !c);
+    await fox.click('#toggle-cam');
+    await eventually('camera decoding again at the host', cameraAtHost, (c) => (c?.framesDecoded ?? 0) > 10);
+  });
+
   it('rotates the keys when a third person joins, and media keeps flowing to and from Firefox', async () => {
     const before = await Promise.all([diagnostics(host), diagnostics(fox)]);
     const carol = await env.newPage();

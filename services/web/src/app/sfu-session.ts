@@ -30,7 +30,7 @@ export interface SfuEvents {
 
 type Notification = { method: string; data: Record<string, unknown> };
 
-const SIMULCAST: RTCRtpEncodingParameters[] = [
+const SIMULCAST: readonly Readonly<RTCRtpEncodingParameters>[] = [
   { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
   { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
@@ -228,8 +228,13 @@ export class SfuSession {
     const producer = await this.#send!.produce({
       track,
       stopTracks: false,
+      // mediasoup-client writes rid and scalabilityMode into the encodings it is given and keeps
+      // them as the producer's parameters: each camera producer gets objects of its own.
       ...(source === 'camera'
-        ? { encodings: SIMULCAST, codecOptions: { videoGoogleStartBitrate: 1000 } }
+        ? {
+            encodings: SIMULCAST.map((e) => ({ ...e })),
+            codecOptions: { videoGoogleStartBitrate: 1000 },
+          }
         : {}),
       ...(source === 'screen' ? { encodings: [{ maxBitrate: 2_500_000 }] } : {}),
       onRtpSender: (sender) => this.#crypto.encryptSender(sender, source),
