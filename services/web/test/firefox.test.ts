@@ -13,15 +13,13 @@ import {
   type Diagnostics,
   diagnostics,
   eventually,
-  type FirefoxBrowser,
-  firefoxMissing,
   joinMeeting,
-  launchFirefox,
   type MeetingPage,
   openPanel,
   startTestEnv,
   type TestEnv,
 } from './support/harness.ts';
+import { type FirefoxBrowser, firefoxMissing, launchFirefox } from './support/firefox.ts';
 
 /** The remote camera and microphone of `peerId` as `d` receives them. */
 function mediaOf(d: Diagnostics, peerId: string) {
