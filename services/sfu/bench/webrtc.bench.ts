@@ -51,14 +51,20 @@ const STEPS = process.env.CONCLAVE_BENCH_STEPS?.split(',').map(Number) ?? [
   50, 100, 200, 300, 400, 500, 600, 700, 800, 1000, 1200,
 ];
 
-/** The step both runs passed at the largest subscriber count, for a like-for-like CPU comparison. */
+/**
+ * Near a full core, CPU per consumer only measures the share of the machine the worker got, so
+ * ratios come from the largest subscriber count both runs passed with each worker below this.
+ */
+const UNSATURATED = 0.75;
+
+/** The steps of two runs to compare: both passed, same count, unsaturated where possible. */
 function common(a: StepResult[], b: StepResult[]): [StepResult, StepResult] | undefined {
   const passing = (r: StepResult) => r.loss < LOSS_LIMIT;
-  for (const x of [...a].reverse()) {
+  const pairs = a.flatMap((x): [StepResult, StepResult][] => {
     const y = b.find((r) => r.subscribers === x.subscribers);
-    if (y && passing(x) && passing(y)) return [x, y];
-  }
-  return undefined;
+    return y && passing(x) && passing(y) ? [[x, y]] : [];
+  });
+  return pairs.filter(([x, y]) => x.cpu < UNSATURATED && y.cpu < UNSATURATED).at(-1) ?? pairs.at(-1);
 }
 
 const perConsumer = (r: StepResult) => r.cpu / r.subscribers / 2;
@@ -149,7 +155,9 @@ async function main(): Promise<void> {
         `${s.saturated ? '' : ' (not saturated)'}   CPU per consumer ${pctCore(s.cpuPerSubscriber / 2)}`,
     );
   }
-  console.log('\nRatios at the same subscriber count (CPU per consumer):');
+  console.log(
+    `\nRatios at the same subscriber count (CPU per consumer; the largest count where both workers used < ${UNSATURATED * 100} % of a core):`,
+  );
   const ratio = (a: string, b: string) => {
     const x = results.get(a);
     const y = results.get(b);
