@@ -16,6 +16,19 @@ async function joiners(meeting: TestMeeting, names: string[]): Promise<[string, 
   );
 }
 
+/** m0 adds members a, b and c (leaves 1–3) in one commit. */
+async function addThree(meeting: TestMeeting): Promise<void> {
+  const j = await joiners(meeting, ['a', 'b', 'c']);
+  await meeting.deliver(
+    'm0',
+    await commitAdd(
+      meeting.get('m0'),
+      j.map(([, x]) => x.keyPackageBytes),
+    ),
+    j,
+  );
+}
+
 describe('MLS meeting group', () => {
   it('keeps every member on the same media key and security code as the group grows from 3 to 10 and shrinks', async () => {
     const meeting = await TestMeeting.start(meetingKeys(1));
@@ -112,15 +125,7 @@ describe('MLS meeting group', () => {
 
   it("tells the member a commit removes that it left, even when a joiner takes its leaf in that commit, and reports the joiner's leaf to the others", async () => {
     const meeting = await TestMeeting.start(meetingKeys(22));
-    const j = await joiners(meeting, ['a', 'b', 'c']);
-    await meeting.deliver(
-      'm0',
-      await commitAdd(
-        meeting.get('m0'),
-        j.map(([, x]) => x.keyPackageBytes),
-      ),
-      j,
-    );
+    await addThree(meeting);
     const d = await createJoiner(meeting.keys);
     const both = await createMeetingCommit(meeting.get('m0'), { remove: [2], add: [d.keyPackageBytes] });
     assert.deepEqual(both.added, [2]);
@@ -200,15 +205,7 @@ describe('MLS meeting group', () => {
 
   it('keeps a removed member out of the next epoch: no key, no messages, no commits', async () => {
     const meeting = await TestMeeting.start(meetingKeys(5));
-    const j = await joiners(meeting, ['a', 'b', 'c']);
-    await meeting.deliver(
-      'm0',
-      await commitAdd(
-        meeting.get('m0'),
-        j.map(([, x]) => x.keyPackageBytes),
-      ),
-      j,
-    );
+    await addThree(meeting);
     const before = meeting.get('c');
     const oldKey = hex(await mediaBaseKey(before));
 
