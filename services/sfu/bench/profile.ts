@@ -73,11 +73,10 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'conclave-profile-'));
   // mediasoup runs the worker under valgrind when asked to (its Worker reads these at spawn).
-  process.env.MEDIASOUP_USE_VALGRIND = 'true';
-  process.env.MEDIASOUP_VALGRIND_OPTIONS = `--tool=callgrind --instr-atstart=no --callgrind-out-file=${join(dir, 'callgrind.out')}`;
-  const forwarder = await webRtcForwarder(variant);
-  delete process.env.MEDIASOUP_USE_VALGRIND;
-  delete process.env.MEDIASOUP_VALGRIND_OPTIONS;
+  const forwarder = await webRtcForwarder(variant, {
+    MEDIASOUP_USE_VALGRIND: 'true',
+    MEDIASOUP_VALGRIND_OPTIONS: `--tool=callgrind --instr-atstart=no --callgrind-out-file=${join(dir, 'callgrind.out')}`,
+  });
   const publisher = new Publisher(forwarder.ingressPort);
   let forwarded = 0;
   let worker = 0;

@@ -120,19 +120,35 @@ export function chromiumCapabilities(
   };
 }
 
-/** One worker whose subscribers are thin WebRTC clients, set up as `variant` says. */
+/**
+ * Runs `start` with `vars` added to the environment, which the mediasoup worker inherits when
+ * it is spawned, and puts the environment back afterwards.
+ */
+async function withWorkerEnv<T>(vars: Record<string, string>, start: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, vars);
+  try {
+    return await start();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/**
+ * One worker whose subscribers are thin WebRTC clients, set up as `variant` says; `workerEnv`
+ * goes to the worker's environment too (e.g. mediasoup's valgrind switches).
+ */
 export async function webRtcForwarder(
   variant: Variant,
+  workerEnv: Record<string, string> = {},
 ): Promise<Forwarder & { diagnostics(): Promise<Diagnostics>; workerPid(): number }> {
-  const saved = process.env.LD_LIBRARY_PATH;
-  if (variant.libraryPath) process.env.LD_LIBRARY_PATH = variant.libraryPath;
-  let bench: Awaited<ReturnType<typeof startBenchSfu>>;
-  try {
-    bench = await startBenchSfu({ workers: 1, routerMaxPeers: 100_000 });
-  } finally {
-    if (saved === undefined) delete process.env.LD_LIBRARY_PATH;
-    else process.env.LD_LIBRARY_PATH = saved;
-  }
+  const bench = await withWorkerEnv(
+    { ...workerEnv, ...(variant.libraryPath ? { LD_LIBRARY_PATH: variant.libraryPath } : {}) },
+    () => startBenchSfu({ workers: 1, routerMaxPeers: 100_000 }),
+  );
   const clients = new Clients();
   const fingerprint = await clients.init({ suite: variant.suite, feedback: variant.feedback });
   const publisher = bench.join();
