@@ -101,6 +101,10 @@ images: ## Build the four container images (needs a Docker engine with BuildKit)
 stack-check: install ## Build the images, run compose.yaml for real, a three-browser meeting and the container audit against it
 	deploy/stack/check.sh
 
+.PHONY: cluster-check
+cluster-check: install tools ## Run the Helm chart on a throwaway Kubernetes cluster: upgrade, helm test, a meeting, the audit, a drain (root)
+	deploy/cluster/check.sh
+
 .PHONY: deploy-check
 deploy-check: ## Validate compose.yaml, the Helm chart, Dockerfiles and dashboards offline
 	deploy/ci-checks.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Offline validation of everything needed to deploy Conclave. Exits non-zero on any failure.
 #
-#   1. Helm chart: `helm lint --strict` with the default and the production-like values
-#      (charts/conclave/ci/production-values.yaml), values.schema.json enforced (a bad value
+#   1. Helm chart: `helm lint --strict` with the default, the production-like and the CI
+#      cluster's values (charts/conclave/ci/*-values.yaml), values.schema.json enforced (a bad value
 #      must be refused), rendered manifests validated against the Kubernetes JSON schemas
 #      shipped in the kubernetes-validate package (strict: unknown fields fail) for each
 #      Kubernetes version in K8S_VERSIONS, plus policy checks (security contexts, SFU shape,
@@ -55,9 +55,9 @@ refused() { # the command must fail (a negative test)
 }
 
 # --- 1. Helm chart ---------------------------------------------------------------------------
-for values in default production; do
+for values in default production cluster; do
   args=()
-  [ "$values" = production ] && args=(-f "$chart/ci/production-values.yaml")
+  [ "$values" = default ] || args=(-f "$chart/ci/$values-values.yaml")
   step "helm lint --strict ($values values)" helm lint --strict "$chart" "${args[@]}" --kube-version 1.34.0
   for version in $K8S_VERSIONS; do
     out="$tmp/$values-$version.yaml"
@@ -133,6 +133,7 @@ step "Grafana dashboard metrics exist" python3 deploy/ci/check-dashboard.py depl
 
 # --- 5. Shell scripts -----------------------------------------------------------------------------
 scripts_list=(deploy/ci-checks.sh deploy/caddy/edge-check.sh deploy/loadtest/run.sh scripts/*.sh deploy/stack/*.sh
+  deploy/cluster/*.sh
   deploy/stack/stand-ins/*.sh .ci/run)
 step "shell syntax" bash -c 'for f in "$@"; do bash -n "$f" || exit 1; done' _ "${scripts_list[@]}"
 if command -v shellcheck >/dev/null; then

@@ -1,9 +1,12 @@
 #!/bin/sh
 # First start: initialise $PGDATA with POSTGRES_USER/POSTGRES_PASSWORD and create POSTGRES_DB,
-# as the official image does; then run the server as the postgres user.
+# as the official image does; then run the server as the postgres user. Started as root (compose)
+# it drops to postgres; started as postgres (Kubernetes runAsUser 999) it runs everything as is.
 set -eu
 : "${POSTGRES_USER:=postgres}" "${POSTGRES_DB:=$POSTGRES_USER}"
-as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; else "$@"; fi
+}
 if [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /var/run/postgresql
   chown postgres:postgres "$PGDATA" /var/run/postgresql
@@ -11,7 +14,8 @@ if [ "$(id -u)" = 0 ]; then
 fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   [ -n "${POSTGRES_PASSWORD:-}" ] || { echo "POSTGRES_PASSWORD is required" >&2; exit 1; }
-  pwfile=$(mktemp); printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"; chown postgres "$pwfile"
+  pwfile=$(mktemp); printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+  [ "$(id -u)" != 0 ] || chown postgres "$pwfile"
   as_postgres initdb -D "$PGDATA" --username="$POSTGRES_USER" --pwfile="$pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
   rm -f "$pwfile"
