@@ -1,5 +1,4 @@
 /**
- * Long file: the compose stack's checks share one running stack and one set of browsers.
  * The shipped Docker Compose stack, end to end (deploy/stack/stack.sh up, then
  * `eval "$(deploy/stack/stack.sh env)"`; deploy/stack/check.sh does both).
  *
@@ -14,72 +13,45 @@
  * the meeting where it is meant to be, so the scan reads real data.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
 import {
   createMeeting,
-  type Diagnostics,
   diagnostics,
   eventually,
   joinMeeting,
   openPanel,
 } from '../../../../services/web/test/support/harness.ts';
-import { MeetingNames } from '../../../../services/api/src/meetings/meeting-names.ts';
-import { deriveStateKeys } from '../../../../services/api/src/state-keys.ts';
 import { type Needle, Scanner } from '../support/scan.ts';
 import { type AuditCounts, ContainerAudit } from './support/container-audit.ts';
+import {
+  assertMidCall,
+  auditAfterEnd,
+  CONTROL,
+  controlled,
+  firstMigration,
+  found,
+  liveNeedles,
+  pendingKinds,
+  printable,
+  storedName,
+} from './support/final-scan.ts';
 import { confinement } from './support/hardening.ts';
+import {
+  decodingEachOther,
+  diagnosticsNeedles,
+  endIfRunning,
+  framesLine,
+  linkNeedles,
+  open as openPerson,
+  type Person,
+  person,
+  personNeedles,
+  procNetHex,
+  seconds,
+} from './support/participants.ts';
 import { output, type StackEnv, stackEnv } from './support/stack-env.ts';
 import { type LaunchedBrowser, launchBrowser } from './support/trusted-browser.ts';
-
-// The longest-lived state naming an ended meeting (the SFU's room registry entry, the API's
-// queued jobs) is gone within this.
-const PURGE_DEADLINE_MS = 150_000;
-/** Positive controls of the final scan are labelled so. */
-const CONTROL = 'control:';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
-
-interface Person {
-  label: string;
-  name: string;
-  userAgent: string;
-  chat: string;
-  context?: BrowserContext;
-  page?: Page;
-  /** Whatever the API handed this browser: join tokens, rejoin and knock secrets, sealed names. */
-  secrets: Needle[];
-}
-
-function person(label: string, name: string, animal: string, i: number): Person {
-  return {
-    label,
-    name,
-    userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 ConclaveStackAgent-${animal}/${3 + i}.${7 * i}`,
-    chat: `stack chat line ${['marigold', 'basalt', 'cerulean'][i] ?? 'none'} ${i * 6151 + 17}`,
-    secrets: [],
-  };
-}
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
-}
-
-/** The IPv4 address as /proc/net/tcp writes it (little-endian hex). */
-function procNetHex(address: string): string {
-  return address
-    .split('.')
-    .reverse()
-    .map((b) => Number(b).toString(16).padStart(2, '0'))
-    .join('')
-    .toUpperCase();
-}
-
-/** A location with its IDs masked, for progress lines. */
-function shape(where: string): string {
-  return where.replace(/[A-Za-z0-9_-]{10,}/g, '<id>');
-}
 
 function describeCounts(c: AuditCounts): string {
   const logs = Object.entries(c.logLines)
@@ -93,11 +65,11 @@ function describeCounts(c: AuditCounts): string {
 }
 
 /** The name the API stores a meeting's row under, derived with the deployment's own state key. */
-async function storedName(env: StackEnv, meetingId: string): Promise<string> {
-  const key = (await output([...env.compose, 'exec', '-T', 'api', 'printenv', 'CONCLAVE_STATE_KEY']))
-    .toString()
-    .trim();
-  return new MeetingNames(deriveStateKeys(Buffer.from(key, 'base64')).naming).storageName(meetingId);
+async function storedRowName(env: StackEnv, meetingId: string): Promise<string> {
+  const key = (
+    await output([...env.compose, 'exec', '-T', 'api', 'printenv', 'CONCLAVE_STATE_KEY'])
+  ).toString();
+  return storedName(key, meetingId);
 }
 
 describe('the compose stack: a meeting through the web container leaves nothing in the containers', {
@@ -129,11 +101,7 @@ describe('the compose stack: a meeting through the web container leaves nothing 
 
   after(async () => {
     // A run that failed half-way ends its meeting anyway, so that it does not linger in the stack.
-    if (!meetingEnded && host.page && !host.page.isClosed()) {
-      await openPanel(host.page, 'people').catch(() => {});
-      await host.page.click('#end-for-all', { timeout: 10_000 }).catch(() => {});
-      await sleep(1000);
-    }
+    if (!meetingEnded) await endIfRunning(host.page);
     await launched?.close();
   });
 
@@ -180,126 +148,9 @@ describe('the compose stack: a meeting through the web container leaves nothing 
     console.log(`tls: ${tls?.protocol}, certificate issued by ${tls?.issuer} (${seconds(started)})`);
   });
 
-  async function open(p: Person): Promise<Page> {
-    const context = await launched!.browser.newContext({
-      userAgent: p.userAgent,
-      permissions: ['camera', 'microphone'],
-      viewport: { width: 960, height: 640 },
-    });
-    // The machine may be busy: navigations and clicks get more than Playwright's 30 s.
-    context.setDefaultTimeout(60_000);
-    const page = await context.newPage();
-    p.context = context;
-    p.page = page;
-    page.on('dialog', (d) => void d.accept());
-    page.on('pageerror', (e) => console.error(`[${p.label} page error] ${e.message}`));
-    page.on('console', (m) => {
-      // A refused join or knock is logged by the browser as a failed request (423, 403): expected.
-      if (/^Failed to load resource: .* status of 4\d\d/.test(m.text())) return;
-      if (m.type() === 'error' || m.type() === 'warning')
-        console.error(`[${p.label} page ${m.type()}] ${m.text()}`);
-    });
-    page.on('request', (request) => {
-      if (!request.url().endsWith('/knock/verify')) return;
-      const sealed = (request.postDataJSON() as { sealedName?: string } | null)?.sealedName;
-      if (sealed) p.secrets.push({ label: `sealed name (${p.label})`, value: sealed });
-    });
-    page.on('response', async (response) => {
-      const path = new URL(response.url()).pathname;
-      if (response.status() !== 200 || !/\/(join\/verify|knock\/verify|rejoin\/renew)$/.test(path)) return;
-      const body = (await response.json().catch(() => undefined)) as Record<string, string> | undefined;
-      if (!body) return;
-      if (body['token']) {
-        const claims = claimsOf(body['token']);
-        p.secrets.push(
-          { label: `join token signature (${p.label})`, value: body['token'].split('.')[2]! },
-          { label: `session ID (${p.label})`, value: String(claims['sid']) },
-          { label: 'SFU room ID', value: String(claims['room']) },
-          { label: 'MLS group ID', value: String(claims['grp']) },
-        );
-      }
-      for (const key of ['rejoin', 'knockId', 'knockSecret'])
-        if (body[key]) p.secrets.push({ label: `${key} (${p.label})`, value: body[key] });
-    });
-    return page;
-  }
-
-  /**
-   * Every remote camera's framesDecoded rises on each page over two seconds, no frame ever fails
-   * authentication, and meanwhile no frame is dropped except a duplicate (a late retransmission
-   * on a busy machine reassembles a frame already delivered; the replay window drops it). Frames
-   * of an epoch whose commit a page has not processed yet may be dropped around a change of members.
-   */
-  async function decodingEachOther(pages: Page[], what: string): Promise<Diagnostics[]> {
-    const others = pages.length - 1;
-    const first = await eventually(
-      what,
-      () => Promise.all(pages.map(diagnostics)),
-      (d) =>
-        d.every(
-          (x) =>
-            x.size === pages.length &&
-            x.epoch === d[0]!.epoch &&
-            x.securityCode === d[0]!.securityCode &&
-            x.remote.filter((r) => r.source === 'camera' && r.framesDecoded > 10).length === others,
-        ),
-      90_000,
-    );
-    // Every camera keeps decoding on every page. Polled: a page whose decoder waits for a key
-    // frame after a change of members resumes when it arrives; how long that took is logged.
-    const framesOf = (d: Diagnostics[], i: number, peerId: string) =>
-      d[i]!.remote.find((r) => r.peerId === peerId && r.source === 'camera')?.framesDecoded ?? 0;
-    const rising = (d: Diagnostics[]) =>
-      d.every((_, i) =>
-        first[i]!.remote.filter((r) => r.source === 'camera').every(
-          (r) => framesOf(d, i, r.peerId) > r.framesDecoded,
-        ),
-      );
-    const waitFrom = Date.now();
-    await sleep(2000);
-    let second = await Promise.all(pages.map(diagnostics));
-    while (!rising(second) && Date.now() - waitFrom < 12_000) {
-      await sleep(500);
-      second = await Promise.all(pages.map(diagnostics));
-    }
-    console.log(`${what}: every camera rising on every page after ${seconds(waitFrom)}`);
-    for (const [i, d] of second.entries()) {
-      for (const cam of first[i]!.remote.filter((r) => r.source === 'camera')) {
-        const now = framesOf(second, i, cam.peerId);
-        assert.ok(
-          now > cam.framesDecoded,
-          `${what}: page ${i} keeps decoding ${cam.peerId} (${cam.framesDecoded} → ${now})`,
-        );
-      }
-      const failures = d.crypto.decryptFailures;
-      if (Object.keys(failures).length)
-        console.log(`${what}: page ${i} dropped frames before: ${JSON.stringify(failures)}`);
-      assert.equal(
-        failures['SFRAME_AUTH_FAILED'] ?? 0,
-        0,
-        `${what}: page ${i} frames failing authentication`,
-      );
-      const { SFRAME_REPLAY: _replays, ...dropped } = failures;
-      const { SFRAME_REPLAY: _replaysBefore, ...droppedBefore } = first[i]!.crypto.decryptFailures;
-      assert.deepEqual(
-        dropped,
-        droppedBefore,
-        `${what}: page ${i} dropped frames while the meeting was steady`,
-      );
-      assert.ok(d.crypto.decrypted > first[i]!.crypto.decrypted, `${what}: page ${i} keeps decrypting`);
-    }
-    return second;
-  }
-
-  /** The IDs the pages expose: SFU peer IDs, the DS's member IDs. */
-  function recordDiagnostics(d: Diagnostics): void {
-    const extra = d as Diagnostics & { member?: string; dsMembers?: { member: string }[] };
-    needles.push({ label: 'SFU peer ID', value: d.peerId });
-    for (const r of d.roster) if (r.peerId) needles.push({ label: 'SFU peer ID (roster)', value: r.peerId });
-    if (extra.member) needles.push({ label: 'DS member ID', value: extra.member });
-    for (const m of extra.dsMembers ?? [])
-      if (m.member) needles.push({ label: 'DS member ID', value: m.member });
-  }
+  const open = (p: Person) => openPerson(launched!.browser, p);
+  const recordDiagnostics = (d: Parameters<typeof diagnosticsNeedles>[0]) =>
+    needles.push(...diagnosticsNeedles(d));
 
   let midCall: string[] | undefined;
 
@@ -308,17 +159,9 @@ describe('the compose stack: a meeting through the web container leaves nothing 
     let started = Date.now();
     const hostPage = await open(host);
     const created = await createMeeting(hostPage, env.url);
-    const link = new URL(created.link);
-    assert.equal(link.origin, new URL(env.url).origin);
-    const meetingId = link.pathname.split('/').pop()!;
-    const password = link.hash.slice(1);
-    const hostSecret = new URL(created.hostLink).hash.slice(1).split('.')[1] ?? '';
-    assert.match(hostSecret, /^[A-Za-z0-9_-]{22}$/, 'the host link carries the host secret');
-    needles.push(
-      { label: 'meeting ID', value: meetingId },
-      { label: 'meeting password', value: password },
-      { label: 'host secret', value: hostSecret },
-    );
+    assert.equal(new URL(created.link).origin, new URL(env.url).origin);
+    const { meetingId, needles: meetingNeedles } = linkNeedles(created);
+    needles.push(...meetingNeedles);
     const join = (p: Person, url: string) =>
       joinMeeting(p.page!, url, p.name).catch(async (error) => {
         throw new Error(`${p.label} could not join: ${await p.page!.textContent('#app')}`, { cause: error });
@@ -334,14 +177,7 @@ describe('the compose stack: a meeting through the web container leaves nothing 
     for (const d of joined) recordDiagnostics(d);
     console.log(
       `meeting: 3 joined, epoch ${joined[0]!.epoch}, code ${joined[0]!.securityCode}, frames decoded ` +
-        `${joined
-          .map((d) =>
-            d.remote
-              .filter((r) => r.source === 'camera')
-              .map((r) => r.framesDecoded)
-              .join('/'),
-          )
-          .join(' ')} (${seconds(started)})`,
+        `${framesLine(joined)} (${seconds(started)})`,
     );
 
     started = Date.now();
@@ -358,38 +194,19 @@ describe('the compose stack: a meeting through the web container leaves nothing 
       );
     console.log(`meeting: chat delivered both ways (${seconds(started)})`);
 
-    // The positive control: the same scan, during the call, finds the meeting where it must be
-    // (its row in PostgreSQL, under the name the API derives with the deployment's state key; its
-    // live state in Redis), and the database holds no meeting, room or group ID even now. The
-    // rest of the scan has its own controls.
+    // The positive control: the same scan, during the call, finds the meeting where it must be;
+    // the rest of the scan has its own controls.
     started = Date.now();
-    const tokens = host.secrets;
-    const room = tokens.find((n) => n.label === 'SFU room ID')?.value;
-    const group = tokens.find((n) => n.label === 'MLS group ID')?.value;
-    assert.ok(room && group, 'the host’s join token was seen');
-    const liveScanner = new Scanner([
-      { label: 'meeting ID', value: meetingId },
-      { label: 'SFU room ID', value: room },
-      { label: 'MLS group ID', value: group },
-      { label: 'stored row name', value: await storedName(env, meetingId) },
-    ]);
+    const liveScanner = new Scanner(liveNeedles(host, meetingId, await storedRowName(env, meetingId)));
     const live = new ContainerAudit(env, liveScanner);
     await live.postgres();
     await live.redis();
-    midCall = [...new Set(liveScanner.hits.map((h) => `${h.needle.split(' (')[0]} in ${shape(h.where)}`))];
+    midCall = pendingKinds(liveScanner.hits);
     console.log(
       `mid-call scan: pg_dump ${live.counts.dumpTables} tables / ${live.counts.dumpRows} rows, ` +
         `${live.counts.redisKeys} Redis keys (${seconds(started)}); found ${midCall.join('; ')}`,
     );
-    const inDump = (label: string) =>
-      liveScanner.hits.some((h) => h.needle.startsWith(label) && h.where === 'postgres dump');
-    assert.ok(inDump('stored row name'), 'the meeting’s row is in the PostgreSQL dump during the call');
-    for (const label of ['meeting ID', 'SFU room ID', 'MLS group ID'])
-      assert.equal(inDump(label), false, `the ${label} is not in the PostgreSQL dump, even during the call`);
-    assert.ok(
-      liveScanner.hits.some((h) => h.needle.startsWith('SFU room ID') && h.where.startsWith('redis ')),
-      'the call’s room is in live Redis state',
-    );
+    assertMidCall(liveScanner);
     // The address needle is what the containers really see: the web container's connections
     // on its HTTPS port come from the frontend network's gateway.
     const sockets = (
@@ -458,87 +275,48 @@ describe('the compose stack: a meeting through the web container leaves nothing 
     for (const p of [host, guestA]) await p.context!.close();
     meetingEnded = true;
 
-    for (const p of people) {
-      needles.push(
-        { label: `display name (${p.label})`, value: p.name },
-        { label: `user agent (${p.label})`, value: p.userAgent },
-        { label: `user agent marker (${p.label})`, value: p.userAgent.split(' ').pop()! },
-        ...p.secrets,
-      );
-      if (p !== latecomer) needles.push({ label: `chat text (${p.label})`, value: p.chat });
-    }
+    for (const p of people) needles.push(...personNeedles(p, { chat: p !== latecomer }));
     needles.push({ label: 'browsers’ address as the containers see it', value: gateway, bounded: true });
   });
 
   let final: { scanner: Scanner; audit: ContainerAudit } | undefined;
   const inVolume = (h: { where: string }) => h.where.startsWith('volume ');
-  const found = (h: { needle: string }) => !h.needle.startsWith(CONTROL);
-  const printable = (h: { needle: string; where: string; context: string }) =>
-    `${h.needle} in ${h.where}: …${h.context.replace(/[^\x20-\x7e]+/g, '·')}…`;
 
   it('after the end no identifier is in the logs, PostgreSQL, Redis, writable layers or tmpfs', async () => {
     assert.ok(meetingEnded && midCall, 'the meeting ran and ended');
-    const unique = [...new Map(needles.map((n) => [n.value, n])).values()];
-    assert.ok(unique.length >= 25, `identifiers recorded: ${unique.length}`);
     // Values that must be found, so that each kind of source is shown to be read: the applied
     // migration (a row in the dump and in PostgreSQL's files) and the root certificate Caddy keeps.
     const caLine = (await readFile(env.caFile, 'utf8')).split('\n')[1]!.trim();
     assert.ok(caLine.length >= 40, 'a line of the root certificate');
-    const migrations = new URL('../../../../services/api/prisma/migrations/', import.meta.url);
-    const firstMigration = (await readdir(migrations)).filter((n) => /^\d{14}_/.test(n)).sort()[0]!;
-    const controls: Needle[] = [
-      { label: `${CONTROL} applied migration`, value: firstMigration },
-      { label: `${CONTROL} root certificate`, value: caLine },
-    ];
-    const kinds = new Map<string, number>();
-    for (const n of unique) {
-      const kind = n.label.replace(/ \(.*\)$/, '');
-      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    }
-    console.log(`audit: identifiers: ${[...kinds].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
-    const started = Date.now();
-    let scanner: Scanner;
-    let audit: ContainerAudit;
-    // Clean-up (the meeting row, queued jobs, the DS's and SFU's state, rate-limit windows) takes
-    // a while: rescan until clean or until the deadline, then read the volumes once.
-    for (;;) {
-      scanner = new Scanner([...unique, ...controls]);
-      audit = new ContainerAudit(env, scanner);
-      await audit.all({ volumes: false });
-      const pending = [
-        ...new Set(scanner.hits.filter(found).map((h) => `${h.needle.split(' (')[0]} in ${shape(h.where)}`)),
-      ];
-      console.log(
-        `audit: +${seconds(started)}: ${audit.counts.redisKeys} Redis keys, ${pending.length} kinds of hits ${JSON.stringify(pending)}`,
-      );
-      if (pending.length === 0 || Date.now() - started > PURGE_DEADLINE_MS) break;
-      await sleep(5_000);
-    }
-    await audit.volumes();
+    const { scanner, audit } = await auditAfterEnd({
+      needles,
+      minimum: 25,
+      controls: [
+        { label: `${CONTROL} applied migration`, value: await firstMigration() },
+        { label: `${CONTROL} root certificate`, value: caLine },
+      ],
+      async scan(scanner) {
+        const audit = new ContainerAudit(env, scanner);
+        await audit.all({ volumes: false });
+        return audit;
+      },
+      finish: (audit) => audit.volumes(),
+      describe: (audit) => describeCounts(audit.counts),
+    });
     final = { scanner, audit };
     const c = audit.counts;
-    console.log(
-      `audit: ${unique.length} identifiers; scanned ${describeCounts(c)}; ${seconds(started)} after the end`,
-    );
-    const lifetimes = audit.redisKeys.map(
-      (k) => `${shape(k.name)} (${k.type}, ${k.ttlMs < 0 ? 'no TTL' : `${Math.ceil(k.ttlMs / 1000)} s`})`,
-    );
-    console.log(`audit: Redis keys left: ${[...new Set(lifetimes)].sort().join(', ') || 'none'}`);
-    if (c.skipped.length) console.log(`audit: not read: ${c.skipped.join('; ')}`);
 
     // The scan read real data: logs from every service, the schema and rows, files in the volumes.
     for (const s of ['api', 'mls-ds', 'sfu', 'postgres', 'redis', 'web', 'migrate'])
       assert.ok((c.logLines[s] ?? 0) > 0, `${s} has log lines: ${JSON.stringify(c.logLines)}`);
     assert.ok(c.tmpfsMounts >= 7, `tmpfs mounts read: ${c.tmpfsMounts}`);
-    const controlled = (label: string, where: string) =>
-      scanner.hits.some((h) => h.needle.startsWith(`${CONTROL} ${label}`) && h.where.startsWith(where));
-    assert.ok(controlled('applied migration', 'postgres dump'), 'the migration row is in the dump');
+    assert.ok(controlled(scanner, 'applied migration', 'postgres dump'), 'the migration row is in the dump');
     assert.ok(
-      controlled('applied migration', `volume ${env.project}_postgres-data`),
+      controlled(scanner, 'applied migration', `volume ${env.project}_postgres-data`),
       'the migration row is in PostgreSQL’s files',
     );
     assert.ok(
-      controlled('root certificate', `volume ${env.project}_caddy-data`),
+      controlled(scanner, 'root certificate', `volume ${env.project}_caddy-data`),
       'Caddy’s CA is in its volume',
     );
 

@@ -5,6 +5,7 @@
  * and every named volume of the project. Read through the Docker CLI only.
  */
 import type { Scanner } from '../../support/scan.ts';
+import { REDIS_DUMP_COMMAND, type RedisKey, scanPgDump, scanRedisDump } from './dumps.ts';
 import { containers, output, run, type ServiceContainer, type StackEnv } from './stack-env.ts';
 import { tarEntries } from './tar.ts';
 
@@ -24,40 +25,6 @@ export interface AuditCounts {
   bytes: number;
   /** What could not be read, and why (e.g. an image without tar). */
   skipped: string[];
-}
-
-/** All keys (SCAN), each with its type, remaining lifetime and every value, as one JSON text. */
-const REDIS_DUMP_SCRIPT = `
-local out = {}
-local cursor = '0'
-repeat
-  local page = redis.call('SCAN', cursor, 'COUNT', 1000)
-  cursor = page[1]
-  for _, key in ipairs(page[2]) do
-    local kind = redis.call('TYPE', key)['ok']
-    local values = {}
-    if kind == 'string' then values = { redis.call('GET', key) }
-    elseif kind == 'hash' then values = redis.call('HGETALL', key)
-    elseif kind == 'list' then values = redis.call('LRANGE', key, 0, -1)
-    elseif kind == 'set' then values = redis.call('SMEMBERS', key)
-    elseif kind == 'zset' then values = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
-    elseif kind == 'stream' then
-      for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
-        table.insert(values, entry[1])
-        for _, v in ipairs(entry[2]) do table.insert(values, v) end
-      end
-    elseif kind ~= 'none' then values = { redis.call('DUMP', key) }
-    end
-    table.insert(out, { key, kind, redis.call('PTTL', key), values })
-  end
-until cursor == '0'
-return cjson.encode(out)
-`;
-
-export interface RedisKey {
-  name: string;
-  type: string;
-  ttlMs: number;
 }
 
 function newCounts(): AuditCounts {
@@ -124,48 +91,17 @@ export class ContainerAudit {
       [...this.#env.compose, 'exec', '-T', 'postgres', 'pg_dump', '-U', 'conclave', '-d', 'conclave'],
       120_000,
     );
-    this.#scanner.scan('postgres dump', dump);
-    const text = dump.toString('utf8');
-    let inCopy = false;
-    for (const line of text.split('\n')) {
-      if (/^COPY .* FROM stdin;$/.test(line)) {
-        inCopy = true;
-        this.counts.dumpTables++;
-      } else if (line === '\\.') inCopy = false;
-      else if (inCopy) this.counts.dumpRows++;
-    }
+    const { tables, rows, text } = scanPgDump(dump, this.#scanner);
+    this.counts.dumpTables += tables;
+    this.counts.dumpRows += rows;
     return text;
   }
 
   async redis(): Promise<RedisKey[]> {
-    const raw = await output(
-      [
-        ...this.#env.compose,
-        'exec',
-        '-T',
-        'redis',
-        'sh',
-        '-c',
-        'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli --raw EVAL "$1" 0',
-        'sh',
-        REDIS_DUMP_SCRIPT,
-      ],
-      60_000,
-    );
-    // cjson leaves bytes above 0x7f as they are: latin1 keeps them byte for byte.
-    const text = raw.toString('latin1').trim();
-    if (!text.startsWith('[') && !text.startsWith('{'))
-      throw new Error(`redis-cli answered: ${text.slice(0, 300)}`);
-    // An empty Lua table encodes as {}.
-    const decoded = JSON.parse(text) as [string, string, number, string[] | object][] | object;
-    const keys = Array.isArray(decoded) ? decoded : [];
-    for (const [name, type, ttlMs, values] of keys) {
-      this.redisKeys.push({ name, type, ttlMs });
-      this.counts.redisKeys++;
-      this.#scanner.scan(`redis key name ${name}`, Buffer.from(name, 'latin1'));
-      for (const value of Array.isArray(values) ? values : [])
-        this.#scanner.scan(`redis ${type} ${name}`, Buffer.from(String(value), 'latin1'));
-    }
+    const raw = await output([...this.#env.compose, 'exec', '-T', 'redis', ...REDIS_DUMP_COMMAND], 60_000);
+    const keys = scanRedisDump(raw, this.#scanner);
+    this.redisKeys.push(...keys);
+    this.counts.redisKeys += keys.length;
     return this.redisKeys;
   }
 
