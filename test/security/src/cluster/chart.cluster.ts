@@ -20,6 +20,7 @@ import {
   eventually,
   joinMeeting,
   openPanel,
+  submitPrejoin,
 } from '../../../../services/web/test/support/harness.ts';
 import {
   assertMidCall,
@@ -31,6 +32,7 @@ import {
   liveNeedles,
   pendingKinds,
   printable,
+  shape,
   storedName,
 } from '../stack/support/final-scan.ts';
 import {
@@ -121,7 +123,16 @@ describe('the Helm chart on a cluster: a meeting survives losing pods and leaves
     await launched?.close();
   });
 
-  const open = (p: Person) => openPerson(launched!.browser, p);
+  /** Responses of 500 and up the pages got (path and status), reported after the loss of pods. */
+  const serverErrors: string[] = [];
+  const open = async (p: Person) => {
+    const page = await openPerson(launched!.browser, p);
+    page.on('response', (r) => {
+      if (r.status() >= 500)
+        serverErrors.push(`${p.label}: ${r.status()} ${shape(new URL(r.url()).pathname)}`);
+    });
+    return page;
+  };
   const recordDiagnostics = (d: Parameters<typeof diagnosticsNeedles>[0]) =>
     needles.push(...diagnosticsNeedles(d));
 
@@ -227,6 +238,10 @@ describe('the Helm chart on a cluster: a meeting survives losing pods and leaves
         list.filter((p) => p.component === c && p.ready && !p.terminating).length,
       ]),
     );
+    // A fourth participant waits at the pre-join form, to join the moment the pods go.
+    const fourthPage = await open(fourth);
+    await fourthPage.goto(created.link);
+    await fourthPage.waitForSelector('#display-name', { timeout: 30_000 });
     const keeping = await Promise.all(victims.map((p) => keep(env, p)));
     const deletedAt = Date.now();
     await kubectl(env, ['delete', 'pod', '--wait=false', ...victims.map((p) => p.name)]);
@@ -236,14 +251,17 @@ describe('the Helm chart on a cluster: a meeting survives losing pods and leaves
     replaced.catch(() => {});
     const gone = Promise.all(keeping.map((k) => k.gone)).then(() => seconds(deletedAt));
 
-    // A fourth participant joins right away, while the replacements come up.
     let started = Date.now();
-    const fourthPage = await open(fourth);
-    await joinMeeting(fourthPage, created.link, fourth.name);
+    const atJoin = describePods(
+      (await pods(env)).filter((p) => p.component === 'api' || p.component === 'mls-ds'),
+    );
+    const asked = seconds(deletedAt);
+    await submitPrejoin(fourthPage, fourth.name);
+    console.log(`meeting: the fourth asked to join ${asked} after the deletion (${atJoin})`);
     const whileUp = describePods(
       (await pods(env)).filter((p) => p.component === 'api' || p.component === 'mls-ds'),
     );
-    console.log(`meeting: the fourth joined ${seconds(deletedAt)} after the deletion (${whileUp})`);
+    console.log(`meeting: the fourth is in, ${seconds(deletedAt)} after the deletion (${whileUp})`);
     const pages = [...three(), fourthPage];
     const four = await decodingEachOther(pages, 'four members after losing an API and a DS pod');
     for (const d of four) recordDiagnostics(d);
@@ -273,6 +291,7 @@ describe('the Helm chart on a cluster: a meeting survives losing pods and leaves
     );
 
     const ready = await replaced;
+    if (serverErrors.length) console.log(`pods: the pages got meanwhile ${serverErrors.join(', ')}`);
     console.log(
       `pods: replacement Ready after ${Object.entries(ready)
         .map(([c, t]) => `${c} ${t}`)

@@ -281,13 +281,15 @@ describe('the Helm chart on a cluster: an SFU rollout drains its meeting, which 
       const again = await decodingEachOther(pages, 'two members decoding each other after the rollout');
       assert.equal(again.find((d: Diagnostics) => d.ended)?.ended, undefined, 'no page ended its meeting');
       console.log(
-        `sfu: timeline ${timeline}; meeting whole again +${(recovered / 1000).toFixed(1)} s ` +
+        `sfu: meeting whole again +${(recovered / 1000).toFixed(1)} s ` +
           `(${seconds(readyAt)} after the new pod was Ready at +${(fresh! / 1000).toFixed(1)} s); ` +
           `epoch ${whole[0]!.epoch} (was ${steady[0]!.epoch})`,
       );
     } finally {
       done = true;
       await watching;
+      // Printed whatever happened: where a failed rollout stopped.
+      console.log(`sfu: timeline (after the restart was ordered): ${timeline}`);
     }
 
     await openPanel(host, 'people');
