@@ -26,6 +26,7 @@ import {
 import {
   cameraFrames,
   decodingEachOther,
+  endIfRunning,
   open as openPerson,
   person,
   seconds,
@@ -171,11 +172,7 @@ describe('the Helm chart on a cluster: an SFU rollout drains its meeting, which 
   });
 
   after(async () => {
-    if (host && !ended && !host.isClosed()) {
-      await openPanel(host, 'people').catch(() => {});
-      await host.click('#end-for-all', { timeout: 10_000 }).catch(() => {});
-      await sleep(1000);
-    }
+    if (!ended) await endIfRunning(host);
     await launched?.close();
   });
 
