@@ -5,7 +5,9 @@
 #   - every pod that may go is evicted: PostgreSQL, Redis, CoreDNS and, of the API, DS and web
 #     Deployments, one replica each;
 #   - the last replica of each is refused eviction by its budget (minAvailable 1), so the drain
-#     cannot finish: it must time out, and each of those components must still have a Ready pod;
+#     cannot finish: it must time out with a running pod of each left on the node. (The API and
+#     DS pods left are not Ready while the bundled PostgreSQL and Redis they need are evicted
+#     too, on a one-node cluster: the budget keeps the pod, not its dependencies.)
 #   - the node is uncordoned and every Deployment and StatefulSet is whole again.
 #
 #   deploy/cluster/drain.sh NAMESPACE RELEASE      (KUBECONFIG from scripts/cluster.sh env)
@@ -15,11 +17,14 @@ release="${2:?usage: drain.sh NAMESPACE RELEASE}"
 node="${CLUSTER_NODE:-$(kubectl get nodes -o jsonpath='{.items[0].metadata.name}')}"
 say() { echo "drain: $*"; }
 fail() { echo "drain: FAILED: $*" >&2; kubectl -n "$namespace" get pods,pdb -o wide >&2; exit 1; }
-ready_pods() { # COMPONENT
+# The component's pods as "PHASE READY DELETING" lines (DELETING: a deletion timestamp, or "-").
+pod_states() { # COMPONENT
   kubectl -n "$namespace" get pods -l "app.kubernetes.io/instance=$release,app.kubernetes.io/component=$1" \
-    -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
-    awk '$2 == "True"' | wc -l
+    -o jsonpath='{range .items[*]}{.status.phase}{" "}{.status.conditions[?(@.type=="Ready")].status}{" "}{.metadata.deletionTimestamp}{"\n"}{end}' |
+    awk '{ print $1, ($2 == "" ? "False" : $2), ($3 == "" ? "-" : "deleting") }'
 }
+running_pods() { pod_states "$1" | awk '$1 == "Running" && $3 == "-"' | wc -l; }
+ready_pods() { pod_states "$1" | awk '$2 == "True"' | wc -l; }
 protected=(api mls-ds web)
 
 t0=$(date +%s)
@@ -32,13 +37,13 @@ grep -c "disruption budget" "${TMPDIR:-/tmp}/drain.log" >/dev/null ||
 [ "$status" != 0 ] || fail "the drain finished: a budget let the last replica go"
 say "drain refused by the budgets and timed out after $(($(date +%s) - t0)) s, as it must"
 for c in "${protected[@]}"; do
-  n="$(ready_pods "$c")"
-  [ "$n" -ge 1 ] || fail "$c has no Ready pod during the drain"
-  budget="$(kubectl -n "$namespace" get pdb "$release-$c" -o jsonpath='{.status.currentHealthy}/{.status.desiredHealthy}')"
-  say "$c: $n Ready pod(s) left on the cordoned node, budget healthy/desired $budget"
+  n="$(running_pods "$c")"
+  [ "$n" -ge 1 ] || fail "$c has no running pod left: its budget let the last one be evicted"
+  budget="$(kubectl -n "$namespace" get pdb "$release-$c" -o jsonpath='{.status.currentHealthy}/{.status.desiredHealthy}, {.status.disruptionsAllowed} more disruptions allowed')"
+  say "$c: $n pod(s) still running on the cordoned node ($(ready_pods "$c") Ready); budget healthy/desired $budget"
 done
 for c in postgresql redis; do
-  n="$(ready_pods "$c")"
+  n="$(running_pods "$c")"
   [ "$n" = 0 ] || fail "$c was not evicted (it has no budget)"
 done
 say "PostgreSQL and Redis (no budget) were evicted"

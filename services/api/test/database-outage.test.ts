@@ -15,7 +15,7 @@ describe('PostgreSQL drops the API’s connections (restart, failover, an admini
     await stores?.release();
   });
 
-  it('the API keeps running and the next request gets a fresh connection', async () => {
+  it('the API keeps running, stays ready, and the next request gets a fresh connection', async () => {
     await createMeeting(t);
     const admin = new pg.Client({ connectionString: stores.env.DATABASE_URL });
     await admin.connect();
@@ -28,6 +28,9 @@ describe('PostgreSQL drops the API’s connections (restart, failover, an admini
       await admin.end();
     }
     await new Promise((r) => setTimeout(r, 200));
+    // Readiness too: a pod whose PostgreSQL moved must become Ready again by itself.
+    const ready = await t.request({ method: 'GET', url: '/readyz' });
+    assert.equal(ready.statusCode, 200, `readyz after the outage: ${ready.body}`);
     const m = await createMeeting(t);
     const info = await t.request({ method: 'GET', url: `/v1/meetings/${m.meetingId}` });
     assert.equal(info.statusCode, 200);

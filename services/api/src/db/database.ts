@@ -20,25 +20,32 @@ export async function openPostgres(url: string, migrate = true): Promise<Databas
   // as an 'error' event, which would crash the process without a listener. The pool drops the
   // dead client and the next query opens a fresh one, so there is nothing else to do.
   pool.on('error', () => {});
+  // Migrations need one session (an advisory lock, transactions): a client of their own, given
+  // back afterwards. Everything later goes through the pool, so a query after PostgreSQL
+  // restarted or moved gets a fresh connection; a client kept for good would stay dead.
   const client = await pool.connect();
   client.on('error', () => {});
-  const sql: SqlExecutor = {
-    exec: (text) => client.query(text),
-    query: (text, params) => client.query(text, params) as never,
-  };
   try {
-    if (migrate) await applyMigrations(sql);
+    if (migrate)
+      await applyMigrations({
+        exec: (text) => client.query(text),
+        query: (text, params) => client.query(text, params) as never,
+      });
   } catch (error) {
     client.release();
     await pool.end();
     throw error;
   }
+  client.release();
+  const sql: SqlExecutor = {
+    exec: (text) => pool.query(text),
+    query: (text, params) => pool.query(text, params) as never,
+  };
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     sql,
     async close() {
-      client.release();
       await prisma.$disconnect();
       await pool.end().catch(() => {});
     },
