@@ -244,79 +244,8 @@ images() {
 }
 
 coredns() {
-  kubectl_ apply -f - >&2 <<EOF
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: coredns, namespace: kube-system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: system:coredns}
-rules:
-  - apiGroups: [""]
-    resources: [endpoints, services, pods, namespaces]
-    verbs: [list, watch]
-  - apiGroups: [discovery.k8s.io]
-    resources: [endpointslices]
-    verbs: [list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: system:coredns}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:coredns}
-subjects: [{kind: ServiceAccount, name: coredns, namespace: kube-system}]
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: coredns, namespace: kube-system}
-data:
-  Corefile: |
-    .:1053 {
-        errors
-        health :8080
-        ready :8181
-        kubernetes cluster.local in-addr.arpa ip6.arpa {
-            pods insecure
-            fallthrough in-addr.arpa ip6.arpa
-        }
-        cache 30
-        loop
-        reload
-    }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {k8s-app: kube-dns}}
-  template:
-    metadata: {labels: {k8s-app: kube-dns}}
-    spec:
-      serviceAccountName: coredns
-      priorityClassName: system-cluster-critical
-      containers:
-        - name: coredns
-          image: $coredns_image
-          imagePullPolicy: Never
-          args: [-conf, /etc/coredns/Corefile]
-          ports: [{name: dns, containerPort: 1053, protocol: UDP}, {name: dns-tcp, containerPort: 1053, protocol: TCP}]
-          readinessProbe: {httpGet: {path: /ready, port: 8181}, periodSeconds: 2}
-          livenessProbe: {httpGet: {path: /health, port: 8080}, periodSeconds: 10}
-          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-          volumeMounts: [{name: config, mountPath: /etc/coredns}]
-      volumes: [{name: config, configMap: {name: coredns}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: kube-dns, namespace: kube-system, labels: {k8s-app: kube-dns}}
-spec:
-  clusterIP: $dns_ip
-  selector: {k8s-app: kube-dns}
-  ports:
-    - {name: dns, port: 53, targetPort: 1053, protocol: UDP}
-    - {name: dns-tcp, port: 53, targetPort: 1053, protocol: TCP}
-EOF
+  sed -e "s|@COREDNS_IMAGE@|$coredns_image|g" -e "s|@DNS_IP@|$dns_ip|g" "$root/deploy/cluster/coredns.yaml" |
+    kubectl_ apply -f - >&2
 }
 
 start() {
