@@ -212,7 +212,7 @@ describe('the Helm chart on a cluster: an SFU rollout drains its meeting, which 
       const stalledAt: number[] = [];
       while (
         timeline.at('old pod gone') === undefined &&
-        Date.now() - ordered < (spec.gracePeriodSeconds + 20) * 1000
+        Date.now() - ordered < Math.min(spec.drainTimeoutMs + 30_000, (spec.gracePeriodSeconds + 20) * 1000)
       ) {
         await sleep(1000);
         const now = await Promise.all(pages.map(diagnostics));
@@ -247,9 +247,11 @@ describe('the Helm chart on a cluster: an SFU rollout drains its meeting, which 
       assert.ok(timeline.at('old pod not Ready') !== undefined, `the draining pod is not Ready: ${timeline}`);
       const gone = timeline.at('old pod gone');
       assert.ok(gone !== undefined, `the old pod is gone within its grace period: ${timeline}`);
-      // It waited for the meeting (which did not end) up to drainTimeoutMs, and no longer than its grace period.
+      // It waited for the meeting (which did not end) for drainTimeoutMs, then exited by itself: the
+      // grace period is only an upper bound.
       assert.ok(
-        gone >= spec.drainTimeoutMs - 2_000 && gone <= (spec.gracePeriodSeconds + 10) * 1000,
+        gone >= spec.drainTimeoutMs - 2_000 &&
+          gone <= Math.min(spec.drainTimeoutMs + 15_000, (spec.gracePeriodSeconds + 10) * 1000),
         `the old pod lasted about drainTimeoutMs (${spec.drainTimeoutMs} ms): gone at +${gone} ms`,
       );
 
