@@ -43,9 +43,14 @@ ctr_() { ctr --address "$sock" -n k8s.io "$@"; }
 kubectl_() { "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" "$@"; }
 
 # Runs a component in the background with its log and pid under $dir.
+# A function given as COMMAND must end in `exec`, so that the pid is the component's.
 spawn() { # NAME COMMAND…
   local name="$1"; shift
-  nohup "$@" >"$dir/logs/$name.log" 2>&1 &
+  if declare -F "$1" >/dev/null; then
+    (trap '' HUP; "$@") </dev/null >"$dir/logs/$name.log" 2>&1 &
+  else
+    nohup "$@" </dev/null >"$dir/logs/$name.log" 2>&1 &
+  fi
   echo $! >"$dir/pids/$name"
 }
 # A pod's packet to a Service address that kube-proxy did not rewrite (a Service without
@@ -65,6 +70,15 @@ service_reject() { # add|del
       iptables -w -D CNI-ADMIN $rule 2>/dev/null || true
     fi
   done
+}
+# containerd, and the runc it starts, with "/" a mount point: inside a chroot, in a mount
+# namespace of its own where the chroot's tree is bound onto $dir/root-view and entered.
+containerd_command() {
+  if mountpoint -q /; then exec containerd --config "$dir/containerd/config.toml"; fi
+  mkdir -p "$dir/root-view"
+  exec unshare --mount --propagation unchanged -- sh -c \
+    'mount --rbind / "$1" && exec chroot "$1" containerd --config "$2"' _ \
+    "$dir/root-view" "$dir/containerd/config.toml"
 }
 # Whether the cluster DNS answers NAME with ADDRESS.
 resolves() { [ "$(dig +short +time=1 +tries=1 "@$dns_ip" "$1")" = "$2" ]; }
@@ -257,6 +271,12 @@ start() {
     command -v "$c" >/dev/null || [ -x "$c" ] || { log "$c is missing (scripts/install-system-deps.sh installs it)"; exit 1; }
   done
   local t0; t0=$(date +%s)
+  mkdir -p "$dir"
+  # Inside a chroot (a CI machine may be one) "/" is no mount point, and two things need one:
+  # the kubelet looks its root directory up among the mount points, so the cluster's folder
+  # becomes one of its own (shared, so the volumes the kubelet mounts reach containerd, below);
+  # and runc remounts "/" (see containerd_command).
+  if ! mountpoint -q /; then mount --bind "$dir" "$dir" && mount --make-rshared "$dir"; fi
   mkdir -p "$dir/logs" "$dir/pids"
   echo "$bin" >"$dir/bin"
   ip addr add "$node_ip/32" dev lo 2>/dev/null || true
@@ -271,7 +291,7 @@ start() {
     --listen-client-urls http://127.0.0.1:23790 --advertise-client-urls http://127.0.0.1:23790 \
     --listen-peer-urls http://127.0.0.1:23800 --initial-advertise-peer-urls http://127.0.0.1:23800 \
     --initial-cluster conclave=http://127.0.0.1:23800 --listen-metrics-urls ""
-  spawn containerd containerd --config "$dir/containerd/config.toml"
+  spawn containerd containerd_command
   local pki="$dir/pki"
   spawn kube-apiserver "$bin/kube-apiserver" --etcd-servers http://127.0.0.1:23790 \
     --bind-address "$node_ip" --advertise-address "$node_ip" --secure-port "$api_port" \
@@ -346,7 +366,7 @@ stop() {
   pkill -9 -f "containerd-shim-runc-v2 .*-address $sock" 2>/dev/null || true
   sleep 1
   # Mounts under $dir (volumes, overlay snapshots, sandboxes), deepest first.
-  findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { findmnt -rn -o TARGET | grep -F "$dir/" || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   for ns in /run/netns/cni-*; do
     [ -e "$ns" ] || continue
     grep -qs "$ns" "$dir/cni/ipam"/*/* 2>/dev/null && { umount -l "$ns" 2>/dev/null; rm -f "$ns"; }
@@ -354,6 +374,7 @@ stop() {
   ip link delete "$bridge" 2>/dev/null || true
   ip addr del "$node_ip/32" dev lo 2>/dev/null || true
   service_reject del
+  ! mountpoint -q "$dir" || umount -l "$dir"
   rm -rf --one-file-system "$dir"
   log "stopped"
 }
