@@ -56,16 +56,6 @@ build_images() { # TREE TAG
   done
 }
 
-# `helm --wait` counts a DaemonSet with maxUnavailable 1 on one node as ready with no pod Ready
-# (and the host-network SFU's new pod starts only once the old one has drained): every workload's
-# own rollout status is what says the release is up.
-settled() {
-  local w
-  for w in $(kubectl -n "$namespace" get deployments,statefulsets,daemonsets -l "app.kubernetes.io/instance=$release" -o name); do
-    kubectl -n "$namespace" rollout status "$w" --timeout 180s >/dev/null || { kubectl -n "$namespace" get pods -o wide; return 1; }
-  done
-}
-
 # --- 1. the cluster and the images -----------------------------------------------------------
 scripts/cluster.sh start
 eval "$(scripts/cluster.sh env)"
@@ -91,7 +81,7 @@ if ! helm install "$release" "$old/charts/conclave" -n "$namespace" -f "$old_val
   --set image.tag=previous --wait --timeout 6m >"$work/install.log" 2>&1; then
   cat "$work/install.log"; kubectl -n "$namespace" get pods -o wide; exit 1
 fi
-settled
+deploy/cluster/settled.sh "$namespace" "$release"
 step "$upgrade_from's chart installed, every pod Ready"
 
 # The ingress controller's part, played by Caddy on the node: TLS for https://localhost:19443
@@ -123,7 +113,7 @@ if ! helm upgrade "$release" charts/conclave -n "$namespace" -f "$values" "${hel
   --wait --timeout 6m >"$work/upgrade.log" 2>&1; then
   cat "$work/upgrade.log"; kubectl -n "$namespace" get pods -o wide; exit 1
 fi
-settled
+deploy/cluster/settled.sh "$namespace" "$release"
 node deploy/stack/room.mjs join --api "$url" --file "$work/room.json"
 step "helm upgrade to this tree in $(($(date +%s) - t0)) s; the permanent room takes joins"
 

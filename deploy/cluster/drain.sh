@@ -23,8 +23,8 @@ pod_states() { # COMPONENT
     -o jsonpath='{range .items[*]}{.status.phase}{" "}{.status.conditions[?(@.type=="Ready")].status}{" "}{.metadata.deletionTimestamp}{"\n"}{end}' |
     awk '{ print $1, ($2 == "" ? "False" : $2), ($3 == "" ? "-" : "deleting") }'
 }
-running_pods() { pod_states "$1" | awk '$1 == "Running" && $3 == "-"' | wc -l; }
-ready_pods() { pod_states "$1" | awk '$2 == "True"' | wc -l; }
+running() { awk '$1 == "Running" && $3 == "-"' | wc -l; }
+ready() { awk '$2 == "True"' | wc -l; }
 protected=(api mls-ds web)
 
 t0=$(date +%s)
@@ -37,13 +37,14 @@ grep -c "disruption budget" "${TMPDIR:-/tmp}/drain.log" >/dev/null ||
 [ "$status" != 0 ] || fail "the drain finished: a budget let the last replica go"
 say "drain refused by the budgets and timed out after $(($(date +%s) - t0)) s, as it must"
 for c in "${protected[@]}"; do
-  n="$(running_pods "$c")"
+  states="$(pod_states "$c")"
+  n="$(running <<<"$states")"
   [ "$n" -ge 1 ] || fail "$c has no running pod left: its budget let the last one be evicted"
   budget="$(kubectl -n "$namespace" get pdb "$release-$c" -o jsonpath='{.status.currentHealthy}/{.status.desiredHealthy}, {.status.disruptionsAllowed} more disruptions allowed')"
-  say "$c: $n pod(s) still running on the cordoned node ($(ready_pods "$c") Ready); budget healthy/desired $budget"
+  say "$c: $n pod(s) still running on the cordoned node ($(ready <<<"$states") Ready); budget healthy/desired $budget"
 done
 for c in postgresql redis; do
-  n="$(running_pods "$c")"
+  n="$(pod_states "$c" | running)"
   [ "$n" = 0 ] || fail "$c was not evicted (it has no budget)"
 done
 say "PostgreSQL and Redis (no budget) were evicted"
@@ -51,7 +52,5 @@ say "PostgreSQL and Redis (no budget) were evicted"
 t0=$(date +%s)
 kubectl uncordon "$node" >/dev/null
 kubectl -n kube-system rollout status deployment/coredns --timeout 120s >/dev/null
-for w in $(kubectl -n "$namespace" get deployments,statefulsets -l "app.kubernetes.io/instance=$release" -o name); do
-  kubectl -n "$namespace" rollout status "$w" --timeout 180s >/dev/null || fail "$w did not come back"
-done
-say "uncordoned: every Deployment and StatefulSet whole again in $(($(date +%s) - t0)) s"
+"$(dirname "$0")/settled.sh" "$namespace" "$release" || fail "the release did not come back"
+say "uncordoned: every Deployment, StatefulSet and DaemonSet whole again in $(($(date +%s) - t0)) s"
