@@ -71,14 +71,13 @@ service_reject() { # add|del
     fi
   done
 }
-# containerd, and the runc it starts, with "/" a mount point: inside a chroot, in a mount
-# namespace of its own where the chroot's tree is bound onto $dir/root-view and entered.
+# containerd, and the runc it starts, in a mount namespace whose root is "/": inside a chroot,
+# one made by scripts/chroot-namespace-root.py (runc pivots containers onto that root, and
+# `runc exec` enters them from it).
 containerd_command() {
-  if mountpoint -q /; then exec containerd --config "$dir/containerd/config.toml"; fi
-  mkdir -p "$dir/root-view"
-  exec unshare --mount --propagation unchanged -- sh -c \
-    'mount --rbind / "$1" && exec chroot "$1" containerd --config "$2"' _ \
-    "$dir/root-view" "$dir/containerd/config.toml"
+  local start=()
+  mountpoint -q / || start=(python3 "$root/scripts/chroot-namespace-root.py")
+  exec "${start[@]}" containerd --config "$dir/containerd/config.toml"
 }
 # Whether the cluster DNS answers NAME with ADDRESS.
 resolves() { [ "$(dig +short +time=1 +tries=1 "@$dns_ip" "$1")" = "$2" ]; }
@@ -131,10 +130,6 @@ EOF
 
 containerd_config() {
   mkdir -p "$dir/containerd" "$dir/cni/conf" "$dir/cni/ipam"
-  # pivot_root(2) needs the caller's root to be a mount point, which it is not inside a chroot
-  # (a CI machine may be one): runc then switches roots by moving the mount instead.
-  local no_pivot=false
-  mountpoint -q / || no_pivot=true
   cat >"$dir/containerd/config.toml" <<EOF
 version = 2
 root = "$dir/containerd/root"
@@ -152,7 +147,6 @@ state = "$dir/containerd/state"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
-        NoPivotRoot = $no_pivot
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$dir/cni/conf"
@@ -272,10 +266,9 @@ start() {
   done
   local t0; t0=$(date +%s)
   mkdir -p "$dir"
-  # Inside a chroot (a CI machine may be one) "/" is no mount point, and two things need one:
-  # the kubelet looks its root directory up among the mount points, so the cluster's folder
-  # becomes one of its own (shared, so the volumes the kubelet mounts reach containerd, below);
-  # and runc remounts "/" (see containerd_command).
+  # Inside a chroot (a CI machine may be one) "/" is no mount point, and the kubelet looks its
+  # root directory up among the mount points: the cluster's folder becomes one of its own, shared
+  # so that the volumes the kubelet mounts reach containerd's namespace (see containerd_command).
   if ! mountpoint -q /; then mount --bind "$dir" "$dir" && mount --make-rshared "$dir"; fi
   mkdir -p "$dir/logs" "$dir/pids"
   echo "$bin" >"$dir/bin"

@@ -8,7 +8,7 @@
 # as a baseline for benchmarks: the same worker binary runs against it with
 # LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu (the worker's RUNPATH gives way to that variable).
 # `install-system-deps.sh cluster` installs instead what scripts/cluster.sh runs: etcd, containerd,
-# the CNI plugins, iptables, conntrack and dig.
+# the CNI plugins, iptables, conntrack, dig and python3 (for a node inside a chroot).
 # Installs only what is missing; needs root (or prints the apt command).
 set -euo pipefail
 packages=(postgresql redis-server chromium firefox-esr meson ninja-build pkg-config g++ make python3 dpkg-dev
@@ -16,7 +16,7 @@ packages=(postgresql redis-server chromium firefox-esr meson ninja-build pkg-con
   openssl libnss3-tools)
 if [ "${1:-}" = cluster ]; then
   packages=(etcd-server containerd runc containernetworking-plugins iptables conntrack iproute2 openssl
-    dnsutils)
+    dnsutils python3)
 fi
 missing=()
 for pkg in "${packages[@]}"; do
