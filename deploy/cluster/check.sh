@@ -85,7 +85,9 @@ deploy/cluster/settled.sh "$namespace" "$release"
 step "$upgrade_from's chart installed, every pod Ready"
 
 # The ingress controller's part, played by Caddy on the node: TLS for https://localhost:19443
-# (its internal CA), proxied to the web Service. No access log.
+# (its internal CA), proxied to the web Service. No access log. Browsers resolve "localhost"
+# themselves; Node and curl are sent to 127.0.0.1, which the certificate names too, because a
+# bare machine's /etc/hosts may not list localhost.
 web_ip="$(kubectl -n "$namespace" get service "$release-web" -o jsonpath='{.spec.clusterIP}')"
 cat >"$work/Caddyfile" <<EOF
 {
@@ -94,7 +96,7 @@ cat >"$work/Caddyfile" <<EOF
 	storage file_system $work/caddy
 	auto_https disable_redirects
 }
-https://localhost:$front_port {
+https://localhost:$front_port, https://127.0.0.1:$front_port {
 	tls internal
 	reverse_proxy $web_ip:8080
 }
@@ -102,11 +104,12 @@ EOF
 nohup caddy run --config "$work/Caddyfile" --adapter caddyfile >"$work/front.log" 2>&1 &
 front_pid=$!
 ca="$work/caddy/pki/authorities/local/root.crt"
-for _ in $(seq 30); do [ -f "$ca" ] && curl -sf --cacert "$ca" "https://localhost:$front_port/healthz" >/dev/null && break; sleep 1; done
+api="https://127.0.0.1:$front_port"
+for _ in $(seq 30); do [ -f "$ca" ] && curl -sf --cacert "$ca" "$api/healthz" >/dev/null && break; sleep 1; done
 export NODE_EXTRA_CA_CERTS="$ca"
 url="https://localhost:$front_port"
-node deploy/stack/room.mjs create --api "$url" --file "$work/room.json"
-node deploy/stack/room.mjs join --api "$url" --file "$work/room.json"
+node deploy/stack/room.mjs create --api "$api" --file "$work/room.json"
+node deploy/stack/room.mjs join --api "$api" --file "$work/room.json"
 
 t0=$(date +%s)
 if ! helm upgrade "$release" charts/conclave -n "$namespace" -f "$values" "${helm_args[@]}" \
@@ -114,7 +117,7 @@ if ! helm upgrade "$release" charts/conclave -n "$namespace" -f "$values" "${hel
   cat "$work/upgrade.log"; kubectl -n "$namespace" get pods -o wide; exit 1
 fi
 deploy/cluster/settled.sh "$namespace" "$release"
-node deploy/stack/room.mjs join --api "$url" --file "$work/room.json"
+node deploy/stack/room.mjs join --api "$api" --file "$work/room.json"
 step "helm upgrade to this tree in $(($(date +%s) - t0)) s; the permanent room takes joins"
 
 # --- 3. helm test ---------------------------------------------------------------------------
@@ -136,5 +139,5 @@ step "browser tests on the cluster passed"
 
 # --- 5. a node drain against the PodDisruptionBudgets ------------------------------------------
 deploy/cluster/drain.sh "$namespace" "$release"
-node deploy/stack/room.mjs join --api "$url" --file "$work/room.json"
+node deploy/stack/room.mjs join --api "$api" --file "$work/room.json"
 step "node drained and back; the permanent room takes joins"
