@@ -12,7 +12,7 @@ import {
   diagnostics,
   eventually,
   joinMeeting,
-  openPanel,
+  lockMeeting,
   startTestEnv,
   type TestEnv,
 } from './support/harness.ts';
@@ -48,13 +48,7 @@ describe('the lobby of a locked meeting', { timeout: 420_000 }, () => {
     await joinMeeting(host, created.hostLink, 'Host');
     await joinMeeting(alice, link, 'Alice');
     await joinMeeting(bob, link, 'Bob');
-    await openPanel(host, 'people');
-    await host.click('#toggle-lock');
-    await eventually(
-      'lock badge',
-      () => host.isVisible('#lock-badge'),
-      (v) => v,
-    );
+    await lockMeeting(host);
   });
 
   after(async () => {

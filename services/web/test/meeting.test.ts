@@ -11,6 +11,7 @@ import {
   diagnostics,
   eventually,
   joinMeeting,
+  lockMeeting,
   openPanel,
   startTestEnv,
   type TestEnv,
@@ -195,13 +196,7 @@ describe('a meeting in the browser', { timeout: 240_000 }, () => {
   });
 
   it('keeps a new joiner out of a locked meeting', async () => {
-    await openPanel(host, 'people');
-    await host.click('#toggle-lock');
-    await eventually(
-      'lock badge',
-      () => host.isVisible('#lock-badge'),
-      (v) => v,
-    );
+    await lockMeeting(host);
     const carol = await env.newPage();
     await carol.goto(link);
     await carol.waitForSelector('#app[data-error="meeting_locked"]', { timeout: 15_000 });

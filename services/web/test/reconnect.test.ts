@@ -15,6 +15,7 @@ import {
   diagnostics,
   eventually,
   joinMeeting,
+  lockMeeting,
   openPanel,
   pairDiagnostics,
   startTestEnv,
@@ -96,13 +97,7 @@ describe('reconnection after a network blip', { timeout: 120_000 }, () => {
   });
 
   it('comes back through a lock the host set meanwhile, with its rejoin secret', async () => {
-    await openPanel(host, 'people');
-    await host.click('#toggle-lock');
-    await eventually(
-      'lock badge',
-      () => host.isVisible('#lock-badge'),
-      (v) => v,
-    );
+    await lockMeeting(host);
     const before = await diagnostics(alice);
     const locked = await alice.evaluate(
       async (id) => (await fetch(`/v1/meetings/${id}`)).json(),

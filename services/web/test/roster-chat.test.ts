@@ -16,6 +16,7 @@ function setup(send: (kind: AppMessageKind, body: Uint8Array) => Promise<void> =
   const seen = {
     chat: [] as ChatLine[],
     notices: [] as string[],
+    presence: [] as string[],
     reactions: [] as string[],
     locked: [] as boolean[],
     rosterChanged: 0,
@@ -24,6 +25,7 @@ function setup(send: (kind: AppMessageKind, body: Uint8Array) => Promise<void> =
   const events: RosterChatEvents = {
     changed: () => seen.changed++,
     notice: (t) => seen.notices.push(t),
+    presence: (t) => seen.presence.push(t),
     chat: (l) => seen.chat.push(l),
     reaction: (name, emoji) => seen.reactions.push(`${name} ${emoji}`),
     rosterChanged: () => seen.rosterChanged++,
@@ -94,6 +96,21 @@ describe('roster and chat', () => {
       people.others(0).map((e) => e.leaf),
       [1],
     );
+  });
+
+  it('tells who joined and who left, but not who was there before us', () => {
+    const { people, seen } = setup();
+    // Our first epoch: everyone already in it announces themselves; nobody "joins".
+    people.prune({ members: [0, 1], added: [], removed: [] });
+    people.receive(1, message('roster', { name: 'Ada', peerId: 'p1' }));
+    // A commit adds leaf 2; its first entry is a join, a repeated entry is not.
+    people.prune({ members: [0, 1, 2], added: [2], removed: [] });
+    people.receive(2, message('roster', { name: 'Grace', peerId: 'p2' }));
+    people.receive(2, message('roster', { name: 'Grace', peerId: 'p2', hand: true }));
+    // Ada leaves; a leaf nobody had named leaves silently.
+    people.prune({ members: [0, 2], added: [], removed: [1, 5] });
+    assert.deepEqual(seen.presence, ['Grace joined', 'Ada left']);
+    assert.deepEqual(seen.notices, [], 'joins and leaves are announced, not shown as notices');
   });
 
   it('own messages go out through MLS, and show only once sent', async () => {

@@ -35,8 +35,17 @@ export function replace(parent: Element, ...children: (Child | Child[])[]): void
   append(parent, children);
 }
 
-/** Announces a message to screen readers through the polite live region. */
+/**
+ * Announces a message to screen readers through the polite live region. Each message is a line
+ * of its own, so that a burst (two people joining at once) is read in full and a repeated
+ * message is read again; lines go after a while so that the region stays small.
+ */
 export function announce(text: string): void {
   const region = document.getElementById('announcer');
-  if (region) region.textContent = text;
+  if (!region) return;
+  const line = document.createElement('p');
+  line.textContent = text;
+  region.appendChild(line);
+  while (region.childElementCount > 5) region.firstElementChild?.remove();
+  setTimeout(() => line.remove(), 15_000);
 }

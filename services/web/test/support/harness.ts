@@ -201,6 +201,17 @@ export async function openPanel(page: MeetingPage, which: 'chat' | 'people' | 'i
     await page.click(`#open-${which}`);
 }
 
+/** The host locks the meeting from the People panel and waits for the lock badge. */
+export async function lockMeeting(host: Page): Promise<void> {
+  await openPanel(host, 'people');
+  await host.click('#toggle-lock');
+  await eventually(
+    'lock badge',
+    () => host.isVisible('#lock-badge'),
+    (v) => v,
+  );
+}
+
 /**
  * Cuts a page's connections like a network failure. Installed before the page loads: it keeps a
  * handle on the page's WebSockets, and while offline points new ones at a path no server answers

@@ -41,6 +41,7 @@ export class Meeting {
     const events: Omit<MeetingListener, 'ended'> = {
       changed: () => this.#listener?.changed(),
       notice: (text) => this.#listener?.notice(text),
+      presence: (text) => this.#listener?.presence(text),
       chat: (line) => this.#listener?.chat(line),
       reaction: (who, emoji) => this.#listener?.reaction(who, emoji),
     };

@@ -11,7 +11,8 @@ const dec = new TextDecoder();
 
 export type SendApplication = (kind: AppMessageKind, body: Uint8Array) => Promise<void>;
 
-export interface RosterChatEvents extends Pick<MeetingListener, 'changed' | 'notice' | 'chat' | 'reaction'> {
+export interface RosterChatEvents
+  extends Pick<MeetingListener, 'changed' | 'notice' | 'presence' | 'chat' | 'reaction'> {
   /** A roster entry came in: media bindings follow it. */
   rosterChanged(): void;
   /** A host announced the meeting locked or unlocked. */
@@ -32,6 +33,8 @@ export class RosterChat {
   readonly #name: string;
   readonly #send: SendApplication;
   readonly #events: RosterChatEvents;
+  /** Leaves a commit filled while we were in the group: their first entry is a join to tell. */
+  readonly #arrivals = new Set<number>();
 
   constructor(name: string, send: SendApplication, events: RosterChatEvents) {
     this.#name = name;
@@ -44,6 +47,12 @@ export class RosterChat {
    * (a Remove and an Add can reuse one leaf) loses its former member's entry, peer ID included.
    */
   prune(epoch: LeafChanges): void {
+    for (const leaf of epoch.removed) {
+      const gone = this.roster.get(leaf);
+      if (gone) this.#events.presence(`${gone.name} left`);
+      this.#arrivals.delete(leaf);
+    }
+    for (const leaf of epoch.added) this.#arrivals.add(leaf);
     const changed = new Set([...epoch.added, ...epoch.removed]);
     for (const leaf of [...this.roster.keys()])
       if (!epoch.members.includes(leaf) || changed.has(leaf)) this.roster.delete(leaf);
@@ -52,6 +61,7 @@ export class RosterChat {
   /** A new MLS membership: the old group's leaves mean nothing in it. */
   clear(): void {
     this.roster.clear();
+    this.#arrivals.clear();
     this.#events.changed();
   }
 
@@ -87,6 +97,7 @@ export class RosterChat {
             hand: r.hand === true,
             host: r.host === true,
           });
+          if (this.#arrivals.delete(sender)) this.#events.presence(`${this.roster.get(sender)!.name} joined`);
           this.#events.rosterChanged();
         } catch {}
         break;

@@ -45,6 +45,8 @@ export interface MeetingListener {
   chat(line: ChatLine): void;
   reaction(name: string, emoji: string): void;
   notice(text: string): void;
+  /** Someone joined or left: told to screen readers, not shown (a big meeting would flood the screen). */
+  presence(text: string): void;
   ended(reason: EndReason): void;
 }
 

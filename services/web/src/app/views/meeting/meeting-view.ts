@@ -136,6 +136,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
       setTimeout(() => r.remove(), 3000);
     },
     notice: toast,
+    presence: announce,
     ended: (reason) => showEnded(root, meeting, reason, rotation),
   });
   // Escape closes the reactions menu, then the side panel.
