@@ -5,6 +5,8 @@
 #   - over HTTPS: Strict-Transport-Security with max-age of at least one year, the
 #     Content-Security-Policy, Referrer-Policy: no-referrer, X-Content-Type-Options: nosniff,
 #     X-Frame-Options: DENY, no Server header, on the page and on an API route;
+#   - the web app manifest as application/manifest+json and the service worker with
+#     Cache-Control: no-cache, both allowed by the CSP (manifest-src, worker-src);
 #   - over plain HTTP: a permanent redirect to the same URL over HTTPS.
 #
 # The Caddyfile is adapted by Caddy itself; only the listen ports are moved to free loopback
@@ -42,6 +44,8 @@ for s in socks: s.close()')
 
 mkdir -p "$tmp/web" "$tmp/caddy"
 echo '<!doctype html><title>Conclave</title>' >"$tmp/web/index.html"
+echo '{"name":"Conclave"}' >"$tmp/web/manifest.webmanifest"
+echo 'self.addEventListener("fetch", () => {});' >"$tmp/web/sw.js"
 export XDG_DATA_HOME="$tmp/caddy" XDG_CONFIG_HOME="$tmp/caddy"
 export CONCLAVE_DOMAIN="$domain" CONCLAVE_TLS=internal CONCLAVE_WEB_ROOT="$tmp/web"
 # Nothing listens here: API routes answer 502, which must still carry the headers.
@@ -111,6 +115,19 @@ check_headers() { # $1: path, $2: expected status
 check_headers / 200
 check_headers /m/AbCdEfGhIjKl 200
 check_headers /v1/meetings/AbCdEfGhIjKl 502
+check_headers /manifest.webmanifest 200
+check_headers /sw.js 200
+
+check_app_file() { # $1: path, $2: expected header line (case-insensitive, whole line)
+  local headers
+  headers="$("${curl_https[@]}" -D - -o /dev/null "$https_url$1" | tr -d '\r')" || fail "GET $1 failed"
+  grep -qix "$2" <<<"$headers" || fail "GET $1: no '$2'"
+  grep -qi "^content-security-policy: .*manifest-src 'self'" <<<"$headers" || fail "GET $1: CSP has no manifest-src 'self'"
+  grep -qi "^content-security-policy: .*worker-src 'self'" <<<"$headers" || fail "GET $1: CSP has no worker-src 'self'"
+  echo "edge-check: GET $1: $2, manifest-src and worker-src 'self'"
+}
+check_app_file /manifest.webmanifest 'content-type: application/manifest+json'
+check_app_file /sw.js 'cache-control: no-cache'
 
 check_redirect() { # $1: path
   local headers status location

@@ -1,10 +1,15 @@
 /**
  * Builds the static web client into dist/: the page script, the media encryption worker, the
- * HTML shell and the stylesheet. No inline script or style, so the CSP can forbid both.
+ * HTML shell, the stylesheet, the web app manifest and icons, and last the service worker that
+ * keeps all of them (src/server/client-files.ts lists them). No inline script or style, so the
+ * CSP can forbid both.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
+import { iconPng, iconSvg } from './build/app-icon.ts';
+import { buildServiceWorker } from './build/service-worker.ts';
+import { webManifest } from './build/web-manifest.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('./dist', import.meta.url));
 
@@ -42,7 +47,12 @@ export async function buildWebClient(outDir = WEB_DIST): Promise<void> {
     }),
     copyFile(src('app/index.html'), `${outDir}/index.html`),
     copyFile(src('app/styles.css'), `${outDir}/assets/app.css`),
+    writeFile(`${outDir}/manifest.webmanifest`, webManifest()),
+    writeFile(`${outDir}/assets/icon.svg`, iconSvg()),
+    writeFile(`${outDir}/assets/icon-192.png`, iconPng(192)),
+    writeFile(`${outDir}/assets/icon-512.png`, iconPng(512)),
   ]);
+  await buildServiceWorker(outDir);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -2,6 +2,7 @@
 import { isE2eeError } from '@conclave/e2ee';
 import { ApiError } from './api.ts';
 import { DsClosedError, outdatedClose } from './mls-session.ts';
+import { isOffline } from './views/offline-notice.ts';
 
 export interface UserError {
   title: string;
@@ -48,6 +49,8 @@ export function describeError(error: unknown): UserError {
   if (error instanceof DsClosedError && outdatedClose(error.code, error.reason))
     return END_MESSAGES['outdated']!;
   if (error instanceof ApiError) {
+    if (error.code === 'network' && isOffline())
+      return { title: 'You are offline', detail: 'Connect to the internet and try again.' };
     return API_MESSAGES[error.code] ?? { title: 'The meeting could not be joined', detail: error.message };
   }
   if (error instanceof DOMException && (error.name === 'NotAllowedError' || error.name === 'SecurityError')) {

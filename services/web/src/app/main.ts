@@ -7,6 +7,7 @@ import type { MeetingLink } from '@conclave/e2ee';
 import { h, replace } from './dom.ts';
 import { describeError } from './errors.ts';
 import { type JoinTicket, JoinTickets } from './join-ticket.ts';
+import { registerServiceWorker } from './installable.ts';
 import { takeMeetingLink } from './link-memory.ts';
 import { Meeting } from './meeting/meeting.ts';
 import { encodedTransformSupport } from './media-crypto.ts';
@@ -125,6 +126,7 @@ async function enterMeeting(
   }
 }
 
+registerServiceWorker();
 if (location.pathname === '/' || location.pathname === '') homeView(root);
 else if (location.pathname.startsWith('/m/')) {
   // A link for this same address pasted into the address bar only changes the fragment: start over.

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CLIENT_FILES, SHELL_PATH } from './client-files.ts';
 
 /** The slice of a fastify instance this needs, so the client does not depend on fastify. */
 export interface RouteHost {
@@ -24,12 +25,6 @@ export interface WebClientOptions {
   connectOrigins: string[];
 }
 
-const FILES: Record<string, [string, string]> = {
-  '/assets/app.js': ['assets/app.js', 'text/javascript; charset=utf-8'],
-  '/assets/media-worker.js': ['assets/media-worker.js', 'text/javascript; charset=utf-8'],
-  '/assets/app.css': ['assets/app.css', 'text/css; charset=utf-8'],
-};
-
 export function contentSecurityPolicy(connectOrigins: string[]): string {
   return [
     "default-src 'none'",
@@ -39,19 +34,24 @@ export function contentSecurityPolicy(connectOrigins: string[]): string {
     "media-src 'self' blob: mediastream:",
     `connect-src 'self' ${connectOrigins.join(' ')}`.trim(),
     "worker-src 'self'",
+    "manifest-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
 }
 
-/** Registers `/`, `/m/:meetingId` and the assets. Files are read once, at registration. */
+/**
+ * Registers `/`, `/m/:meetingId` and the client's files (client-files.ts). Files are read once,
+ * at registration. The page is `no-store`; every other file `no-cache`, so a new build (and the
+ * service worker that finds it) is seen at the next load.
+ */
 export async function registerWebClient(app: RouteHost, options: WebClientOptions): Promise<void> {
   const csp = contentSecurityPolicy(options.connectOrigins);
-  const html = await readFile(join(options.root, 'index.html'));
+  const html = await readFile(join(options.root, CLIENT_FILES[SHELL_PATH]!.file));
   const assets = new Map<string, [Buffer, string]>();
-  for (const [path, [file, type]] of Object.entries(FILES)) {
-    assets.set(path, [await readFile(join(options.root, file)), type]);
+  for (const [path, { file, contentType }] of Object.entries(CLIENT_FILES)) {
+    if (path !== SHELL_PATH) assets.set(path, [await readFile(join(options.root, file)), contentType]);
   }
   const secure = (reply: WebReply) =>
     reply

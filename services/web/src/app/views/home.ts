@@ -3,6 +3,7 @@ import { createMeeting } from '../api.ts';
 import { h, replace } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { copyField } from './common.ts';
+import { isOffline, offlineNotice } from './offline-notice.ts';
 
 export function homeView(root: HTMLElement): void {
   const result = h('div', { id: 'new-meeting-result', 'aria-live': 'polite' });
@@ -31,7 +32,7 @@ export function homeView(root: HTMLElement): void {
       const e = describeError(error);
       replace(result, h('p', { class: 'error', role: 'alert' }, `${e.title}. ${e.detail}`));
     } finally {
-      createButton.disabled = false;
+      createButton.disabled = isOffline();
     }
   });
 
@@ -44,6 +45,7 @@ export function homeView(root: HTMLElement): void {
     required: true,
   });
   const joinError = h('p', { class: 'error', role: 'alert', id: 'join-error' });
+  const joinButton = h('button', { type: 'submit', class: 'button' }, 'Join');
   const joinForm = h(
     'form',
     {
@@ -61,12 +63,13 @@ export function homeView(root: HTMLElement): void {
       },
     },
     h('label', { for: 'join-link' }, 'Meeting link'),
-    h('div', { class: 'copy-row' }, linkInput, h('button', { type: 'submit', class: 'button' }, 'Join')),
+    h('div', { class: 'copy-row' }, linkInput, joinButton),
     joinError,
   );
 
   replace(
     root,
+    offlineNotice(root, [createButton, joinButton]),
     h(
       'section',
       { class: 'card' },

@@ -1,0 +1,28 @@
+/**
+ * Every file of the built client and the path it is served at: the web server serves these and
+ * nothing else, and the service worker keeps exactly these (but itself) for offline use.
+ */
+export interface ClientFile {
+  /** The file in the build output directory. */
+  file: string;
+  contentType: string;
+}
+
+const JS = 'text/javascript; charset=utf-8';
+
+/** The page shell, answered for `/` and for every `/m/<meetingId>`. */
+export const SHELL_PATH = '/';
+/** The service worker script: fetched by the browser on each load to find a new version. */
+export const SERVICE_WORKER_PATH = '/sw.js';
+
+export const CLIENT_FILES: Readonly<Record<string, ClientFile>> = {
+  [SHELL_PATH]: { file: 'index.html', contentType: 'text/html; charset=utf-8' },
+  '/assets/app.js': { file: 'assets/app.js', contentType: JS },
+  '/assets/media-worker.js': { file: 'assets/media-worker.js', contentType: JS },
+  '/assets/app.css': { file: 'assets/app.css', contentType: 'text/css; charset=utf-8' },
+  '/assets/icon.svg': { file: 'assets/icon.svg', contentType: 'image/svg+xml' },
+  '/assets/icon-192.png': { file: 'assets/icon-192.png', contentType: 'image/png' },
+  '/assets/icon-512.png': { file: 'assets/icon-512.png', contentType: 'image/png' },
+  '/manifest.webmanifest': { file: 'manifest.webmanifest', contentType: 'application/manifest+json' },
+  [SERVICE_WORKER_PATH]: { file: 'sw.js', contentType: JS },
+};
