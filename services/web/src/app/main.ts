@@ -126,9 +126,10 @@ async function enterMeeting(
   }
 }
 
-registerServiceWorker();
-if (location.pathname === '/' || location.pathname === '') homeView(root);
-else if (location.pathname.startsWith('/m/')) {
+if (location.pathname === '/' || location.pathname === '') {
+  homeView(root);
+  registerServiceWorker();
+} else if (location.pathname.startsWith('/m/')) {
   // A link for this same address pasted into the address bar only changes the fragment: start over.
   window.addEventListener('hashchange', () => location.reload());
   void meetingPage();
