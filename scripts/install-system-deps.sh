@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests and the embedded stack need: PostgreSQL and Redis
-# servers (for the distributed-mode tests), Chromium and Firefox ESR (browser tests) and the
+# servers (for the distributed-mode tests), Chromium and Firefox ESR (browser tests; Xvfb is the X
+# display whose screen headless Firefox shares, having no fake one), and the
 # mediasoup worker's build dependencies, curl + openssl for the edge check and the audit's throwaway certificate, and
 # certutil (libnss3-tools) for the compose stack test's browser to trust the stack's CA.
 # The worker's libsrtp is built from Debian's source package with OpenSSL (dpkg-dev unpacks it;
@@ -11,7 +12,7 @@
 # the CNI plugins, iptables, conntrack, dig and python3 (for a node inside a chroot).
 # Installs only what is missing; needs root (or prints the apt command).
 set -euo pipefail
-packages=(postgresql redis-server chromium firefox-esr meson ninja-build pkg-config g++ make python3 dpkg-dev
+packages=(postgresql redis-server chromium firefox-esr xvfb meson ninja-build pkg-config g++ make python3 dpkg-dev
   libssl-dev nlohmann-json3-dev libuv1-dev libusrsctp-dev libabsl-dev libsrtp2-1 ca-certificates curl
   openssl libnss3-tools)
 if [ "${1:-}" = cluster ]; then

@@ -12,6 +12,7 @@ import {
   eventually,
   joinMeeting,
   openPanel,
+  startSharing,
   startTestEnv,
   type TestEnv,
 } from './support/harness.ts';
@@ -95,13 +96,7 @@ describe('meeting features', { timeout: 180_000 }, () => {
   });
 
   it('shares a screen, decrypted at the others', async () => {
-    await host.click('#toggle-screen');
-    await eventually(
-      'screen share button',
-      () => host.textContent('#toggle-screen'),
-      (t) => t === 'Stop sharing',
-      10_000,
-    );
+    await startSharing(host);
     await eventually(
       'screen decoding at Lena',
       () => diagnostics(legacy),

@@ -1,8 +1,9 @@
 /**
  * A mixed meeting against the real embedded stack: a Chromium host and a Firefox ESR participant
  * (Puppeteer over WebDriver BiDi) each decode the other's camera and hear the other's microphone
- * through the SFrame worker, see each other's names, chat, and compare the same security code;
- * when a second Chromium participant joins, the keys rotate and media keeps flowing both ways.
+ * through the SFrame worker, see each other's names, chat, compare the same security code, and
+ * decode each other's shared screen (Firefox's from its Xvfb display); when a second Chromium
+ * participant joins, the keys rotate and media keeps flowing both ways.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import {
   joinMeeting,
   type MeetingPage,
   openPanel,
+  startSharing,
   startTestEnv,
   type TestEnv,
 } from './support/harness.ts';
@@ -62,6 +64,35 @@ async function keepDecoding<T extends Diagnostics[]>(
     15_000,
   );
   return last;
+}
+
+/**
+ * `from` shares its screen (Firefox: its X display; Chromium: its fake screen) and `to` decodes
+ * it through SFrame with no authentication failure; then `from` stops and the screen goes away.
+ */
+async function sharesScreen(from: MeetingPage, to: MeetingPage): Promise<void> {
+  const sharer = (await diagnostics(from)).peerId;
+  const screenAt = async () => {
+    const d = await diagnostics(to);
+    return { d, screen: d.remote.find((r) => r.peerId === sharer && r.source === 'screen') };
+  };
+  await startSharing(from);
+  const first = await eventually(
+    'the screen decoding',
+    screenAt,
+    ({ screen }) => (screen?.framesDecoded ?? 0) > 5,
+    30_000,
+  );
+  const { d } = await eventually(
+    'the screen still decoding',
+    screenAt,
+    ({ screen }) => (screen?.framesDecoded ?? 0) > first.screen!.framesDecoded + 5,
+    15_000,
+  );
+  assert.ok(d.crypto.decrypted > first.d.crypto.decrypted, JSON.stringify(d.crypto));
+  assert.equal(authFailures(d), 0, JSON.stringify(d.crypto));
+  await from.click('#toggle-screen');
+  await eventually('the screen gone', screenAt, ({ screen }) => !screen);
 }
 
 const skip = firefoxMissing();
@@ -151,6 +182,11 @@ describe('a meeting with a Firefox participant', { timeout: 180_000, skip }, () 
     await eventually('camera gone at the host', cameraAtHost, (c) => !c);
     await fox.click('#toggle-cam');
     await eventually('camera decoding again at the host', cameraAtHost, (c) => (c?.framesDecoded ?? 0) > 10);
+  });
+
+  it('shares Firefox’s screen with the host and the host’s with Firefox, decrypted at the other', async () => {
+    await sharesScreen(fox, host);
+    await sharesScreen(host, fox);
   });
 
   it('rotates the keys when a third person joins, and media keeps flowing to and from Firefox', async () => {

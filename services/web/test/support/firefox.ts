@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import puppeteer, { type Page as PuppeteerPage } from 'puppeteer-core';
 import type { MeetingPage } from './harness.ts';
+import { startXDisplay, xvfbMissing } from './x-display.ts';
 
 export const FIREFOX_PATH = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
 /**
@@ -27,32 +28,51 @@ export const FIREFOX_PREFS: Record<string, unknown> = {
 
 /**
  * Why Firefox cannot be driven here, or undefined when it can. On CI (`CI=true`) a missing
- * Firefox is an error: the suite must not pass there without having run it.
+ * Firefox or Xvfb is an error: the suite must not pass there without having run it.
  */
 export function firefoxMissing(): string | undefined {
-  if (existsSync(FIREFOX_PATH)) return undefined;
-  const why = `Firefox not found at ${FIREFOX_PATH}: install Debian's firefox-esr (scripts/install-system-deps.sh) or set FIREFOX_PATH.`;
-  if (process.env['CI'] === 'true') throw new Error(why);
+  const why = existsSync(FIREFOX_PATH)
+    ? xvfbMissing()
+    : `Firefox not found at ${FIREFOX_PATH}: install Debian's firefox-esr (scripts/install-system-deps.sh) or set FIREFOX_PATH.`;
+  if (why && process.env['CI'] === 'true') throw new Error(why);
   return why;
 }
 
 export interface FirefoxBrowser {
-  newPage(): Promise<MeetingPage>;
+  /** A page in a browser context of its own, as a new visitor's (no shared storage or cache). */
+  newPage(): Promise<FirefoxMeetingPage>;
   close(): Promise<void>;
 }
 
-/** Launches headless Firefox ESR through Puppeteer (WebDriver BiDi). */
+export interface FirefoxMeetingPage extends MeetingPage {
+  /** Closes the page and its browser context. */
+  close(): Promise<void>;
+}
+
+/**
+ * Launches headless Firefox ESR through Puppeteer (WebDriver BiDi), with a virtual X display of
+ * its own that getDisplayMedia captures (the page shares "Primary Monitor" without a picker, as
+ * `media.navigator.permission.disabled` grants it).
+ */
 export async function launchFirefox(): Promise<FirefoxBrowser> {
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX_PATH,
-    headless: true,
-    extraPrefsFirefox: FIREFOX_PREFS,
-    timeout: 30_000,
-  });
+  const x = await startXDisplay();
+  const browser = await puppeteer
+    .launch({
+      browser: 'firefox',
+      executablePath: FIREFOX_PATH,
+      headless: true,
+      extraPrefsFirefox: FIREFOX_PREFS,
+      env: { ...process.env, DISPLAY: x.display },
+      timeout: 30_000,
+    })
+    .catch(async (e: unknown) => {
+      await x.close();
+      throw e;
+    });
   return {
     async newPage() {
-      const page = await browser.newPage();
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
       await page.setViewport({ width: 1100, height: 700 });
       page.on('pageerror', (e) =>
         console.error(`[firefox page error] ${e instanceof Error ? e.message : String(e)}`),
@@ -61,20 +81,23 @@ export async function launchFirefox(): Promise<FirefoxBrowser> {
         if (m.type() === 'warn' || m.type() === 'error' || process.env['WEB_TEST_CONSOLE'])
           console.error(`[firefox ${m.type()}] ${m.text()}`);
       });
-      return new FirefoxPage(page);
+      return new FirefoxPage(page, () => context.close());
     },
     async close() {
       await browser.close().catch(() => {});
+      await x.close();
     },
   };
 }
 
 /** A Puppeteer page behind the few Playwright-style calls the meeting helpers make. */
-class FirefoxPage implements MeetingPage {
+class FirefoxPage implements FirefoxMeetingPage {
   readonly #page: PuppeteerPage;
+  readonly close: () => Promise<void>;
 
-  constructor(page: PuppeteerPage) {
+  constructor(page: PuppeteerPage, close: () => Promise<void>) {
     this.#page = page;
+    this.close = close;
   }
 
   goto(url: string): Promise<unknown> {

@@ -269,6 +269,17 @@ export function cameraBothWays({ h, a }: PairDiagnostics): boolean {
   );
 }
 
+/** Clicks Share screen and waits until the page shares (its button offers to stop). */
+export async function startSharing(page: MeetingPage): Promise<void> {
+  await page.click('#toggle-screen');
+  await eventually(
+    'screen share button',
+    () => page.textContent('#toggle-screen'),
+    (t) => t === 'Stop sharing',
+    10_000,
+  );
+}
+
 /** Opens both pages' chat, then each sends a line that the other must show. */
 export async function chatBothWays(a: MeetingPage, b: MeetingPage, lines: [string, string]): Promise<void> {
   await openPanel(a, 'chat');
