@@ -1,8 +1,8 @@
 /**
  * Time to media: from opening a meeting link to the first decrypted remote video frame on
  * screen, for Chromium and Firefox ESR joiners in the same run: N fresh joins each (each a new
- * browser context), taking turns, into a meeting where a Chromium host sends camera and
- * microphone. Loopback, embedded stack, headless browsers with fake cameras.
+ * browser context), taking turns, into a meeting where a Chromium host (in a browser of its own)
+ * sends camera and microphone. Loopback, embedded stack, headless browsers with fake cameras.
  *
  *   npm run bench -w @conclave/web        (BENCH_JOINS=5 joins per browser by default)
  *
@@ -12,8 +12,11 @@
  * marks, so the driver's speed (CDP for Chromium, WebDriver BiDi for Firefox) only enters the
  * first through how fast it types the name. Without Firefox only the Chromium rows are printed.
  */
+import { chromium } from 'playwright-core';
 import { type FirefoxBrowser, firefoxMissing, launchFirefox } from '../test/support/firefox.ts';
 import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
   createMeeting,
   diagnostics,
   joinMeeting,
@@ -90,6 +93,7 @@ const row = (name: string, v: number[]) =>
 const env = await startTestEnv({ env: { CONCLAVE_FAILED_JOINS_PER_SOURCE: '100000' } });
 const noFirefox = firefoxMissing();
 let firefox: FirefoxBrowser | undefined;
+const closers: (() => Promise<void>)[] = [];
 try {
   if (noFirefox) console.log(`Firefox rows left out: ${noFirefox}`);
   else firefox = await launchFirefox();
@@ -116,7 +120,12 @@ try {
       },
     ]);
   }
-  const host = await env.newPage();
+  // The host in a Chromium of its own, so that no joiner shares a browser with the page encoding
+  // the camera it waits for.
+  const hostBrowser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  closers.push(() => hostBrowser.close());
+  const hostContext = await hostBrowser.newContext({ permissions: ['camera', 'microphone'] });
+  const host = await hostContext.newPage();
   const { link, hostLink } = await createMeeting(host, env.origin);
   await joinMeeting(host, hostLink, 'Host');
   const results = new Map(browsers.map(([name]) => [name, [] as Timing[]]));
@@ -161,6 +170,7 @@ try {
     console.log(`  ${p.padEnd(20)} ${cells.join('')}`);
   }
 } finally {
+  for (const close of closers) await close().catch(() => {});
   await firefox?.close();
   await env.close();
 }
