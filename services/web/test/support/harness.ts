@@ -56,7 +56,8 @@ export interface TestEnv {
   stack: EmbeddedStack;
   origin: string;
   browser: Browser;
-  newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
+  /** `phone`: a touch screen (coarse pointer, mobile viewport) as on a phone. */
+  newPage(options?: { viewport?: { width: number; height: number }; phone?: boolean }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -99,6 +100,7 @@ export async function startTestEnv(options: { env?: Record<string, string> } = {
       const context = await browser.newContext({
         viewport: options.viewport ?? { width: 1100, height: 700 },
         permissions: ['camera', 'microphone'],
+        ...(options.phone ? { hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : {}),
       });
       contexts.push(context);
       const page = await context.newPage();
@@ -158,6 +160,10 @@ export interface Diagnostics {
   ended: string | null;
   /** This page's DS member ID: a new one for each membership of the group. */
   member: string;
+  /** Times the page came back from the background. */
+  returns: number;
+  /** The video inputs the page found (the camera switch shows with two or more). */
+  cameras: number;
 }
 
 export function diagnostics(page: MeetingPage): Promise<Diagnostics> {

@@ -1,9 +1,11 @@
 /**
  * This person's own media: microphone, camera and screen, what is sent to the SFU, and what the
- * host's mute and stop-video did to them.
+ * host's mute and stop-video did to them. The camera can be switched (front/back) and reopened
+ * after the system took it away in the background, both through the same producer.
  */
 import type { SfuErrorCode } from '@conclave/protocol';
 import { type SfuEvents, SfuRequestError, type SfuSession } from '../sfu-session.ts';
+import { nextCamera, openCamera, videoInputs } from './camera-choice.ts';
 import type { StateEvents } from './types.ts';
 
 type Producing = Pick<SfuSession, 'produce' | 'closeProducer' | 'setPaused' | 'producers'>;
@@ -18,8 +20,14 @@ export class LocalMedia {
   camOn: boolean;
   screen: MediaStream | undefined;
   mutedByHost = false;
+  /** The device's video inputs: the camera switch is offered with two or more. */
+  cameras: string[] = [];
+  /** The camera asked for last (a track's settings may not name it). */
+  #cameraId: string | undefined;
+  #switching = false;
   readonly #sfu: Producing;
   readonly #events: StateEvents;
+  readonly #devicesChanged = () => void this.refreshCameras();
 
   constructor(stream: MediaStream, sfu: Producing, events: StateEvents) {
     this.stream = stream;
@@ -27,6 +35,51 @@ export class LocalMedia {
     this.#events = events;
     this.micOn = stream.getAudioTracks().some((t) => t.enabled);
     this.camOn = stream.getVideoTracks().some((t) => t.enabled);
+    navigator.mediaDevices?.addEventListener('devicechange', this.#devicesChanged);
+    void this.refreshCameras();
+  }
+
+  async refreshCameras(): Promise<void> {
+    this.cameras = await videoInputs();
+    this.#events.changed();
+  }
+
+  /** Goes to the next camera (front → back → front). */
+  async switchCamera(): Promise<void> {
+    const current = this.#cameraId ?? this.stream.getVideoTracks()[0]?.getSettings().deviceId;
+    const next = nextCamera(this.cameras, current);
+    if (next && !this.#switching) await this.#useCamera(next);
+  }
+
+  /** Back from the background: a camera the system took away (its track ended) is opened again. */
+  async restoreCamera(): Promise<void> {
+    const video = this.stream.getVideoTracks()[0];
+    if (!video || video.readyState === 'live' || this.#switching) return;
+    await this.#useCamera(this.#cameraId ?? video.getSettings().deviceId);
+  }
+
+  /**
+   * Opens a camera and sends it in place of the current one with `replaceTrack`: the producer,
+   * and the SFrame transform on its sender, stay the same, so the others see no new stream.
+   */
+  async #useCamera(deviceId: string | undefined): Promise<void> {
+    this.#switching = true;
+    const old = this.stream.getVideoTracks()[0];
+    // Most phones open one camera at a time: release the old one first.
+    old?.stop();
+    try {
+      const track = await openCamera(deviceId);
+      if (old) this.stream.removeTrack(old);
+      this.stream.addTrack(track);
+      this.#cameraId = deviceId;
+      track.enabled = this.camOn;
+      if (this.camOn && this.#sfu.producers.has('camera')) await this.#sfu.produce(track, 'camera');
+    } catch {
+      this.#events.notice('The camera could not be opened');
+    } finally {
+      this.#switching = false;
+    }
+    this.#events.changed();
   }
 
   /** Sends what is on on a new SFU connection (the microphone always, paused when off). */
@@ -115,6 +168,7 @@ export class LocalMedia {
 
   /** The meeting is over: release the camera, microphone and screen. */
   stop(): void {
+    navigator.mediaDevices?.removeEventListener('devicechange', this.#devicesChanged);
     for (const t of this.stream.getTracks()) t.stop();
     for (const t of this.screen?.getTracks() ?? []) t.stop();
   }

@@ -13,6 +13,7 @@ import { MeetingConnection, markJoinPhase } from './connection.ts';
 import { installEpoch } from './epoch-keys.ts';
 import { HostControls } from './host-controls.ts';
 import { LocalMedia } from './local-media.ts';
+import { onPageReturn } from './page-return.ts';
 import { RemoteMedia } from './remote-media.ts';
 import { RosterChat } from './roster-chat.ts';
 import type { EndReason, MeetingListener, RosterEntry } from './types.ts';
@@ -30,8 +31,11 @@ export class Meeting {
   readonly host: HostControls;
   epoch: EpochView | undefined;
   ended: EndReason | undefined;
+  /** Times the page came back from the background (the tests read it). */
+  returns = 0;
   readonly #tickets: JoinTickets;
   #listener: MeetingListener | undefined;
+  readonly #stopWatchingReturn: () => void;
 
   constructor(tickets: JoinTickets, name: string, stream: MediaStream) {
     this.#tickets = tickets;
@@ -102,6 +106,7 @@ export class Meeting {
       ended,
       events,
     });
+    this.#stopWatchingReturn = onPageReturn(() => this.#returned());
   }
 
   get isHost(): boolean {
@@ -154,6 +159,19 @@ export class Meeting {
     this.#listener?.notice('Reconnecting the meeting’s encryption…');
   }
 
+  /**
+   * Back from the background: the camera is reopened if the system took it, and every picture
+   * gets a key frame at once instead of waiting for the stall check (frames dropped while the
+   * page was frozen leave the decoder without a reference). Audio needs nothing: it never stopped.
+   */
+  #returned(): void {
+    if (this.ended) return;
+    this.returns++;
+    void this.local.restoreCamera();
+    this.remote.requestKeyFrames();
+    this.#listener?.changed();
+  }
+
   /** Our roster entry, sent in every epoch with joiners so they learn every name. */
   #announceSelf(): void {
     if (!this.epoch || !this.sfu.peerId) return;
@@ -172,6 +190,7 @@ export class Meeting {
     if (this.ended) return;
     this.ended = reason;
     this.#tickets.close();
+    this.#stopWatchingReturn();
     this.host.close();
     this.sfu.close();
     this.mls.leave();
@@ -195,6 +214,8 @@ export class Meeting {
       crypto: await this.crypto.stats(),
       remote,
       ended: this.ended ?? null,
+      returns: this.returns,
+      cameras: this.local.cameras.length,
       // The DS's own leaf → member mapping (what a kick names), for the tests.
       member: this.mls.member,
       dsMembers: (epoch?.members ?? []).map((leaf) => ({ leaf, member: this.mls.memberAt(leaf) ?? '' })),

@@ -1,4 +1,7 @@
-/** The control bar: own media, hand, reactions, the side panels' buttons, leave. */
+/**
+ * The control bar: own media (with the camera switch where there are two cameras), hand,
+ * reactions, the side panels' buttons, leave.
+ */
 import { h } from '../../dom.ts';
 import { describeError } from '../../errors.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
@@ -24,11 +27,25 @@ export function controlBar(
     h('button', { type: 'button', class: 'control', id, onclick, 'aria-pressed': 'false' }, label);
   const micBtn = btn('toggle-mic', 'Mute', () => void local.setMic(!local.micOn));
   const camBtn = btn('toggle-cam', 'Stop video', () => void local.setCamera(!local.camOn));
+  // Only where there is another camera to go to (a phone's front and back).
+  const switchBtn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'control',
+      id: 'switch-camera',
+      hidden: true,
+      onclick: () => local.switchCamera(),
+    },
+    'Switch camera',
+  );
   const screenBtn = btn('toggle-screen', 'Share screen', () =>
     local.screen
       ? void local.stopScreenShare()
       : void local.startScreenShare().catch((e: unknown) => toast(describeError(e).title)),
   );
+  // Phone browsers cannot share a screen: no button that can only fail.
+  screenBtn.hidden = typeof navigator.mediaDevices?.getDisplayMedia !== 'function';
   const handBtn = btn('toggle-hand', 'Raise hand', () => void meeting.setHand(!people.hand));
   const reactMenu = h(
     'div',
@@ -72,6 +89,7 @@ export function controlBar(
     { class: 'controls', 'aria-label': 'Meeting controls' },
     micBtn,
     camBtn,
+    switchBtn,
     screenBtn,
     handBtn,
     h('div', { class: 'react-wrap' }, reactBtn, reactMenu),
@@ -88,6 +106,7 @@ export function controlBar(
     micBtn.setAttribute('aria-pressed', String(!local.micOn));
     camBtn.textContent = local.camOn ? 'Stop video' : 'Start video';
     camBtn.setAttribute('aria-pressed', String(!local.camOn));
+    switchBtn.hidden = local.cameras.length < 2;
     screenBtn.textContent = local.screen ? 'Stop sharing' : 'Share screen';
     handBtn.textContent = people.hand ? 'Lower hand' : 'Raise hand';
     handBtn.setAttribute('aria-pressed', String(people.hand));

@@ -1,6 +1,6 @@
 /**
- * The meeting page: header badges, the video grid, the side panel (chat, people, info) and the
- * control bar, each built by its own module here; this one lays them out, renders them on every
+ * The meeting page: header badges, the video grid, the side panel (chat, people, info; a
+ * full-screen overlay on phones) and the control bar, each built by its own module here; this one lays them out, renders them on every
  * change of the meeting (once per animation frame) and once a second, and handles Escape.
  */
 import { announce, h, replace } from '../../dom.ts';
@@ -17,7 +17,14 @@ import { videoGrid } from './video-grid.ts';
 export function meetingView(root: HTMLElement, meeting: Meeting): void {
   let panel: Panel | null = null;
   const rotation: LinkRotation = {};
-  const side = h('aside', { class: 'side', id: 'side-panel', hidden: true });
+  // On phones the panel covers the page: its close button is then the way back.
+  const closeSide = h(
+    'button',
+    { type: 'button', class: 'button close-panel', id: 'close-panel', onclick: () => closePanel() },
+    'Close',
+  );
+  const sideBody = h('div', { class: 'side-body' });
+  const side = h('aside', { class: 'side', id: 'side-panel', hidden: true }, closeSide, sideBody);
   const status = h('div', { class: 'status', role: 'status' });
   const reactions = h('div', { class: 'reactions', 'aria-live': 'polite' });
   const grid = videoGrid(meeting);
@@ -73,8 +80,9 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
 
   function renderSide(): void {
     side.hidden = panel === null;
+    if (panel) closeSide.setAttribute('aria-label', `Close ${panel}`);
     if (panel === 'chat') {
-      if (!side.contains(chat.log)) replace(side, ...chat.nodes);
+      if (!sideBody.contains(chat.log)) replace(sideBody, ...chat.nodes);
     } else if (panel === 'people') {
       showPanel(peoplePanel(meeting, toast, rotation));
     } else if (panel === 'info') {
@@ -88,8 +96,17 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
    * keyboard focus would swallow their click and lose their place.
    */
   function showPanel(next: HTMLElement): void {
-    if (side.childElementCount === 1 && side.firstElementChild?.isEqualNode(next)) return;
-    replace(side, next);
+    if (sideBody.childElementCount === 1 && sideBody.firstElementChild?.isEqualNode(next)) return;
+    replace(sideBody, next);
+  }
+
+  /** Closes the side panel and gives focus back to the button that opened it. */
+  function closePanel(): void {
+    if (!panel) return;
+    const opener = controls.panelButtons[panel];
+    panel = null;
+    render();
+    opener.focus();
   }
 
   function renderHeader(): void {
@@ -141,11 +158,8 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   });
   // Escape closes the reactions menu, then the side panel.
   document.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape' || meeting.ended || controls.closeMenu() || !panel) return;
-    const opener = controls.panelButtons[panel];
-    panel = null;
-    render();
-    opener.focus();
+    if (e.key !== 'Escape' || meeting.ended || controls.closeMenu()) return;
+    closePanel();
   });
   render();
   // Rendering ticks so that new frames/tracks and stats show without a change event.

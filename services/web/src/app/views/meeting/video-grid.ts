@@ -65,8 +65,10 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     const self = tile('self');
     keep.add('self');
     self.el.classList.add('self');
-    setTrack(self, local.camOn ? local.stream.getVideoTracks()[0] : undefined);
-    self.video.classList.add('mirrored');
+    const camera = local.stream.getVideoTracks()[0];
+    setTrack(self, local.camOn ? camera : undefined);
+    // A selfie view is mirrored; a back camera shows the world as it is.
+    self.video.classList.toggle('mirrored', camera?.getSettings().facingMode !== 'environment');
     self.label.textContent = `${meeting.name} (you)`;
     self.badges.textContent = `${local.micOn ? '' : '🔇'}${people.hand ? ' ✋' : ''}`;
     self.el.classList.toggle('speaking', remote.activeSpeaker === meeting.sfu.peerId && local.micOn);
@@ -162,6 +164,14 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     }
     grid.dataset['count'] = String(Math.min(tiles.size, 9));
     renderAudio();
+    resumePlayback();
+  }
+
+  /** Phone browsers pause media elements in the background; play them again on return. */
+  function resumePlayback(): void {
+    if (document.visibilityState === 'hidden') return;
+    const media = [...[...tiles.values()].map((t) => t.video), ...audios.values()];
+    for (const m of media) if (m.paused && m.srcObject) void m.play().catch(() => {});
   }
 
   return { grid, audioBox, render };
