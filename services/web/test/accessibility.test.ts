@@ -5,10 +5,9 @@
  * region telling screen readers who joined, left, raised a hand or knocked.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { assertAccessible } from './support/axe.ts';
 import {
   createMeeting,
   eventually,
@@ -18,38 +17,6 @@ import {
   startTestEnv,
   type TestEnv,
 } from './support/harness.ts';
-
-// Evaluated through the DevTools protocol: the page's content security policy (rightly) refuses
-// an injected script tag.
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const SERIOUS = new Set(['serious', 'critical']);
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** The page's serious and critical WCAG 2.1 A/AA violations, as readable lines. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<unknown> } })
-      .axe;
-    const result = (await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    })) as { violations: AxeViolation[] };
-    return result.violations;
-  });
-  return violations
-    .filter((v) => SERIOUS.has(v.impact ?? ''))
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
-async function assertAccessible(page: Page, where: string): Promise<void> {
-  assert.deepEqual(await seriousViolations(page), [], `no serious accessibility violations on ${where}`);
-}
 
 /** Presses Tab up to `limit` times; the ids (or tag names) of what took focus, in order. */
 async function tabOrder(page: Page, limit: number): Promise<{ id: string; ring: boolean }[]> {

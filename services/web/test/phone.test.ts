@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { assertAccessible } from './support/axe.ts';
 import {
   type Diagnostics,
   diagnostics,
@@ -181,6 +182,19 @@ describe('the meeting on a phone', { timeout: 240_000 }, () => {
       await phone.screenshot({ path: `/tmp/conclave-phone-${name}.png` });
       await assertFits(phone, name);
       await assertTouchSized(phone, `the meeting page in ${name}`);
+      await assertAccessible(phone, `the meeting page in ${name}`);
+      // The bar scrolls sideways: the reactions menu must still show, whole, above it.
+      await phone.tap('#react');
+      const menu = await phone.evaluate(() => {
+        const r = document.querySelector('.react-menu')!.getBoundingClientRect();
+        return (
+          r.height >= 44 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight
+        );
+      });
+      assert.ok(menu, `the reactions menu lies inside the screen in ${name}`);
+      await assertTouchSized(phone, `the reactions menu in ${name}`);
+      await phone.keyboard.press('Escape');
+      assert.equal(await phone.isHidden('.react-menu'), true);
     });
   }
 
@@ -197,6 +211,7 @@ describe('the meeting on a phone', { timeout: 240_000 }, () => {
     );
     assert.match((await phone.textContent('#people-list')) ?? '', /Dee at the desk/);
     await assertTouchSized(phone, 'the People panel (host actions included)');
+    await assertAccessible(phone, 'the People panel on a phone');
     await phone.screenshot({ path: '/tmp/conclave-phone-panel.png' });
     await phone.tap('#close-panel');
     assert.equal(await phone.isHidden('#side-panel'), true, 'the close button closes it');
