@@ -150,10 +150,12 @@ describe('the meeting on a phone', { timeout: 240_000 }, () => {
     await phone.tap('#new-meeting');
     await phone.waitForSelector('#host-link', { timeout: 20_000 });
     await assertTouchSized(phone, 'the home page with the new links');
+    await phone.screenshot({ path: '/tmp/conclave-phone-home.png', fullPage: true });
     const link = await phone.inputValue('#participant-link');
     await phone.goto(await phone.inputValue('#host-link'));
     await phone.waitForSelector('#join-button', { timeout: 20_000 });
     await assertTouchSized(phone, 'the pre-join page');
+    await phone.screenshot({ path: '/tmp/conclave-phone-prejoin.png', fullPage: true });
     await submitPrejoin(phone, 'Pat on the phone');
     await desk.goto(link);
     await submitPrejoin(desk, 'Dee at the desk');
