@@ -46,7 +46,16 @@ export async function buildWebClient(outDir = WEB_DIST): Promise<void> {
       outfile: `${outDir}/assets/media-worker.js`,
     }),
     copyFile(src('app/index.html'), `${outDir}/index.html`),
-    copyFile(src('app/styles.css'), `${outDir}/assets/app.css`),
+    // styles.css imports the others, in order (later rules win).
+    build({
+      entryPoints: [src('app/styles.css')],
+      bundle: true,
+      minify: true,
+      target: 'chrome120',
+      legalComments: 'none',
+      logLevel: 'warning',
+      outfile: `${outDir}/assets/app.css`,
+    }),
     writeFile(`${outDir}/manifest.webmanifest`, webManifest()),
     writeFile(`${outDir}/assets/icon.svg`, iconSvg()),
     writeFile(`${outDir}/assets/icon-192.png`, iconPng(192)),

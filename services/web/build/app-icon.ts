@@ -5,7 +5,7 @@
  */
 import { encodePng } from './png.ts';
 
-/** The page's colours (src/app/styles.css: --bg, --accent, --text). */
+/** The page's colours (src/app/styles/base.css: --bg, --accent, --text). */
 export const APP_COLOURS = { background: '#0f1115', accent: '#4f8cff', text: '#e8eaf0' } as const;
 
 // On a 512 grid: the ring's radius and width, the dot's radius.

@@ -103,7 +103,7 @@ describe('installable app', { timeout: 240_000 }, () => {
     assert.equal(manifest['start_url'], '/');
     assert.equal(manifest['scope'], '/');
     assert.equal(manifest['display'], 'standalone');
-    const styles = await readFile(new URL('../src/app/styles.css', import.meta.url), 'utf8');
+    const styles = await readFile(new URL('../src/app/styles/base.css', import.meta.url), 'utf8');
     const background = /--bg:\s*(#[0-9a-f]{6})/.exec(styles)?.[1];
     assert.equal(manifest['background_color'], background, 'the page background');
     assert.equal(manifest['theme_color'], background);
