@@ -94,6 +94,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/* HTTP GET probe on /healthz or /readyz (ctx: dict path port) */}}
+{{/* A preStop sleep: the pod leaves every node's Service rules before it stops listening */}}
+{{- define "conclave.shutdownDelay" -}}
+{{- if gt (int .Values.shutdownDelaySeconds) 0 -}}
+lifecycle:
+  preStop:
+    exec:
+      command: ["sleep", "{{ int .Values.shutdownDelaySeconds }}"]
+{{- end }}
+{{- end -}}
+
 {{- define "conclave.httpProbe" -}}
 httpGet:
   path: {{ .path }}
