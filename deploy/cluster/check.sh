@@ -108,8 +108,10 @@ api="https://127.0.0.1:$front_port"
 for _ in $(seq 30); do [ -f "$ca" ] && curl -sf --cacert "$ca" "$api/healthz" >/dev/null && break; sleep 1; done
 export NODE_EXTRA_CA_CERTS="$ca"
 url="https://localhost:$front_port"
+# The permanent room takes a full SRP join (it must after every operation below).
+join_room() { node deploy/stack/room.mjs join --api "$api" --file "$work/room.json"; }
 node deploy/stack/room.mjs create --api "$api" --file "$work/room.json"
-node deploy/stack/room.mjs join --api "$api" --file "$work/room.json"
+join_room
 
 t0=$(date +%s)
 if ! helm upgrade "$release" charts/conclave -n "$namespace" -f "$values" "${helm_args[@]}" \
@@ -117,7 +119,7 @@ if ! helm upgrade "$release" charts/conclave -n "$namespace" -f "$values" "${hel
   cat "$work/upgrade.log"; kubectl -n "$namespace" get pods -o wide; exit 1
 fi
 deploy/cluster/settled.sh "$namespace" "$release"
-node deploy/stack/room.mjs join --api "$api" --file "$work/room.json"
+join_room
 step "helm upgrade to this tree in $(($(date +%s) - t0)) s; the permanent room takes joins"
 
 # --- 3. helm test ---------------------------------------------------------------------------
@@ -139,5 +141,5 @@ step "browser tests on the cluster passed"
 
 # --- 5. a node drain against the PodDisruptionBudgets ------------------------------------------
 deploy/cluster/drain.sh "$namespace" "$release"
-node deploy/stack/room.mjs join --api "$api" --file "$work/room.json"
+join_room
 step "node drained and back; the permanent room takes joins"
