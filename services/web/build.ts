@@ -22,7 +22,8 @@ export async function buildWebClient(outDir = WEB_DIST): Promise<void> {
     target: 'chrome120',
     minify: true,
     sourcemap: false,
-    legalComments: 'none',
+    // Bundled libraries' licences (Lucide's icons, mediasoup-client, …) travel with the code.
+    legalComments: 'eof',
     // tssrp6a's CommonJS build mentions require("crypto") on a path browsers never take.
     external: ['crypto'],
     logLevel: 'warning',

@@ -1,0 +1,77 @@
+/**
+ * The client's icons: Lucide's outlines (ISC licence, from npm), built into the page script as
+ * inline SVG, so no icon font or CDN is fetched. Only the icons named here are bundled.
+ * Icons are decoration: the control beside them carries the words.
+ */
+import {
+  AudioLines,
+  CircleAlert,
+  createElement,
+  Hand,
+  Info,
+  type IconNode,
+  Lock,
+  MessageSquare,
+  Mic,
+  MicOff,
+  PhoneOff,
+  RefreshCw,
+  ScreenShare,
+  ScreenShareOff,
+  Settings,
+  ShieldCheck,
+  SignalHigh,
+  SignalLow,
+  SignalMedium,
+  SignalZero,
+  Smile,
+  SwitchCamera,
+  Users,
+  Video,
+  VideoOff,
+  WifiOff,
+  X,
+} from 'lucide';
+
+const ICONS = {
+  alert: CircleAlert,
+  camera: Video,
+  cameraOff: VideoOff,
+  chat: MessageSquare,
+  close: X,
+  e2ee: ShieldCheck,
+  hand: Hand,
+  info: Info,
+  leave: PhoneOff,
+  lock: Lock,
+  mic: Mic,
+  micOff: MicOff,
+  offline: WifiOff,
+  people: Users,
+  react: Smile,
+  retry: RefreshCw,
+  screen: ScreenShare,
+  screenOff: ScreenShareOff,
+  settings: Settings,
+  signalGood: SignalHigh,
+  signalFair: SignalMedium,
+  signalPoor: SignalLow,
+  signalNone: SignalZero,
+  speaking: AudioLines,
+  switchCamera: SwitchCamera,
+} satisfies Record<string, IconNode>;
+
+export type IconName = keyof typeof ICONS;
+
+/** A decorative inline SVG icon, hidden from screen readers. */
+export function icon(name: IconName): SVGElement {
+  const svg = createElement(ICONS[name], {
+    class: `icon icon-${name}`,
+    width: 20,
+    height: 20,
+    'aria-hidden': 'true',
+    focusable: 'false',
+  });
+  svg.dataset['icon'] = name;
+  return svg;
+}
