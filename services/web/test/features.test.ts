@@ -62,8 +62,8 @@ describe('meeting features', { timeout: 180_000 }, () => {
     await openPanel(host, 'people');
     await eventually(
       'hand in the list',
-      () => host.textContent('#people-list'),
-      (t) => !!t?.includes('✋'),
+      () => host.getAttribute('#people-list [aria-label="hand raised"]', 'role'),
+      (role) => role === 'img',
     );
     assert.equal(await legacy.getAttribute('#toggle-hand', 'aria-pressed'), 'true');
     await legacy.click('#react');

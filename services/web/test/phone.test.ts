@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { assertAccessible } from './support/axe.ts';
+import { smallTargets } from './support/touch-targets.ts';
 import {
   type Diagnostics,
   diagnostics,
@@ -52,20 +53,6 @@ function twoCameras(): void {
     }, 33);
     return canvas.captureStream(30);
   };
-}
-
-/** Every visible button, field and link smaller than 44×44 CSS px, as "id w×h". */
-function smallTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]')]
-      .map((el) => ({ el, r: el.getBoundingClientRect() }))
-      .filter(({ el, r }) => r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden')
-      .filter(({ r }) => r.width < 44 || r.height < 44)
-      .map(
-        ({ el, r }) =>
-          `${el.id || el.textContent || el.tagName} ${Math.round(r.width)}×${Math.round(r.height)}`,
-      ),
-  );
 }
 
 async function assertTouchSized(page: Page, where: string): Promise<void> {

@@ -32,7 +32,8 @@ const API_MESSAGES: Record<string, UserError> = {
   network: { title: 'The server cannot be reached', detail: 'Check your connection and try again.' },
 };
 
-export function describeError(error: unknown): UserError {
+/** `device`: which device failed, when it is known (the camera or microphone alone). */
+export function describeError(error: unknown, device?: 'camera' | 'microphone'): UserError {
   if (isE2eeError(error)) {
     if (error.code.startsWith('LINK_'))
       return {
@@ -53,19 +54,42 @@ export function describeError(error: unknown): UserError {
       return { title: 'You are offline', detail: 'Connect to the internet and try again.' };
     return API_MESSAGES[error.code] ?? { title: 'The meeting could not be joined', detail: error.message };
   }
-  if (error instanceof DOMException && (error.name === 'NotAllowedError' || error.name === 'SecurityError')) {
-    return {
-      title: 'Camera and microphone are blocked',
-      detail: 'Allow access in your browser’s site settings, or join without them.',
-    };
-  }
-  if (error instanceof DOMException && error.name === 'NotFoundError') {
-    return { title: 'No camera or microphone found', detail: 'You can still join without them.' };
+  if (error instanceof DOMException) {
+    const media = mediaError(error.name, device);
+    if (media) return media;
   }
   return {
     title: 'Something went wrong',
     detail: error instanceof Error ? error.message : 'Try again.',
   };
+}
+
+/** getUserMedia's failures, for the device that failed (or both when it is not known). */
+function mediaError(name: string, device?: 'camera' | 'microphone'): UserError | undefined {
+  const what =
+    device === 'camera'
+      ? 'Your camera'
+      : device === 'microphone'
+        ? 'Your microphone'
+        : 'Your camera or microphone';
+  const noun = device ?? 'camera or microphone';
+  if (name === 'NotAllowedError' || name === 'SecurityError')
+    return {
+      title: device ? `${what} is blocked` : 'Camera and microphone are blocked',
+      detail:
+        'Allow access in your browser’s site settings (the icon beside the address), then try again. You can also join without them.',
+    };
+  if (name === 'NotFoundError')
+    return { title: `No ${noun} found`, detail: 'Connect one and try again, or join without it.' };
+  // Held by another app (a video call elsewhere), or the system would not start it.
+  if (name === 'NotReadableError' || name === 'AbortError')
+    return {
+      title: `${what} is in use`,
+      detail: 'Another app or browser tab may be using it. Close it, then try again, or join without it.',
+    };
+  if (name === 'OverconstrainedError')
+    return { title: `${what} is not available`, detail: 'It may have been unplugged. Choose another one.' };
+  return undefined;
 }
 
 export const END_MESSAGES: Record<string, UserError> = {

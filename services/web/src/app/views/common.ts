@@ -1,11 +1,18 @@
 import { h } from '../dom.ts';
 import type { UserError } from '../errors.ts';
 import type { RateLimitRetryOptions } from '../rate-limit-retry.ts';
+import { type IconName, icon } from './icons.ts';
 
-export function errorPage(error: UserError, action?: { label: string; href?: string }): HTMLElement {
+/** A page that replaces the view: what happened, what to do, one way on; `symbol` above the title. */
+export function errorPage(
+  error: UserError,
+  action?: { label: string; href?: string },
+  symbol: IconName = 'alert',
+): HTMLElement {
   return h(
     'section',
     { class: 'card center', role: 'alert', 'aria-labelledby': 'error-title' },
+    h('div', { class: 'page-symbol' }, icon(symbol)),
     h('h1', { id: 'error-title', class: 'error-title' }, error.title),
     h('p', null, error.detail),
     action?.href ? h('a', { class: 'button primary', href: action.href }, action.label) : null,

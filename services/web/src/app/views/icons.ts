@@ -75,3 +75,14 @@ export function icon(name: IconName): SVGElement {
   svg.dataset['icon'] = name;
   return svg;
 }
+
+/** An icon that says something (muted, hand raised): read by screen readers as its label. */
+export function stateIcon(name: IconName, label: string): HTMLElement {
+  const wrap = document.createElement('span');
+  wrap.className = 'state-icon';
+  wrap.setAttribute('role', 'img');
+  wrap.setAttribute('aria-label', label);
+  wrap.title = label;
+  wrap.append(icon(name));
+  return wrap;
+}

@@ -1,20 +1,10 @@
 import { h, replace } from '../dom.ts';
-import { describeError } from '../errors.ts';
+import { openMedia } from '../media-access.ts';
+import { mediaProblem } from './media-problem.ts';
 
 export interface PrejoinChoice {
   name: string;
   stream: MediaStream;
-}
-
-async function getMedia(audioId?: string, videoId?: string): Promise<MediaStream> {
-  return navigator.mediaDevices.getUserMedia({
-    audio: audioId ? { deviceId: { exact: audioId } } : true,
-    video: {
-      ...(videoId ? { deviceId: { exact: videoId } } : {}),
-      width: { ideal: 1280 },
-      height: { ideal: 720 },
-    },
-  });
 }
 
 /** Name, preview and device choice; resolves when the person presses Join. */
@@ -34,7 +24,8 @@ export function prejoinView(
       playsInline: true,
       'aria-label': 'Your camera preview',
     });
-    const mediaError = h('p', { class: 'error', role: 'alert', id: 'media-error' });
+    // Why the camera or microphone is missing, and a way to ask again (media-problem.ts).
+    const mediaError = h('div', { id: 'media-error', role: 'alert' });
     const micSelect = h('select', { id: 'mic-select' });
     const camSelect = h('select', { id: 'cam-select' });
     const micOn = h('input', { type: 'checkbox', id: 'mic-on', checked: true });
@@ -64,16 +55,17 @@ export function prejoinView(
     };
     const start = async (audioId?: string, videoId?: string) => {
       for (const t of stream.getTracks()) t.stop();
-      try {
-        stream = await getMedia(audioId, videoId);
-        if (signal.aborted) for (const t of stream.getTracks()) t.stop();
-        mediaError.textContent = '';
-      } catch (error) {
-        stream = new MediaStream();
-        const d = describeError(error);
-        mediaError.textContent = `${d.title}. ${d.detail}`;
-      }
+      const access = await openMedia(audioId, videoId);
+      stream = access.stream;
+      if (signal.aborted) for (const t of stream.getTracks()) t.stop();
+      replace(
+        mediaError,
+        mediaProblem(access.problems, () => {
+          starting = start(micSelect.value || undefined, camSelect.value || undefined);
+        }),
+      );
       preview.srcObject = stream;
+      preview.classList.toggle('no-camera', stream.getVideoTracks().length === 0);
       await fillDevices().catch(() => {});
     };
     micSelect.addEventListener('change', () => {

@@ -5,7 +5,18 @@ import { forgetMeetingLink } from '../../link-memory.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
 import type { EndReason } from '../../meeting/types.ts';
 import { errorPage } from '../common.ts';
+import type { IconName } from '../icons.ts';
 import type { LinkRotation } from './host-panel.ts';
+
+/** What each ending looks like above its words. */
+const SYMBOL: Record<EndReason, IconName> = {
+  left: 'leave',
+  ended: 'leave',
+  removed: 'alert',
+  refused: 'alert',
+  lost: 'offline',
+  outdated: 'retry',
+};
 
 export function showEnded(
   root: HTMLElement,
@@ -37,6 +48,7 @@ export function showEnded(
       errorPage(
         END_MESSAGES[reason]!,
         back ? { label: reason === 'outdated' ? 'Reload' : 'Rejoin' } : { label: 'Home', href: '/' },
+        SYMBOL[reason],
       ),
     );
   }

@@ -10,6 +10,7 @@ import { chatPanel } from './chat-panel.ts';
 import { controlBar, type Panel } from './controls.ts';
 import { showEnded } from './ended-page.ts';
 import type { LinkRotation } from './host-panel.ts';
+import { icon } from '../icons.ts';
 import { infoPanel } from './info-panel.ts';
 import { peoplePanel } from './people-panel.ts';
 import { videoGrid } from './video-grid.ts';
@@ -21,11 +22,14 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   const closeSide = h(
     'button',
     { type: 'button', class: 'button close-panel', id: 'close-panel', onclick: () => closePanel() },
+    icon('close'),
     'Close',
   );
   const sideBody = h('div', { class: 'side-body' });
   const side = h('aside', { class: 'side', id: 'side-panel', hidden: true }, closeSide, sideBody);
-  const status = h('div', { class: 'status', role: 'status' });
+  // Joining or reconnecting: said in words, and while the connection is lost, shown as a banner.
+  const statusText = h('span');
+  const status = h('div', { class: 'status', role: 'status' }, statusText);
   const reactions = h('div', { class: 'reactions', 'aria-live': 'polite' });
   const grid = videoGrid(meeting);
   const chat = chatPanel(meeting, toast);
@@ -35,7 +39,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     if (panel === 'chat') chat.input.focus();
   });
   const title = h('h1', { class: 'meeting-title' }, `Meeting ${meeting.link.meetingId}`);
-  const lockBadge = h('span', { class: 'badge', id: 'lock-badge', hidden: true }, 'Locked');
+  const lockBadge = h('span', { class: 'badge', id: 'lock-badge', hidden: true }, icon('lock'), 'Locked');
   // Hosts: a visible notice while people are waiting in the lobby; it opens the People panel.
   const lobbyBadge = h('button', {
     type: 'button',
@@ -57,6 +61,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   const e2eeBadge = h(
     'span',
     { class: 'badge ok', title: 'Audio, video, chat and names are end-to-end encrypted' },
+    icon('e2ee'),
     'E2EE',
   );
   replace(
@@ -115,12 +120,17 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     const waiting = meeting.host.lobby.length;
     lobbyBadge.hidden = waiting === 0;
     lobbyBadge.textContent = waiting === 1 ? '1 person waiting' : `${waiting} people waiting`;
-    status.textContent =
-      meeting.connection.state === 'reconnecting'
-        ? 'Reconnecting…'
-        : meeting.epoch
-          ? ''
-          : 'Joining the encrypted group…';
+    const reconnecting = meeting.connection.state === 'reconnecting';
+    const text = reconnecting
+      ? 'Connection lost. Reconnecting…'
+      : meeting.epoch
+        ? ''
+        : 'Joining the encrypted group…';
+    if (statusText.textContent !== text) {
+      statusText.textContent = text;
+      status.replaceChildren(...(reconnecting ? [icon('offline')] : []), statusText);
+    }
+    status.classList.toggle('reconnecting', reconnecting);
   }
 
   function render(): void {

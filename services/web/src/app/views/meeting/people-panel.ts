@@ -5,6 +5,7 @@
 import { h } from '../../dom.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
 import type { RosterEntry } from '../../meeting/types.ts';
+import { stateIcon } from '../icons.ts';
 import { hostPanel, type LinkRotation } from './host-panel.ts';
 import { lobbyPanel } from './lobby-panel.ts';
 
@@ -46,7 +47,12 @@ function person(meeting: Meeting, r: RosterEntry): HTMLElement {
       r.leaf === own ? ' (you)' : '',
       r.leaf === own ? (meeting.isHost ? ' · host' : '') : r.host ? ' · host (unverified claim)' : '',
     ),
-    h('span', { class: 'badges' }, r.hand ? '✋' : '', r.leaf !== own && (!mic || mic.paused) ? ' 🔇' : ''),
+    h(
+      'span',
+      { class: 'badges' },
+      r.hand ? stateIcon('hand', 'hand raised') : null,
+      r.leaf !== own && (!mic || mic.paused) ? stateIcon('micOff', 'muted') : null,
+    ),
     meeting.isHost && r.leaf !== own ? hostActions(meeting, r) : null,
   );
 }

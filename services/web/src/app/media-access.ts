@@ -1,0 +1,53 @@
+/**
+ * Opens the camera and microphone for the pre-join page. When the pair fails, each is tried on
+ * its own, so a camera held by another app still lets the person join with their microphone
+ * (and the other way round); what failed is reported per device, in words (errors.ts).
+ */
+import { describeError, type UserError } from './errors.ts';
+
+export interface MediaAccess {
+  stream: MediaStream;
+  /** Why the microphone or the camera is missing; absent when it opened. */
+  problems: { mic?: UserError; camera?: UserError };
+}
+
+const audioConstraints = (id?: string): MediaTrackConstraints | boolean =>
+  id ? { deviceId: { exact: id } } : true;
+const videoConstraints = (id?: string): MediaTrackConstraints => ({
+  ...(id ? { deviceId: { exact: id } } : {}),
+  width: { ideal: 1280 },
+  height: { ideal: 720 },
+});
+
+export async function openMedia(micId?: string, cameraId?: string): Promise<MediaAccess> {
+  const media = navigator.mediaDevices;
+  if (!media?.getUserMedia) {
+    const problem = describeError(new DOMException('No media devices', 'NotFoundError'));
+    return { stream: new MediaStream(), problems: { mic: problem, camera: problem } };
+  }
+  try {
+    const stream = await media.getUserMedia({
+      audio: audioConstraints(micId),
+      video: videoConstraints(cameraId),
+    });
+    return { stream, problems: {} };
+  } catch (both) {
+    // Blocked by the person or the browser: asking for each alone would be refused the same way.
+    if (both instanceof DOMException && (both.name === 'NotAllowedError' || both.name === 'SecurityError')) {
+      const problem = describeError(both);
+      return { stream: new MediaStream(), problems: { mic: problem, camera: problem } };
+    }
+  }
+  const stream = new MediaStream();
+  const problems: MediaAccess['problems'] = {};
+  const add = (opened: MediaStream) => {
+    for (const t of opened.getTracks()) stream.addTrack(t);
+  };
+  await media.getUserMedia({ audio: audioConstraints(micId) }).then(add, (e: unknown) => {
+    problems.mic = describeError(e, 'microphone');
+  });
+  await media.getUserMedia({ video: videoConstraints(cameraId) }).then(add, (e: unknown) => {
+    problems.camera = describeError(e, 'camera');
+  });
+  return { stream, problems };
+}
