@@ -4,9 +4,11 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { FrameSender } from '@conclave/e2ee';
 import type { ConsumerInfo } from '@conclave/protocol';
 import type { Consumer } from 'mediasoup-client/types';
+import type { StatsLike } from '../src/app/meeting/connection-quality.ts';
 import { NEW_CONSUMER_KEY_FRAME_MS } from '../src/app/meeting/epoch-keys.ts';
 import { MISLABELLED_MEDIA, RemoteMedia } from '../src/app/meeting/remote-media.ts';
 import type { RosterEntry } from '../src/app/meeting/types.ts';
+import { chromiumReceiver } from './support/stats-reports.ts';
 
 const entry = (leaf: number, peerId: string): RosterEntry => ({
   leaf,
@@ -72,6 +74,77 @@ describe('remote media', () => {
     assert.equal(s.remote.mislabelledMedia, true);
     assert.deepEqual(s.notices, [MISLABELLED_MEDIA]);
     assert.equal(s.remote.tracks.get('c2')?.wrongSender, true);
+  });
+
+  it('a person’s quality is the worst of camera and microphone, screens aside; muted is not speaking', async () => {
+    const s = setup();
+    const read: string[] = [];
+    /** A consumer whose getStats() gives these reports in turn, one a call. */
+    const measured = (id: string, kind: 'audio' | 'video', reports: StatsLike[]) =>
+      ({
+        id,
+        kind,
+        producerId: `prod-${id}`,
+        getStats: async () => {
+          read.push(id);
+          return reports.shift();
+        },
+      }) as unknown as Consumer;
+    const second = (n: number, rtt = 0.003) => ({
+      at: n * 1000,
+      received: 100 + n * 50,
+      frames: 30 + n * 20,
+      rtt,
+    });
+    s.remote.added(
+      measured(
+        'mic',
+        'audio',
+        [0, 1, 2].map((n) => chromiumReceiver('audio', second(n))),
+      ),
+      info('p1', 'mic'),
+    );
+    s.remote.added(
+      measured(
+        'cam',
+        'video',
+        [0, 1, 2].map((n) => chromiumReceiver('video', second(n, 0.4))),
+      ),
+      info('p1', 'camera'),
+    );
+    // A screen whose packets stopped: poor, but not the person's connection.
+    s.remote.added(
+      measured(
+        'screen',
+        'video',
+        [0, 1, 2].map((n) => chromiumReceiver('video', { at: n * 1000, received: 100 })),
+      ),
+      info('p1', 'screen'),
+    );
+    await s.remote.watch();
+    assert.equal(s.remote.quality('p1'), 'unknown', 'one report is no interval');
+    await s.remote.watch();
+    assert.equal(s.remote.quality('p1'), 'fair', 'the microphone is good, the camera’s round trip fair');
+    assert.equal(s.remote.quality('p2'), 'unknown', 'nobody’s media');
+    assert.deepEqual(
+      read,
+      ['mic', 'cam', 'screen', 'mic', 'cam', 'screen'],
+      'one read per consumer per round',
+    );
+    s.remote.speaking('p1');
+    assert.equal(s.remote.isSpeaking('p1'), true);
+    s.remote.producerPaused('prod-mic', true);
+    assert.equal(s.remote.isSpeaking('p1'), false, 'the SFU named them last, but their microphone is paused');
+    read.length = 0;
+    await s.remote.watch();
+    assert.deepEqual(read, ['cam', 'screen'], 'a paused consumer is not read');
+    s.remote.producerPaused('prod-cam', true);
+    await s.remote.watch();
+    assert.equal(
+      s.remote.quality('p1'),
+      'unknown',
+      'muted with the camera paused: nothing to measure, not poor',
+    );
   });
 
   it('a peer leaving takes its consumers along', () => {

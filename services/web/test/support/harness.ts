@@ -164,7 +164,11 @@ export interface Diagnostics {
   returns: number;
   /** The video inputs the page found (the camera switch shows with two or more). */
   cameras: number;
+  /** Connection quality measured in the page: its own sending, and each SFU peer it receives. */
+  quality: { self: Quality; peers: Record<string, Quality> };
 }
+
+export type Quality = 'good' | 'fair' | 'poor' | 'unknown';
 
 export function diagnostics(page: MeetingPage): Promise<Diagnostics> {
   return page.evaluate(() =>

@@ -1,8 +1,9 @@
 /**
  * One meeting as the page sees it, composed of units with one job each: the connections and
  * rejoin (connection.ts), roster and chat (roster-chat.ts), this person's media
- * (local-media.ts), everyone else's (remote-media.ts), epoch keys (epoch-keys.ts) and the
- * host's controls (host-controls.ts). Views read the units' state and subscribe to `changed`.
+ * (local-media.ts) and how well it is sent (send-quality.ts), everyone else's (remote-media.ts),
+ * epoch keys (epoch-keys.ts) and the host's controls (host-controls.ts). Views read the units'
+ * state and subscribe to `changed`.
  */
 import type { MeetingLink } from '@conclave/e2ee';
 import type { JoinTicket, JoinTickets } from '../join-ticket.ts';
@@ -16,6 +17,7 @@ import { LocalMedia } from './local-media.ts';
 import { onPageReturn } from './page-return.ts';
 import { RemoteMedia } from './remote-media.ts';
 import { RosterChat } from './roster-chat.ts';
+import { SendQuality } from './send-quality.ts';
 import type { EndReason, MeetingListener, RosterEntry } from './types.ts';
 
 export class Meeting {
@@ -28,6 +30,8 @@ export class Meeting {
   readonly people: RosterChat;
   readonly local: LocalMedia;
   readonly remote: RemoteMedia;
+  /** How well this person's own media reaches the SFU. */
+  readonly sending: SendQuality;
   readonly host: HostControls;
   epoch: EpochView | undefined;
   ended: EndReason | undefined;
@@ -36,6 +40,7 @@ export class Meeting {
   readonly #tickets: JoinTickets;
   #listener: MeetingListener | undefined;
   readonly #stopWatchingReturn: () => void;
+  #watching = false;
 
   constructor(tickets: JoinTickets, name: string, stream: MediaStream) {
     this.#tickets = tickets;
@@ -73,11 +78,13 @@ export class Meeting {
       },
     });
     this.local = new LocalMedia(stream, this.sfu, events);
+    this.sending = new SendQuality(() => this.sfu.producers);
     this.remote = new RemoteMedia({
       crypto: this.crypto,
       requestKeyFrame: (consumerId) => this.sfu.request('requestKeyFrame', { consumerId }),
       claims: () => this.people.others(this.epoch?.ownLeaf),
       ended,
+      sendRtt: () => this.sending.rtt,
       events,
     });
     this.crypto.onWrongSender = (consumerId) => this.remote.wrongSender(consumerId);
@@ -126,9 +133,19 @@ export class Meeting {
     this.#end('left');
   }
 
-  /** A video consumer receiving packets but decoding nothing lost its key frame: ask again. */
-  watchVideo(): Promise<void> {
-    return this.remote.watchVideo();
+  /**
+   * Called every second: stalled pictures get a key frame; everyone's connection quality is
+   * measured. A round still reading stats (a busy computer) is not overlapped by the next.
+   */
+  async watchMedia(): Promise<void> {
+    if (this.#watching) return;
+    this.#watching = true;
+    try {
+      const [sendingChanged] = await Promise.all([this.sending.sample(), this.remote.watch()]);
+      if (sendingChanged) this.#listener?.changed();
+    } finally {
+      this.#watching = false;
+    }
   }
 
   setHand(up: boolean): Promise<void> {
@@ -215,6 +232,13 @@ export class Meeting {
       remote,
       ended: this.ended ?? null,
       returns: this.returns,
+      // Measured here, shown on the tiles; never sent anywhere.
+      quality: {
+        self: this.sending.level,
+        peers: Object.fromEntries(
+          [...this.remote.tracks.values()].map(({ peerId }) => [peerId, this.remote.quality(peerId)]),
+        ),
+      },
       cameras: this.local.cameras.length,
       // The DS's own leaf → member mapping (what a kick names), for the tests.
       member: this.mls.member,

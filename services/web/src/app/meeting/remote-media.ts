@@ -1,10 +1,12 @@
 /**
  * Everyone else's media: the SFU's consumers, which roster leaf each may show (media-binding.ts),
- * refused mislabelled frames, the active speaker, and key frame requests when a picture stalls.
+ * refused mislabelled frames, the active speaker, key frame requests when a picture stalls, and
+ * each person's connection quality (connection-quality.ts).
  */
 import type { ConsumerInfo } from '@conclave/protocol';
 import type { Consumer } from 'mediasoup-client/types';
 import { bindingKey, senderFor } from '../media-binding.ts';
+import { type Quality, QualityTracker, worst } from './connection-quality.ts';
 import type { MediaCrypto } from '../media-crypto.ts';
 import { NEW_CONSUMER_KEY_FRAME_MS } from './epoch-keys.ts';
 import type { RemoteTrack, RosterEntry, StateEvents } from './types.ts';
@@ -19,6 +21,8 @@ export interface RemoteMediaDeps {
   /** The roster entries of everyone but us: who may send on which SFU peer. */
   claims(): RosterEntry[];
   ended(): boolean;
+  /** The send transport's round trip to the SFU, for receivers whose stats give none. */
+  sendRtt?(): number | undefined;
   events: StateEvents;
 }
 
@@ -30,9 +34,11 @@ export class RemoteMedia {
   mislabelledMedia = false;
   readonly #deps: RemoteMediaDeps;
   readonly #decoded = new Map<string, { frames: number; packets: number }>();
+  readonly #quality: QualityTracker;
 
   constructor(deps: RemoteMediaDeps) {
     this.#deps = deps;
+    this.#quality = new QualityTracker(() => deps.sendRtt?.());
   }
 
   added(consumer: Consumer, info: ConsumerInfo): void {
@@ -70,6 +76,20 @@ export class RemoteMedia {
         this.#deps.crypto.releaseReceiver(id);
       }
     this.#deps.events.changed();
+  }
+
+  /** How well this person's camera and microphone reach us: the worst of them that can be told. */
+  quality(peerId: string): Quality {
+    const levels: Quality[] = [];
+    for (const [id, t] of this.tracks)
+      if (t.peerId === peerId && t.source !== 'screen') levels.push(this.#quality.level(id));
+    return worst(levels);
+  }
+
+  /** The SFU's active speaker, unless their microphone is paused now (the SFU names the last one). */
+  isSpeaking(peerId: string): boolean {
+    if (this.activeSpeaker !== peerId) return false;
+    return [...this.tracks.values()].some((t) => t.peerId === peerId && t.source === 'mic' && !t.paused);
   }
 
   speaking(peerId: string): void {
@@ -121,12 +141,19 @@ export class RemoteMedia {
     }
   }
 
-  /** A video consumer receiving packets but decoding nothing lost its key frame: ask again. */
-  async watchVideo(): Promise<void> {
+  /**
+   * Reads each consumer's stats once (called every second): a video consumer receiving packets
+   * but decoding nothing lost its key frame, so one is asked for; and each one's quality.
+   */
+  async watch(): Promise<void> {
     const stalled = new Set<string>();
+    let changed = false;
     for (const [id, t] of this.tracks) {
-      if (t.consumer.kind !== 'video' || t.paused) continue;
-      const stats = await t.consumer.getStats().catch(() => undefined);
+      const before = this.#quality.level(id);
+      // A paused consumer has nothing to measure: no stats are read for it.
+      const stats = t.paused ? undefined : await t.consumer.getStats().catch(() => undefined);
+      if (this.#quality.update(id, 'in', t.consumer.kind, stats, t.paused) !== before) changed = true;
+      if (t.consumer.kind !== 'video') continue;
       stats?.forEach((s: Record<string, unknown>) => {
         if (s['type'] !== 'inbound-rtp') return;
         const now = { frames: Number(s['framesDecoded'] ?? 0), packets: Number(s['packetsReceived'] ?? 0) };
@@ -135,7 +162,9 @@ export class RemoteMedia {
         this.#decoded.set(id, now);
       });
     }
+    this.#quality.retain(new Set(this.tracks.keys()));
     if (stalled.size) this.requestKeyFrames(stalled);
+    if (changed) this.#deps.events.changed();
   }
 
   /** Per consumer: whose it is and what arrived (the info panel and tests read it). */

@@ -176,6 +176,6 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   const timer = setInterval(() => {
     if (meeting.ended) return clearInterval(timer);
     render();
-    void meeting.watchVideo();
+    void meeting.watchMedia();
   }, 1000);
 }

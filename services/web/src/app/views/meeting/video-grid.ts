@@ -1,9 +1,12 @@
 /**
  * The video grid: one tile for this person, one per other SFU peer known by roster or media,
- * one per shared screen; and one hidden audio element per remote microphone.
+ * one per shared screen; and one hidden audio element per remote microphone. A person's tile
+ * shows when they speak and how well their media gets through (tile-indicators.ts).
  */
 import { h } from '../../dom.ts';
+import type { Quality } from '../../meeting/connection-quality.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
+import { type TileIndicators, tileIndicators } from './tile-indicators.ts';
 
 /** Performance mark of the first decrypted remote frame on screen (the time-to-media metric). */
 export const FIRST_FRAME_MARK = 'conclave:first-remote-frame';
@@ -13,6 +16,7 @@ interface Tile {
   video: HTMLVideoElement;
   label: HTMLElement;
   badges: HTMLElement;
+  indicators: TileIndicators;
   trackId: string;
 }
 
@@ -21,6 +25,9 @@ export interface VideoGrid {
   audioBox: HTMLElement;
   render(): void;
 }
+
+/** Only a poor connection is named in the tile's label: screen readers are not told every change. */
+const poorNote = (quality: Quality) => (quality === 'poor' ? ', poor connection' : '');
 
 export function videoGrid(meeting: Meeting): VideoGrid {
   const tiles = new Map<string, Tile>();
@@ -35,13 +42,14 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     const video = h('video', { autoplay: true, playsInline: true, muted: true });
     const label = h('span', { class: 'name' });
     const badges = h('span', { class: 'badges' });
+    const indicators = tileIndicators();
     const el = h(
       'div',
       { class: 'tile', role: 'listitem', 'data-key': key },
       video,
-      h('div', { class: 'caption' }, label, badges),
+      h('div', { class: 'caption' }, indicators.speaking, label, badges, indicators.signal),
     );
-    t = { el, video, label, badges, trackId: '' };
+    t = { el, video, label, badges, indicators, trackId: '' };
     tiles.set(key, t);
     grid.appendChild(el);
     return t;
@@ -71,7 +79,12 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     self.video.classList.toggle('mirrored', camera?.getSettings().facingMode !== 'environment');
     self.label.textContent = `${meeting.name} (you)`;
     self.badges.textContent = `${local.micOn ? '' : '🔇'}${people.hand ? ' ✋' : ''}`;
-    self.el.classList.toggle('speaking', remote.activeSpeaker === meeting.sfu.peerId && local.micOn);
+    const quality = meeting.sending.level;
+    self.indicators.show(self.el, remote.activeSpeaker === meeting.sfu.peerId && local.micOn, quality);
+    self.el.setAttribute(
+      'aria-label',
+      `${meeting.name} (you)${local.micOn ? '' : ', muted'}${people.hand ? ', hand raised' : ''}${poorNote(quality)}`,
+    );
   }
 
   /** Everyone known by roster or by media, by SFU peer. */
@@ -108,16 +121,18 @@ export function videoGrid(meeting: Meeting): VideoGrid {
       );
       t.label.textContent = p.name;
       t.badges.textContent = `${!mic || mic.paused ? '🔇' : ''}${p.hand ? ' ✋' : ''}`;
-      t.el.classList.toggle('speaking', remote.activeSpeaker === peerId);
+      const quality = remote.quality(peerId);
+      t.indicators.show(t.el, remote.isSpeaking(peerId), quality);
       t.el.setAttribute(
         'aria-label',
-        `${p.name}${!mic || mic.paused ? ', muted' : ''}${p.hand ? ', hand raised' : ''}`,
+        `${p.name}${!mic || mic.paused ? ', muted' : ''}${p.hand ? ', hand raised' : ''}${poorNote(quality)}`,
       );
       if (screen) {
         const sk = `screen:${peerId}`;
         keep.add(sk);
         const s = tile(sk);
         s.el.classList.add('screen');
+        s.indicators.hide();
         setTrack(s, screen.consumer.track);
         s.label.textContent = `${p.name}’s screen`;
       }
@@ -153,6 +168,7 @@ export function videoGrid(meeting: Meeting): VideoGrid {
       keep.add('screen:self');
       const s = tile('screen:self');
       s.el.classList.add('screen');
+      s.indicators.hide();
       setTrack(s, local.screen.getVideoTracks()[0]);
       s.label.textContent = 'Your screen';
     }
