@@ -6,6 +6,7 @@
 import { h } from '../../dom.ts';
 import type { Quality } from '../../meeting/connection-quality.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
+import { icon } from '../icons.ts';
 import { type TileIndicators, tileIndicators } from './tile-indicators.ts';
 
 /** Performance mark of the first decrypted remote frame on screen (the time-to-media metric). */
@@ -78,13 +79,21 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     // A selfie view is mirrored; a back camera shows the world as it is.
     self.video.classList.toggle('mirrored', camera?.getSettings().facingMode !== 'environment');
     self.label.textContent = `${meeting.name} (you)`;
-    self.badges.textContent = `${local.micOn ? '' : '🔇'}${people.hand ? ' ✋' : ''}`;
+    showBadges(self, !local.micOn, people.hand);
     const quality = meeting.sending.level;
     self.indicators.show(self.el, remote.activeSpeaker === meeting.sfu.peerId && local.micOn, quality);
     self.el.setAttribute(
       'aria-label',
       `${meeting.name} (you)${local.micOn ? '' : ', muted'}${people.hand ? ', hand raised' : ''}${poorNote(quality)}`,
     );
+  }
+
+  /** Muted and hand-raised icons; the tile's label says both in words. Rebuilt only on a change. */
+  function showBadges(t: Tile, muted: boolean, hand: boolean): void {
+    const state = `${muted} ${hand}`;
+    if (t.badges.dataset['state'] === state) return;
+    t.badges.dataset['state'] = state;
+    t.badges.replaceChildren(...(muted ? [icon('micOff')] : []), ...(hand ? [icon('hand')] : []));
   }
 
   /** Everyone known by roster or by media, by SFU peer. */
@@ -120,7 +129,7 @@ export function videoGrid(meeting: Meeting): VideoGrid {
         tracks.some((x) => x.wrongSender),
       );
       t.label.textContent = p.name;
-      t.badges.textContent = `${!mic || mic.paused ? '🔇' : ''}${p.hand ? ' ✋' : ''}`;
+      showBadges(t, !mic || mic.paused, p.hand);
       const quality = remote.quality(peerId);
       t.indicators.show(t.el, remote.isSpeaking(peerId), quality);
       t.el.setAttribute(
