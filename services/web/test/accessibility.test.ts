@@ -76,7 +76,7 @@ describe('accessibility', { timeout: 300_000 }, () => {
     await joinMeeting(host, hostLink, 'Hosty');
     await joinMeeting(alice, link, 'Alice');
     await assertAccessible(host, 'the meeting page');
-    for (const panel of ['chat', 'people', 'info'] as const) {
+    for (const panel of ['chat', 'people', 'info', 'settings'] as const) {
       await openPanel(host, panel);
       await assertAccessible(host, `the meeting page with the ${panel} panel`);
     }
@@ -90,7 +90,7 @@ describe('accessibility', { timeout: 300_000 }, () => {
     await host.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     const order = await tabOrder(host, 40);
     const controls = ['toggle-mic', 'toggle-cam', 'toggle-screen', 'toggle-hand', 'react', 'open-chat'];
-    for (const id of [...controls, 'open-people', 'open-info', 'leave']) {
+    for (const id of [...controls, 'open-people', 'open-info', 'open-settings', 'leave']) {
       const stop = order.find((o) => o.id === id);
       assert.ok(stop, `Tab reaches #${id} (order: ${order.map((o) => o.id).join(' ')})`);
       assert.ok(stop.ring, `#${id} shows a focus ring`);

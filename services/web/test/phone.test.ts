@@ -18,6 +18,7 @@ import {
   submitPrejoin,
   type TestEnv,
 } from './support/harness.ts';
+import { magenta, tileColour } from './support/tile-colour.ts';
 
 const PORTRAIT = { width: 390, height: 844 };
 const LANDSCAPE = { width: 844, height: 390 };
@@ -80,35 +81,6 @@ async function assertFits(page: Page, where: string): Promise<void> {
   );
 }
 
-/** The average colour of the middle of a tile's picture. */
-function tileColour(page: Page, key: string): Promise<{ r: number; g: number; b: number }> {
-  return page.evaluate((k) => {
-    const video = document.querySelector<HTMLVideoElement>(`[data-key="${k}"] video`)!;
-    const canvas = Object.assign(document.createElement('canvas'), { width: 8, height: 8 });
-    const g = canvas.getContext('2d')!;
-    g.drawImage(
-      video,
-      video.videoWidth / 4,
-      video.videoHeight / 4,
-      video.videoWidth / 2,
-      video.videoHeight / 2,
-      0,
-      0,
-      8,
-      8,
-    );
-    const d = g.getImageData(0, 0, 8, 8).data;
-    const sum = { r: 0, g: 0, b: 0 };
-    for (let i = 0; i < d.length; i += 4) {
-      sum.r += d[i]! / 64;
-      sum.g += d[i + 1]! / 64;
-      sum.b += d[i + 2]! / 64;
-    }
-    return sum;
-  }, key);
-}
-
-const magenta = (c: { r: number; g: number; b: number }) => c.r > 170 && c.b > 170 && c.g < 90;
 const remote = (d: Diagnostics, peerId: string, source: string) =>
   d.remote.find((r) => r.peerId === peerId && r.source === source);
 
@@ -204,6 +176,26 @@ describe('the meeting on a phone', { timeout: 240_000 }, () => {
     await phone.screenshot({ path: '/tmp/conclave-phone-panel.png' });
     await phone.tap('#close-panel');
     assert.equal(await phone.isHidden('#side-panel'), true, 'the close button closes it');
+    await openPanel(phone, 'settings');
+    await phone.waitForSelector('#settings-mic option', { state: 'attached' });
+    const settings = await phone.evaluate(() => {
+      const r = document.querySelector('#side-panel')!.getBoundingClientRect();
+      const body = document.querySelector('#side-panel .settings')!.getBoundingClientRect();
+      return {
+        fits: body.right <= r.right && body.bottom <= r.bottom,
+        scrollWidth: document.documentElement.scrollWidth,
+      };
+    });
+    assert.ok(
+      settings.fits && settings.scrollWidth <= PORTRAIT.width,
+      `the settings panel fits: ${JSON.stringify(settings)}`,
+    );
+    await assertTouchSized(phone, 'the Settings panel');
+    await assertAccessible(phone, 'the Settings panel on a phone');
+    await phone.screenshot({ path: '/tmp/conclave-phone-settings.png' });
+    await phone.tap('#close-panel');
+    await openPanel(phone, 'people');
+    await phone.tap('#close-panel');
     assert.equal(await phone.getAttribute('#open-people', 'aria-pressed'), 'false');
     assert.equal(
       await phone.evaluate(() => document.activeElement?.id),

@@ -206,7 +206,10 @@ export async function submitPrejoin(page: MeetingPage, name: string): Promise<vo
 }
 
 /** Opens a side panel unless it is already open (the buttons toggle). */
-export async function openPanel(page: MeetingPage, which: 'chat' | 'people' | 'info'): Promise<void> {
+export async function openPanel(
+  page: MeetingPage,
+  which: 'chat' | 'people' | 'info' | 'settings',
+): Promise<void> {
   if ((await page.getAttribute(`#open-${which}`, 'aria-pressed')) !== 'true')
     await page.click(`#open-${which}`);
 }

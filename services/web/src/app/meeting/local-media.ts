@@ -1,7 +1,8 @@
 /**
  * This person's own media: microphone, camera and screen, what is sent to the SFU, and what the
- * host's mute and stop-video did to them. The camera can be switched (front/back) and reopened
- * after the system took it away in the background, both through the same producer.
+ * host's mute and stop-video did to them. The microphone and camera can be changed (a chosen
+ * device, or the phone's front/back switch), and the camera reopened after the system took it
+ * away in the background, all through the same producers.
  */
 import type { SfuErrorCode } from '@conclave/protocol';
 import { type SfuEvents, SfuRequestError, type SfuSession } from '../sfu-session.ts';
@@ -14,6 +15,12 @@ type HostAction = Parameters<SfuEvents['hostAction']>[0];
 const refusedByHost = (e: unknown) =>
   e instanceof SfuRequestError && e.code === ('muted_by_host' satisfies SfuErrorCode);
 
+/** Opens one microphone, as the pre-join page does. */
+async function openMicrophone(deviceId: string): Promise<MediaStreamTrack> {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: { deviceId: { exact: deviceId } } });
+  return stream.getAudioTracks()[0]!;
+}
+
 export class LocalMedia {
   readonly stream: MediaStream;
   micOn: boolean;
@@ -25,6 +32,9 @@ export class LocalMedia {
   /** The camera asked for last (a track's settings may not name it). */
   #cameraId: string | undefined;
   #switching = false;
+  /** The microphone asked for last, as for the camera. */
+  #micId: string | undefined;
+  #micSwitch: Promise<void> = Promise.resolve();
   readonly #sfu: Producing;
   readonly #events: StateEvents;
   readonly #devicesChanged = () => void this.refreshCameras();
@@ -44,41 +54,100 @@ export class LocalMedia {
     this.#events.changed();
   }
 
+  /** The microphone in use (the one asked for last; else what its track's settings name). */
+  get microphone(): string | undefined {
+    return this.#micId ?? this.stream.getAudioTracks()[0]?.getSettings().deviceId;
+  }
+
+  /** The camera in use, found the same way. */
+  get camera(): string | undefined {
+    return this.#cameraId ?? this.stream.getVideoTracks()[0]?.getSettings().deviceId;
+  }
+
   /** Goes to the next camera (front → back → front). */
   async switchCamera(): Promise<void> {
-    const current = this.#cameraId ?? this.stream.getVideoTracks()[0]?.getSettings().deviceId;
-    const next = nextCamera(this.cameras, current);
-    if (next && !this.#switching) await this.#useCamera(next);
+    const next = nextCamera(this.cameras, this.camera);
+    if (next && !this.#switching) await this.useCamera(next).catch(() => this.#cameraFailed());
   }
 
   /** Back from the background: a camera the system took away (its track ended) is opened again. */
   async restoreCamera(): Promise<void> {
     const video = this.stream.getVideoTracks()[0];
     if (!video || video.readyState === 'live' || this.#switching) return;
-    await this.#useCamera(this.#cameraId ?? video.getSettings().deviceId);
+    await this.useCamera(this.camera).catch(() => this.#cameraFailed());
+  }
+
+  #cameraFailed(): void {
+    this.#events.notice('The camera could not be opened');
   }
 
   /**
    * Opens a camera and sends it in place of the current one with `replaceTrack`: the producer,
    * and the SFrame transform on its sender, stay the same, so the others see no new stream.
+   * When it cannot be opened (in use, unplugged) it throws, after going back to the old camera.
    */
-  async #useCamera(deviceId: string | undefined): Promise<void> {
+  async useCamera(deviceId: string | undefined): Promise<void> {
+    if (this.#switching) return;
     this.#switching = true;
     const old = this.stream.getVideoTracks()[0];
+    const previous = this.camera;
     // Most phones open one camera at a time: release the old one first.
     old?.stop();
     try {
-      const track = await openCamera(deviceId);
-      if (old) this.stream.removeTrack(old);
-      this.stream.addTrack(track);
-      this.#cameraId = deviceId;
-      track.enabled = this.camOn;
-      if (this.camOn && this.#sfu.producers.has('camera')) await this.#sfu.produce(track, 'camera');
-    } catch {
-      this.#events.notice('The camera could not be opened');
+      await this.#sendCamera(await openCamera(deviceId), deviceId);
+    } catch (error) {
+      if (old && previous !== deviceId) {
+        await openCamera(previous)
+          .then((track) => this.#sendCamera(track, previous))
+          .catch(() => {});
+      }
+      throw error;
     } finally {
       this.#switching = false;
+      this.#events.changed();
     }
+  }
+
+  async #sendCamera(track: MediaStreamTrack, deviceId: string | undefined): Promise<void> {
+    const old = this.stream.getVideoTracks()[0];
+    if (old) this.stream.removeTrack(old);
+    this.stream.addTrack(track);
+    this.#cameraId = deviceId;
+    track.enabled = this.camOn;
+    if (this.camOn && this.#sfu.producers.has('camera')) await this.#sfu.produce(track, 'camera');
+  }
+
+  /**
+   * Opens another microphone and sends it in place of the current one with `replaceTrack`, as
+   * for the camera: the others keep decrypting the same stream. A muted person stays muted.
+   * When it cannot be opened it throws, and the current microphone goes on as before (it is
+   * released only once the new one is sent).
+   */
+  useMicrophone(deviceId: string): Promise<void> {
+    // One switch at a time, in the order asked.
+    const next = this.#micSwitch.then(() => this.#useMicrophone(deviceId));
+    this.#micSwitch = next.catch(() => {});
+    return next;
+  }
+
+  async #useMicrophone(deviceId: string): Promise<void> {
+    const track = await openMicrophone(deviceId);
+    track.enabled = this.micOn;
+    try {
+      if (this.#sfu.producers.has('mic')) await this.#sfu.produce(track, 'mic');
+    } catch (error) {
+      track.stop();
+      throw error;
+    }
+    const old = this.stream.getAudioTracks()[0];
+    if (old) {
+      this.stream.removeTrack(old);
+      old.stop();
+    }
+    this.stream.addTrack(track);
+    // The producer enables a track as its paused state says: follow what the person chose.
+    track.enabled = this.micOn;
+    this.#micId = deviceId;
     this.#events.changed();
   }
 

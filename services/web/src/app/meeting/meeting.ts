@@ -10,6 +10,7 @@ import type { JoinTicket, JoinTickets } from '../join-ticket.ts';
 import { MediaCrypto } from '../media-crypto.ts';
 import { type EpochView, MlsSession } from '../mls-session.ts';
 import { SfuSession } from '../sfu-session.ts';
+import { AudioOutput } from './audio-output.ts';
 import { MeetingConnection, markJoinPhase } from './connection.ts';
 import { installEpoch } from './epoch-keys.ts';
 import { HostControls } from './host-controls.ts';
@@ -33,6 +34,8 @@ export class Meeting {
   /** How well this person's own media reaches the SFU. */
   readonly sending: SendQuality;
   readonly host: HostControls;
+  /** Where the others are heard (the settings panel's speaker choice). */
+  readonly speaker = new AudioOutput();
   epoch: EpochView | undefined;
   ended: EndReason | undefined;
   /** Times the page came back from the background (the tests read it). */

@@ -1,6 +1,7 @@
 import { h, replace } from '../dom.ts';
 import { openMedia } from '../media-access.ts';
 import { mediaProblem } from './media-problem.ts';
+import { micLevel } from './mic-level.ts';
 
 export interface PrejoinChoice {
   name: string;
@@ -30,6 +31,9 @@ export function prejoinView(
     const camSelect = h('select', { id: 'cam-select' });
     const micOn = h('input', { type: 'checkbox', id: 'mic-on', checked: true });
     const camOn = h('input', { type: 'checkbox', id: 'cam-on', checked: true });
+    // The selected microphone's level, empty while the microphone is off.
+    const level = micLevel('mic-level');
+    const showLevel = () => level.follow(micOn.checked ? stream.getAudioTracks()[0] : undefined);
     const name = h('input', {
       id: 'display-name',
       maxLength: 64,
@@ -66,6 +70,7 @@ export function prejoinView(
       );
       preview.srcObject = stream;
       preview.classList.toggle('no-camera', stream.getVideoTracks().length === 0);
+      showLevel();
       await fillDevices().catch(() => {});
     };
     micSelect.addEventListener('change', () => {
@@ -74,6 +79,7 @@ export function prejoinView(
     camSelect.addEventListener('change', () => {
       starting = start(micSelect.value, camSelect.value);
     });
+    micOn.addEventListener('change', showLevel);
     camOn.addEventListener('change', () => preview.classList.toggle('off', !camOn.checked));
 
     const form = h(
@@ -86,8 +92,10 @@ export function prejoinView(
           const n = name.value.trim();
           if (!n) return name.focus();
           performance.mark('conclave:join-clicked');
+          level.stop();
           // Join may be pressed before the camera answered: wait for it, then hand it over.
           void starting.then(() => {
+            level.stop();
             for (const t of stream.getAudioTracks()) t.enabled = micOn.checked;
             for (const t of stream.getVideoTracks()) t.enabled = camOn.checked;
             resolve({ name: n, stream });
@@ -97,6 +105,7 @@ export function prejoinView(
       h('h1', { id: 'prejoin-title' }, isHost ? 'Start your meeting' : 'Join the meeting'),
       h('p', { class: 'muted' }, `Meeting ${meetingId} · end-to-end encrypted`),
       h('div', { class: 'preview-wrap' }, preview),
+      level.el,
       mediaError,
       h('label', { for: 'display-name' }, 'Display name (only people in the meeting can read it)'),
       name,
@@ -121,6 +130,7 @@ export function prejoinView(
     name.focus();
     // Leaving the pre-join screen for an error page: release the camera.
     signal.addEventListener('abort', () => {
+      level.stop();
       for (const t of stream.getTracks()) t.stop();
     });
     starting = start();

@@ -8,7 +8,7 @@ import { describeError } from '../../errors.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
 import { type ControlButton, controlButton } from './control-button.ts';
 
-export type Panel = 'chat' | 'people' | 'info';
+export type Panel = 'chat' | 'people' | 'info' | 'settings';
 const REACTIONS = ['👍', '👏', '😂', '❤️', '🎉'];
 
 export interface ControlBar {
@@ -99,6 +99,11 @@ export function controlBar(
       { icon: 'info', label: 'Info', tip: 'Meeting link and security code', pressed: false },
       () => togglePanel('info'),
     ),
+    settings: controlButton(
+      'open-settings',
+      { icon: 'settings', label: 'Settings', tip: 'Microphone, camera and speaker', pressed: false },
+      () => togglePanel('settings'),
+    ),
   };
   const leave = controlButton(
     'leave',
@@ -119,7 +124,7 @@ export function controlBar(
       hand.el,
       h('div', { class: 'react-wrap' }, react.el, reactMenu),
     ),
-    h('div', { class: 'control-group panels' }, panels.chat.el, panels.people.el, panels.info.el),
+    h('div', { class: 'control-group panels' }, panels.chat.el, panels.people.el, panels.info.el, panels.settings.el),
     leave.el,
   );
 
@@ -168,6 +173,12 @@ export function controlBar(
       tip: 'Meeting link and security code',
       pressed: openPanel === 'info',
     });
+    panels.settings.set({
+      icon: 'settings',
+      label: 'Settings',
+      tip: 'Microphone, camera and speaker',
+      pressed: openPanel === 'settings',
+    });
   }
 
   function closeMenu(): boolean {
@@ -182,6 +193,7 @@ export function controlBar(
     chat: panels.chat.el,
     people: panels.people.el,
     info: panels.info.el,
+    settings: panels.settings.el,
   };
   return { el, panelButtons, render, closeMenu };
 }

@@ -1,5 +1,5 @@
 /**
- * The meeting page: header badges, the video grid, the side panel (chat, people, info; a
+ * The meeting page: header badges, the video grid, the side panel (chat, people, info, settings; a
  * full-screen overlay on phones) and the control bar, each built by its own module here; this one lays them out, renders them on every
  * change of the meeting (once per animation frame) and once a second, and handles Escape.
  */
@@ -13,6 +13,7 @@ import type { LinkRotation } from './host-panel.ts';
 import { icon } from '../icons.ts';
 import { infoPanel } from './info-panel.ts';
 import { peoplePanel } from './people-panel.ts';
+import { settingsPanel } from './settings-panel.ts';
 import { videoGrid } from './video-grid.ts';
 
 export function meetingView(root: HTMLElement, meeting: Meeting): void {
@@ -33,6 +34,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   const reactions = h('div', { class: 'reactions', 'aria-live': 'polite' });
   const grid = videoGrid(meeting);
   const chat = chatPanel(meeting, toast);
+  const settings = settingsPanel(meeting);
   const controls = controlBar(meeting, toast, (p) => {
     panel = panel === p ? null : p;
     render();
@@ -92,7 +94,11 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
       showPanel(peoplePanel(meeting, toast, rotation));
     } else if (panel === 'info') {
       showPanel(infoPanel(meeting));
+    } else if (panel === 'settings' && !sideBody.contains(settings.el)) {
+      replace(sideBody, settings.el);
     }
+    // Kept whole like the chat (an open list stays open); it measures the microphone while shown.
+    settings.render(panel === 'settings');
   }
 
   /**
@@ -164,7 +170,10 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     },
     notice: toast,
     presence: announce,
-    ended: (reason) => showEnded(root, meeting, reason, rotation),
+    ended: (reason) => {
+      settings.render(false);
+      showEnded(root, meeting, reason, rotation);
+    },
   });
   // Escape closes the reactions menu, then the side panel.
   document.addEventListener('keydown', (e) => {

@@ -157,12 +157,14 @@ export function videoGrid(meeting: Meeting): VideoGrid {
       if (!audios.has(id)) {
         const a = h('audio', { autoplay: true });
         a.srcObject = new MediaStream([t.consumer.track]);
+        meeting.speaker.attach(a);
         audios.set(id, a);
         audioBox.appendChild(a);
       }
     }
     for (const [id, a] of audios) {
       if (!live.has(id)) {
+        meeting.speaker.release(a);
         a.remove();
         audios.delete(id);
       }

@@ -1,0 +1,134 @@
+/**
+ * The settings panel: which microphone, camera and speaker the meeting uses, changed during the
+ * call, with the microphone's level. The lists follow devices plugged in or out. Device names
+ * and IDs stay in this page: nothing here is sent, logged or stored.
+ */
+import { h, replace } from '../../dom.ts';
+import { canChooseSpeaker } from '../../meeting/audio-output.ts';
+import type { Meeting } from '../../meeting/meeting.ts';
+import { micLevel } from '../mic-level.ts';
+
+export interface SettingsPanel {
+  el: HTMLElement;
+  /** Shows the current choices; measures the microphone and follows device changes only while open. */
+  render(open: boolean): void;
+}
+
+type Device = 'microphone' | 'camera' | 'speaker';
+
+/** What a failed choice means, for the person who made it. */
+export function deviceFailure(device: Device, error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  const still = `The previous ${device} is still in use.`;
+  if (name === 'NotReadableError' || name === 'AbortError' || name === 'TrackStartError')
+    return `This ${device} could not be opened: another app may be using it. ${still}`;
+  if (name === 'NotFoundError' || name === 'OverconstrainedError')
+    return `This ${device} is no longer connected. ${still}`;
+  if (name === 'NotAllowedError' || name === 'SecurityError')
+    return `The browser did not allow this ${device}. ${still}`;
+  return `This ${device} could not be used. ${still}`;
+}
+
+export function settingsPanel(meeting: Meeting): SettingsPanel {
+  const { local, speaker } = meeting;
+  const micSelect = h('select', { id: 'settings-mic' });
+  const camSelect = h('select', { id: 'settings-cam' });
+  const speakerSelect = canChooseSpeaker() ? h('select', { id: 'settings-speaker' }) : undefined;
+  const level = micLevel('settings-mic-level');
+  const error = h('p', { class: 'error', role: 'alert', id: 'settings-error' });
+  let devices: MediaDeviceInfo[] = [];
+  let open = false;
+  /** A choice being made: the selects show it, not the device in use, until it is done. */
+  let choosing = false;
+
+  const fill = (select: HTMLSelectElement, kind: MediaDeviceKind, fallback: string) => {
+    const list = devices.filter((d) => d.kind === kind && d.deviceId);
+    const ids = list.map((d) => d.deviceId).join('\n');
+    if (select.dataset['ids'] === ids) return;
+    select.dataset['ids'] = ids;
+    replace(
+      select,
+      list.map((d, i) => h('option', { value: d.deviceId }, d.label || `${fallback} ${i + 1}`)),
+    );
+  };
+
+  /** Shows the device in use; one the list does not name (the browser's default) leaves the first. */
+  const show = (select: HTMLSelectElement, current: string | undefined) => {
+    const wanted = current || 'default';
+    if ([...select.options].some((o) => o.value === wanted)) select.value = wanted;
+  };
+
+  function sync(): void {
+    if (!open || choosing) return;
+    fill(micSelect, 'audioinput', 'Microphone');
+    fill(camSelect, 'videoinput', 'Camera');
+    if (speakerSelect) fill(speakerSelect, 'audiooutput', 'Speaker');
+    show(micSelect, local.microphone);
+    show(camSelect, local.camera);
+    if (speakerSelect) show(speakerSelect, speaker.deviceId);
+    level.follow(local.stream.getAudioTracks()[0]);
+  }
+
+  async function refresh(): Promise<void> {
+    devices = (await navigator.mediaDevices?.enumerateDevices().catch(() => [])) ?? [];
+    sync();
+  }
+  const devicesChanged = () => void refresh();
+
+  /** Makes one choice; a failure is told in the panel and the device in use stays. */
+  async function choose(device: Device, use: () => Promise<void>): Promise<void> {
+    choosing = true;
+    error.textContent = '';
+    try {
+      await use();
+    } catch (e) {
+      error.textContent = deviceFailure(device, e);
+    } finally {
+      choosing = false;
+      sync();
+    }
+  }
+
+  micSelect.addEventListener(
+    'change',
+    () => void choose('microphone', () => local.useMicrophone(micSelect.value)),
+  );
+  camSelect.addEventListener('change', () => void choose('camera', () => local.useCamera(camSelect.value)));
+  speakerSelect?.addEventListener(
+    'change',
+    () => void choose('speaker', () => speaker.choose(speakerSelect.value)),
+  );
+
+  const field = (id: string, text: string, control: HTMLElement) => [h('label', { for: id }, text), control];
+  const el = h(
+    'section',
+    { class: 'settings', 'aria-labelledby': 'settings-title' },
+    h('h2', { id: 'settings-title' }, 'Settings'),
+    field('settings-mic', 'Microphone', micSelect),
+    level.el,
+    field('settings-cam', 'Camera', camSelect),
+    speakerSelect
+      ? field('settings-speaker', 'Speaker', speakerSelect)
+      : h(
+          'p',
+          { class: 'muted', id: 'settings-no-speaker' },
+          'This browser plays sound on its default device: choose the speaker in your system’s settings.',
+        ),
+    error,
+  );
+
+  function render(nowOpen: boolean): void {
+    if (nowOpen && !open) {
+      navigator.mediaDevices?.addEventListener('devicechange', devicesChanged);
+      void refresh();
+    } else if (!nowOpen && open) {
+      navigator.mediaDevices?.removeEventListener('devicechange', devicesChanged);
+      level.stop();
+      error.textContent = '';
+    }
+    open = nowOpen;
+    sync();
+  }
+
+  return { el, render };
+}
