@@ -63,6 +63,8 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
     fill(micSelect, 'audioinput', 'Microphone');
     fill(camSelect, 'videoinput', 'Camera');
     if (speakerSelect) fill(speakerSelect, 'audiooutput', 'Speaker');
+    speakerField.hidden = !speakerSelect?.options.length;
+    noSpeaker.hidden = !speakerField.hidden;
     show(micSelect, local.microphone);
     show(camSelect, local.camera);
     if (speakerSelect) show(speakerSelect, speaker.deviceId);
@@ -100,6 +102,17 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
   );
 
   const field = (id: string, text: string, control: HTMLElement) => [h('label', { for: id }, text), control];
+  const speakerField = h(
+    'div',
+    { hidden: true },
+    speakerSelect && field('settings-speaker', 'Speaker', speakerSelect),
+  );
+  // Also where the browser lists no outputs (Firefox lists them only once one was chosen through its own prompt).
+  const noSpeaker = h(
+    'p',
+    { class: 'muted', id: 'settings-no-speaker' },
+    'This browser plays sound on its default device: choose the speaker in your system’s settings.',
+  );
   const el = h(
     'section',
     { class: 'settings', 'aria-labelledby': 'settings-title' },
@@ -107,13 +120,8 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
     field('settings-mic', 'Microphone', micSelect),
     level.el,
     field('settings-cam', 'Camera', camSelect),
-    speakerSelect
-      ? field('settings-speaker', 'Speaker', speakerSelect)
-      : h(
-          'p',
-          { class: 'muted', id: 'settings-no-speaker' },
-          'This browser plays sound on its default device: choose the speaker in your system’s settings.',
-        ),
+    speakerField,
+    noSpeaker,
     error,
   );
 
