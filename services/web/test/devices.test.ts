@@ -3,7 +3,7 @@
  * microphone, camera and speaker in the meeting's settings panel while another participant
  * keeps hearing and seeing the same, still decrypting streams. Chromium's fake devices are
  * beeping microphones (with "default") and one camera; an init script adds a second microphone
- * (a steady tone), a microphone that is always busy, and a second, magenta, camera.
+ * (a steady tone), a second, magenta, camera, and a microphone and a camera that are always busy.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -24,8 +24,17 @@ import { magenta, tileColour } from './support/tile-colour.ts';
 const SECOND_MIC = 'test-second-mic';
 const BUSY_MIC = 'test-busy-mic';
 const MAGENTA_CAMERA = 'test-magenta-camera';
+const BUSY_CAMERA = 'test-busy-camera';
 /** What no request or WebSocket frame may carry: the devices' IDs and labels stay in the page. */
-const PRIVATE = [SECOND_MIC, BUSY_MIC, MAGENTA_CAMERA, 'Second microphone', 'Magenta camera', 'Fake Audio'];
+const PRIVATE = [
+  SECOND_MIC,
+  BUSY_MIC,
+  MAGENTA_CAMERA,
+  BUSY_CAMERA,
+  'Second microphone',
+  'Magenta camera',
+  'Fake Audio',
+];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface TestScope {
@@ -67,6 +76,7 @@ function moreDevices(): void {
     device('test-second-mic', 'audioinput', 'Second microphone'),
     device('test-busy-mic', 'audioinput', 'Busy microphone'),
     device('test-magenta-camera', 'videoinput', 'Magenta camera'),
+    device('test-busy-camera', 'videoinput', 'Busy camera'),
   ];
   media.enumerateDevices = async () => [...(await enumerate()), ...extra];
 
@@ -101,7 +111,8 @@ function moreDevices(): void {
   media.getUserMedia = async (constraints) => {
     const mic = wanted(constraints?.audio);
     const cam = wanted(constraints?.video);
-    if (mic === 'test-busy-mic') throw new DOMException('Could not start audio source', 'NotReadableError');
+    if (mic === 'test-busy-mic' || cam === 'test-busy-camera')
+      throw new DOMException('Could not start audio source', 'NotReadableError');
     const ownMic = mic === 'test-second-mic';
     const ownCam = cam === 'test-magenta-camera';
     const rest = {
@@ -333,7 +344,7 @@ describe('choosing devices', { timeout: 300_000 }, () => {
     await cleo.click('#leave');
   });
 
-  it('tells when a microphone cannot be opened, and keeps the one in use', async () => {
+  it('tells when a microphone or camera cannot be opened, and keeps the one in use', async () => {
     await ana.selectOption('#settings-mic', SECOND_MIC);
     await eventually(
       'the second microphone is sent',
@@ -351,6 +362,26 @@ describe('choosing devices', { timeout: 300_000 }, () => {
     assert.equal(await ana.inputValue('#settings-mic'), SECOND_MIC, 'the select shows the microphone in use');
     assert.equal(await sendsSecondMic(ana), true, 'the second microphone is still sent');
     await benHearsAna('after the failed choice');
+
+    // A camera is released before the next is opened (phones open one at a time): the one
+    // that worked is opened again.
+    const tile = `peer:${anaPeer}`;
+    const frames = async () => remote(await diagnostics(ben), anaPeer, 'camera')[0]?.framesDecoded ?? 0;
+    await ana.selectOption('#settings-cam', BUSY_CAMERA);
+    await eventually(
+      'the camera alert',
+      () => ana.textContent('#settings-error'),
+      (t) => /This camera could not be opened.*previous camera is still in use/.test(t ?? ''),
+    );
+    assert.equal(await ana.inputValue('#settings-cam'), MAGENTA_CAMERA, 'the select shows the camera in use');
+    const before = await frames();
+    await eventually(
+      'Ben sees the magenta camera again',
+      () => frames(),
+      (f) => f > before + 30,
+    );
+    assert.equal(magenta(await tileColour(ben, tile)), true, 'the magenta camera at Ben');
+    assert.equal(remote(await diagnostics(ben), anaPeer, 'camera').length, 1, 'one camera consumer');
   });
 
   it('stops measuring when the panel closes, and never lets a device name or ID leave the page', async () => {
