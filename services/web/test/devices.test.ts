@@ -126,6 +126,19 @@ function moreDevices(): void {
   };
 }
 
+/** Installed after `moreDevices`: no microphone or camera opens but the ones named by ID. */
+function nothingByDefault(): void {
+  const media = navigator.mediaDevices;
+  const open = media.getUserMedia.bind(media);
+  const named = (c: boolean | MediaTrackConstraints | undefined) =>
+    !c || (typeof c === 'object' && !!(c.deviceId as { exact?: string } | undefined)?.exact);
+  media.getUserMedia = async (constraints) => {
+    if (!named(constraints?.audio) || !named(constraints?.video))
+      throw new DOMException('Requested device not found', 'NotFoundError');
+    return open(constraints);
+  };
+}
+
 /** The highest value a meter shows within `ms` (the fake microphones beep: a peak is short). */
 function peakLevel(page: Page, selector: string, ms: number): Promise<number> {
   return page.evaluate(
@@ -382,6 +395,33 @@ describe('choosing devices', { timeout: 300_000 }, () => {
     );
     assert.equal(magenta(await tileColour(ben, tile)), true, 'the magenta camera at Ben');
     assert.equal(remote(await diagnostics(ben), anaPeer, 'camera').length, 1, 'one camera consumer');
+  });
+
+  it('sends a microphone chosen by someone who joined without one', async () => {
+    const dan = await env.newPage();
+    await dan.addInitScript(moreDevices);
+    await dan.addInitScript(nothingByDefault);
+    // A preview without a camera keeps the document from its load event: do not wait for it.
+    await dan.goto(link, { waitUntil: 'domcontentloaded' });
+    await dan.waitForSelector('#media-error:not(:empty)', { timeout: 20_000 });
+    await submitPrejoin(dan, 'Dan');
+    const danPeer = (await diagnostics(dan)).peerId;
+    await openPanel(dan, 'settings');
+    await dan.waitForSelector(`#settings-mic option[value="${SECOND_MIC}"]`, { state: 'attached' });
+    await dan.selectOption('#settings-mic', SECOND_MIC);
+    const danMic = async () => remote(await diagnostics(ana), danPeer, 'mic');
+    await eventually('Dan’s microphone at Ana', danMic, (m) => m.length === 1);
+    await sleep(1000);
+    const silent = (await danMic())[0]!.packetsReceived;
+    assert.ok(silent < 5, `nothing sent while Dan’s microphone is off (${silent} packets)`);
+    assert.equal(await dan.getAttribute('#toggle-mic', 'aria-pressed'), 'true', 'off until Dan turns it on');
+    await dan.click('#toggle-mic');
+    await eventually(
+      'Ana hears Dan',
+      async () => remote(await diagnostics(ana), danPeer, 'mic')[0]?.totalAudioEnergy ?? 0,
+      (e) => e > 0.05,
+    );
+    await dan.click('#leave');
   });
 
   it('stops measuring when the panel closes, and never lets a device name or ID leave the page', async () => {

@@ -35,6 +35,8 @@ export class LocalMedia {
   /** The microphone asked for last, as for the camera. */
   #micId: string | undefined;
   #micSwitch: Promise<void> = Promise.resolve();
+  /** Sent to the SFU once: a microphone chosen later by someone who joined without one is sent too. */
+  #published = false;
   readonly #sfu: Producing;
   readonly #events: StateEvents;
   readonly #devicesChanged = () => void this.refreshCameras();
@@ -135,6 +137,9 @@ export class LocalMedia {
     track.enabled = this.micOn;
     try {
       if (this.#sfu.producers.has('mic')) await this.#sfu.produce(track, 'mic');
+      // Joined without a microphone: this one is the first. Not connected just now: the next
+      // connection sends it (publish).
+      else if (this.#published) await this.#produceMic(track).catch(() => {});
     } catch (error) {
       track.stop();
       throw error;
@@ -153,18 +158,21 @@ export class LocalMedia {
 
   /** Sends what is on on a new SFU connection (the microphone always, paused when off). */
   async publish(): Promise<void> {
+    this.#published = true;
     const audio = this.stream.getAudioTracks()[0];
     const video = this.stream.getVideoTracks()[0];
     await Promise.all([
-      audio
-        ? this.#sfu
-            .produce(audio, 'mic')
-            .then(() => (this.micOn ? undefined : this.#sfu.setPaused('mic', true)))
-        : null,
+      audio ? this.#produceMic(audio) : null,
       video && this.camOn ? this.#sfu.produce(video, 'camera') : null,
     ]);
     const screen = this.screen?.getVideoTracks()[0];
     if (screen) await this.#sfu.produce(screen, 'screen');
+  }
+
+  /** The microphone always goes to the SFU, paused while off. */
+  async #produceMic(track: MediaStreamTrack): Promise<void> {
+    await this.#sfu.produce(track, 'mic');
+    if (!this.micOn) await this.#sfu.setPaused('mic', true);
   }
 
   async setMic(on: boolean): Promise<void> {

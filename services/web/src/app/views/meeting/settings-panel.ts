@@ -41,11 +41,14 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
   /** A choice being made: the selects show it, not the device in use, until it is done. */
   let choosing = false;
 
+  /** The device IDs each list shows, to rebuild a list only when its devices changed. */
+  const listed = new WeakMap<HTMLSelectElement, string>();
+
   const fill = (select: HTMLSelectElement, kind: MediaDeviceKind, fallback: string) => {
     const list = devices.filter((d) => d.kind === kind && d.deviceId);
     const ids = list.map((d) => d.deviceId).join('\n');
-    if (select.dataset['ids'] === ids) return;
-    select.dataset['ids'] = ids;
+    if (listed.get(select) === ids) return;
+    listed.set(select, ids);
     replace(
       select,
       list.map((d, i) => h('option', { value: d.deviceId }, d.label || `${fallback} ${i + 1}`)),
