@@ -127,11 +127,11 @@ describe('the meeting page’s controls in every state, on a desktop and a phone
       await capture(page, size, 'reactions-open');
       await page.keyboard.press('Escape');
 
-      for (const panel of ['chat', 'people', 'info'] as const) {
+      for (const panel of ['chat', 'people', 'info', 'settings'] as const) {
         await openPanel(page, panel);
         const c = await controls(page);
         assert.equal(c[`open-${panel}`]?.pressed, 'true', `${panel} shows as open`);
-        for (const other of ['chat', 'people', 'info'].filter((p) => p !== panel))
+        for (const other of ['chat', 'people', 'info', 'settings'].filter((p) => p !== panel))
           assert.equal(c[`open-${other}`]?.pressed, 'false');
         await capture(page, size, `${panel}-open`);
         await page.click(size === 'phone' ? '#close-panel' : `#open-${panel}`);

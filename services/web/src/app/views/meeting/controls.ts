@@ -124,7 +124,14 @@ export function controlBar(
       hand.el,
       h('div', { class: 'react-wrap' }, react.el, reactMenu),
     ),
-    h('div', { class: 'control-group panels' }, panels.chat.el, panels.people.el, panels.info.el, panels.settings.el),
+    h(
+      'div',
+      { class: 'control-group panels' },
+      panels.chat.el,
+      panels.people.el,
+      panels.info.el,
+      panels.settings.el,
+    ),
     leave.el,
   );
 
