@@ -7,6 +7,7 @@ import {
   RecordingConnection,
   randomId,
   requireWorkerBin,
+  SignalingClient,
   startTestSfu,
   TestTokens,
 } from '../testing/harness.ts';
@@ -242,6 +243,20 @@ describe('forwarding over plain RTP', () => {
         );
         assert.equal(active.data.producerId, pub.producerId);
         assert.equal(active.data.peerId, speaker.id);
+        assert.deepEqual(
+          small.rooms.room(room)!.activeSpeaker,
+          { producerId: pub.producerId, peerId: speaker.id },
+          'kept for a peer that joins later',
+        );
+        // A newcomer is told the current speaker right after its welcome, not at the next change.
+        const newcomer = new SignalingClient(small.port);
+        try {
+          await newcomer.hello(tokens.sign(tokens.claims({ room })));
+          const told = await newcomer.notification('activeSpeaker', (d) => d.producerId === pub.producerId);
+          assert.equal(told.peerId, speaker.id);
+        } finally {
+          newcomer.close();
+        }
         const levels = await eventually(
           () =>
             listener.notifications.find(

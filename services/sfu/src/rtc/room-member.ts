@@ -54,6 +54,8 @@ export interface MemberRoom<P extends RoomMember = RoomMember> {
   rtpCapabilities(member: RoomMember): Promise<types.RtpCapabilities>;
   producer(producerId: string): ProducerEntry | undefined;
   producerInfos(): ProducerInfo[];
+  /** The last dominant speaker while their producer lasts (told to a newcomer). */
+  readonly activeSpeaker: SfuNotificationData<'activeSpeaker'> | undefined;
   /** Makes `entry`'s producer consumable on `target` (same producer ID there). */
   pipeProducerTo(entry: ProducerEntry, target: RoomRouter): Promise<void>;
   producerAdded(entry: ProducerEntry): void;

@@ -90,6 +90,15 @@ export class Room<P extends RoomMember = RoomMember>
     return this.#producers.get(producerId);
   }
 
+  /**
+   * The last dominant speaker, while their producer lasts. Changes are broadcast; a peer that
+   * joins later is told this one with its welcome (signaling.ts).
+   */
+  get activeSpeaker(): { producerId: string; peerId: string } | undefined {
+    return this.#activeSpeaker;
+  }
+  #activeSpeaker: { producerId: string; peerId: string } | undefined;
+
   producerInfos(): ProducerInfo[] {
     return [...this.#producers.values()].map((entry) => entry.peer.info(entry));
   }
@@ -226,6 +235,7 @@ export class Room<P extends RoomMember = RoomMember>
   producerRemoved(entry: ProducerEntry): void {
     if (this.#producers.get(entry.producer.id) !== entry) return;
     this.#producers.delete(entry.producer.id);
+    if (this.#activeSpeaker?.producerId === entry.producer.id) this.#activeSpeaker = undefined;
     for (const key of [...this.#pipes.keys()])
       if (key.startsWith(`${entry.producer.id}/`)) this.#pipes.delete(key);
     if (this.#closed) return;
@@ -257,7 +267,9 @@ export class Room<P extends RoomMember = RoomMember>
     const levels = await rr.router.createAudioLevelObserver({ maxEntries: 8, threshold: -70, interval: 400 });
     speaker.on('dominantspeaker', ({ producer }) => {
       const entry = this.#producers.get(producer.id);
-      if (entry) this.broadcast('activeSpeaker', { producerId: producer.id, peerId: entry.peer.id });
+      if (!entry) return;
+      this.#activeSpeaker = { producerId: producer.id, peerId: entry.peer.id };
+      this.broadcast('activeSpeaker', this.#activeSpeaker);
     });
     levels.on('volumes', (volumes) => {
       const list = [];

@@ -229,6 +229,9 @@ class SignalingSession implements PeerConnection {
         producers: peer.room.producerInfos(),
         maxMessageBytes: this.#o.maxMessageBytes,
       });
+      // Speakers are announced when they change: a newcomer is told who is speaking now.
+      const speaking = peer.room.activeSpeaker;
+      if (speaking) this.notify('activeSpeaker', speaking);
     } catch (error) {
       const failure = error instanceof SfuFailure ? error : new SfuFailure('internal', 'internal error');
       this.#peer?.close();
