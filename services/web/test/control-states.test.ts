@@ -20,6 +20,7 @@ import {
   openPanel,
   startSharing,
   startTestEnv,
+  statusCleared,
   type TestEnv,
 } from './support/harness.ts';
 import { background, capture, controls, DANGER_FILL, DESKTOP, PHONE, tooltip } from './support/screens.ts';
@@ -248,10 +249,25 @@ describe('the meeting page’s controls in every state, on a desktop and a phone
   });
 
   it('tells a removed person, and everyone when the host ends the meeting', async () => {
-    const pat = (await diagnostics(desk)).roster.find((r) => r.name === 'Pat on the phone')!;
+    // After the lost connection the phone may be back as a new member (new leaf, new SFU peer):
+    // remove the one the host's roster names with the phone's current peer.
+    await statusCleared(phone);
+    const { roster } = await eventually(
+      'the host sees the phone as it is now',
+      async () => ({ roster: (await diagnostics(desk)).roster, peerId: (await diagnostics(phone)).peerId }),
+      (v) => {
+        const pats = v.roster.filter((r) => r.name === 'Pat on the phone');
+        return pats.length === 1 && pats[0]!.peerId === v.peerId;
+      },
+    );
+    const pat = roster.find((r) => r.name === 'Pat on the phone')!;
     desk.once('dialog', (d) => void d.accept());
     await desk.click(`li[data-leaf="${pat.leaf}"] button[data-action="remove"]`);
-    await phone.waitForSelector('#app[data-ended="removed"]', { timeout: 20_000 });
+    await eventually(
+      'the phone told it was removed',
+      () => phone.getAttribute('#app', 'data-ended'),
+      (v) => v === 'removed',
+    );
     assert.equal(await phone.textContent('#error-title'), 'You were removed from the meeting');
     await capture(phone, 'phone', 'removed');
     await phone.setViewportSize(DESKTOP);

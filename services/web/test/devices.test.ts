@@ -313,6 +313,8 @@ describe('choosing devices', { timeout: 300_000 }, () => {
     await sleep(1000);
     const silent = (await danMic())[0]!.packetsReceived;
     assert.ok(silent < 5, `nothing sent while Dan’s microphone is off (${silent} packets)`);
+    // Paused right after it was produced: Ana, whose consume of it was then in flight, shows it so.
+    assert.equal((await danMic())[0]!.paused, true, 'shown as muted at Ana');
     assert.equal(await dan.getAttribute('#toggle-mic', 'aria-pressed'), 'true', 'off until Dan turns it on');
     await dan.click('#toggle-mic');
     await eventually(

@@ -152,11 +152,14 @@ export class SfuSession {
         return;
       }
       case 'producerPaused':
-        this.#events.producerPaused(String(d['producerId']), true);
+      case 'producerResumed': {
+        const producerId = String(d['producerId']);
+        const paused = n.method === 'producerPaused';
+        // A consume in flight may have been answered before this: it takes the news on landing.
+        if (this.#consuming.has(producerId)) this.#pausedWhileConsuming.set(producerId, paused);
+        this.#events.producerPaused(producerId, paused);
         return;
-      case 'producerResumed':
-        this.#events.producerPaused(String(d['producerId']), false);
-        return;
+      }
       case 'peerLeft':
         this.#events.peerLeft(String(d['peerId']));
         return;
@@ -281,6 +284,7 @@ export class SfuSession {
       await this.#consume(info, this.#recv, this.#device);
     } finally {
       this.#consuming.delete(info.producerId);
+      this.#pausedWhileConsuming.delete(info.producerId);
       if (this.#consuming.size === 0) this.#closedWhileConsuming.clear();
     }
   }
@@ -289,6 +293,8 @@ export class SfuSession {
   readonly #consuming = new Set<string>();
   /** Consumer and producer IDs the SFU closed while a consume was in flight. */
   readonly #closedWhileConsuming = new Set<string>();
+  /** Pauses and resumes announced while a consume of that producer was in flight. */
+  readonly #pausedWhileConsuming = new Map<string, boolean>();
 
   #closedMeanwhile(ci: ConsumerInfo): boolean {
     return this.#closedWhileConsuming.has(ci.consumerId) || this.#closedWhileConsuming.has(ci.producerId);
@@ -317,7 +323,8 @@ export class SfuSession {
     }
     this.consumers.set(consumer.id, consumer);
     if (this.consumers.size === 1) performance.mark('conclave:first-consumer');
-    this.#events.consumer(consumer, ci);
+    const pausedSince = this.#pausedWhileConsuming.get(ci.producerId);
+    this.#events.consumer(consumer, pausedSince === undefined ? ci : { ...ci, producerPaused: pausedSince });
     try {
       await this.request('resumeConsumer', { consumerId: consumer.id });
     } catch (error) {
