@@ -232,8 +232,8 @@ describe('choosing devices', { timeout: 300_000 }, () => {
   });
 
   it('plays the others on the chosen speaker, also those who join later', async () => {
-    // Chromium's fake devices include audio outputs ("Fake Audio Output 1" and 2) that
-    // `setSinkId` accepts: the real API is used, with no stub.
+    // Chromium's fake devices include audio outputs ("Fake Audio Output 1" and 2) that the
+    // browser's own `setSinkId` accepts, so the test goes through the real API.
     const output = await ana.evaluate(
       () =>
         [...document.querySelectorAll<HTMLOptionElement>('#settings-speaker option')].find(

@@ -73,22 +73,38 @@ function mediaError(name: string, device?: 'camera' | 'microphone'): UserError |
         ? 'Your microphone'
         : 'Your camera or microphone';
   const noun = device ?? 'camera or microphone';
-  if (name === 'NotAllowedError' || name === 'SecurityError')
-    return {
-      title: device ? `${what} is blocked` : 'Camera and microphone are blocked',
-      detail:
-        'Allow access in your browser’s site settings (the icon beside the address), then try again. You can also join without them.',
-    };
-  if (name === 'NotFoundError')
-    return { title: `No ${noun} found`, detail: 'Connect one and try again, or join without it.' };
-  // Held by another app (a video call elsewhere), or the system would not start it.
-  if (name === 'NotReadableError' || name === 'AbortError')
-    return {
-      title: `${what} is in use`,
-      detail: 'Another app or browser tab may be using it. Close it, then try again, or join without it.',
-    };
-  if (name === 'OverconstrainedError')
-    return { title: `${what} is not available`, detail: 'It may have been unplugged. Choose another one.' };
+  switch (mediaFailure({ name })) {
+    case 'blocked':
+      return {
+        title: device ? `${what} is blocked` : 'Camera and microphone are blocked',
+        detail:
+          'Allow access in your browser’s site settings (the icon beside the address), then try again. You can also join without them.',
+      };
+    case 'missing':
+      return { title: `No ${noun} found`, detail: 'Connect one and try again, or join without it.' };
+    case 'busy':
+      return {
+        title: `${what} is in use`,
+        detail: 'Another app or browser tab may be using it. Close it, then try again, or join without it.',
+      };
+    case 'gone':
+      return { title: `${what} is not available`, detail: 'It may have been unplugged. Choose another one.' };
+    default:
+      return undefined;
+  }
+}
+
+/** Why a camera, microphone or speaker did not open, read from the error's name. */
+export type MediaFailure = 'blocked' | 'missing' | 'busy' | 'gone';
+
+export function mediaFailure(error: unknown): MediaFailure | undefined {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'NotAllowedError' || name === 'SecurityError') return 'blocked';
+  if (name === 'NotFoundError') return 'missing';
+  // Held by another app (a video call elsewhere), or the system would not start it;
+  // TrackStartError is an older Chrome's name for it.
+  if (name === 'NotReadableError' || name === 'AbortError' || name === 'TrackStartError') return 'busy';
+  if (name === 'OverconstrainedError') return 'gone';
   return undefined;
 }
 

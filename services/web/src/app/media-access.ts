@@ -4,6 +4,7 @@
  * (and the other way round); what failed is reported per device, in words (errors.ts).
  */
 import { describeError, type UserError } from './errors.ts';
+import { cameraConstraints } from './meeting/camera-choice.ts';
 
 export interface MediaAccess {
   stream: MediaStream;
@@ -13,11 +14,6 @@ export interface MediaAccess {
 
 const audioConstraints = (id?: string): MediaTrackConstraints | boolean =>
   id ? { deviceId: { exact: id } } : true;
-const videoConstraints = (id?: string): MediaTrackConstraints => ({
-  ...(id ? { deviceId: { exact: id } } : {}),
-  width: { ideal: 1280 },
-  height: { ideal: 720 },
-});
 
 export async function openMedia(micId?: string, cameraId?: string): Promise<MediaAccess> {
   const media = navigator.mediaDevices;
@@ -28,7 +24,7 @@ export async function openMedia(micId?: string, cameraId?: string): Promise<Medi
   try {
     const stream = await media.getUserMedia({
       audio: audioConstraints(micId),
-      video: videoConstraints(cameraId),
+      video: cameraConstraints(cameraId),
     });
     return { stream, problems: {} };
   } catch (both) {
@@ -46,7 +42,7 @@ export async function openMedia(micId?: string, cameraId?: string): Promise<Medi
   await media.getUserMedia({ audio: audioConstraints(micId) }).then(add, (e: unknown) => {
     problems.mic = describeError(e, 'microphone');
   });
-  await media.getUserMedia({ video: videoConstraints(cameraId) }).then(add, (e: unknown) => {
+  await media.getUserMedia({ video: cameraConstraints(cameraId) }).then(add, (e: unknown) => {
     problems.camera = describeError(e, 'camera');
   });
   return { stream, problems };

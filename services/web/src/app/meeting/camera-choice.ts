@@ -16,14 +16,17 @@ export function nextCamera(cameras: readonly string[], current: string | undefin
   return cameras[(at + 1) % cameras.length];
 }
 
-/** Opens one camera (any when no ID is given) at the resolution the pre-join page asks for. */
+/** What every camera is opened with: this one (any when no ID is given), at 720p if it can. */
+export function cameraConstraints(deviceId: string | undefined): MediaTrackConstraints {
+  return {
+    ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+    width: { ideal: 1280 },
+    height: { ideal: 720 },
+  };
+}
+
+/** Opens one camera (any when no ID is given). */
 export async function openCamera(deviceId: string | undefined): Promise<MediaStreamTrack> {
-  const stream = await navigator.mediaDevices.getUserMedia({
-    video: {
-      ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
-      width: { ideal: 1280 },
-      height: { ideal: 720 },
-    },
-  });
+  const stream = await navigator.mediaDevices.getUserMedia({ video: cameraConstraints(deviceId) });
   return stream.getVideoTracks()[0]!;
 }

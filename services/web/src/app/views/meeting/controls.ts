@@ -6,10 +6,18 @@
 import { h } from '../../dom.ts';
 import { describeError } from '../../errors.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
-import { type ControlButton, controlButton } from './control-button.ts';
+import { type ControlButton, type ControlState, controlButton } from './control-button.ts';
 
 export type Panel = 'chat' | 'people' | 'info' | 'settings';
 const REACTIONS = ['👍', '👏', '😂', '❤️', '🎉'];
+
+/** The side panels' buttons, in their order on the bar. */
+const PANELS: Record<Panel, Omit<ControlState, 'pressed'>> = {
+  chat: { icon: 'chat', label: 'Chat', tip: 'Messages to everyone' },
+  people: { icon: 'people', label: 'People', tip: 'Who is here' },
+  info: { icon: 'info', label: 'Info', tip: 'Meeting link and security code' },
+  settings: { icon: 'settings', label: 'Settings', tip: 'Microphone, camera and speaker' },
+};
 
 export interface ControlBar {
   el: HTMLElement;
@@ -25,37 +33,56 @@ export function controlBar(
   togglePanel: (panel: Panel) => void,
 ): ControlBar {
   const { local, people } = meeting;
-  const mic = controlButton(
-    'toggle-mic',
-    { icon: 'mic', label: 'Mute', tip: 'Turn off your microphone', pressed: false },
-    () => void local.setMic(!local.micOn),
-  );
-  const cam = controlButton(
-    'toggle-cam',
-    { icon: 'camera', label: 'Stop video', tip: 'Turn off your camera', pressed: false },
-    () => void local.setCamera(!local.camOn),
-  );
+  // What each toggle shows now: used to build the button and on every render.
+  const micState = (): ControlState =>
+    local.micOn
+      ? { icon: 'mic', label: 'Mute', tip: 'Turn off your microphone', pressed: false }
+      : {
+          icon: 'micOff',
+          label: 'Unmute',
+          tip: local.mutedByHost ? 'The host muted you' : 'Turn on your microphone',
+          pressed: true,
+        };
+  const camState = (): ControlState =>
+    local.camOn
+      ? { icon: 'camera', label: 'Stop video', tip: 'Turn off your camera', pressed: false }
+      : { icon: 'cameraOff', label: 'Start video', tip: 'Turn on your camera', pressed: true };
+  const screenState = (): ControlState =>
+    local.screen
+      ? { icon: 'screenOff', label: 'Stop sharing', tip: 'Stop showing your screen' }
+      : { icon: 'screen', label: 'Share screen', tip: 'Show your screen or a window to everyone' };
+  const handState = (): ControlState =>
+    people.hand
+      ? { icon: 'hand', label: 'Lower hand', tip: 'Put your hand down', pressed: true }
+      : { icon: 'hand', label: 'Raise hand', tip: 'Ask to speak', pressed: false };
+  const panelState = (panel: Panel, openPanel: Panel | null): ControlState => {
+    const waiting = panel === 'people' ? meeting.host.lobby.length : 0;
+    return waiting
+      ? {
+          ...PANELS.people,
+          tip: 'Let in the people waiting in the lobby',
+          pressed: openPanel === 'people',
+          count: { shown: String(waiting), spoken: 'waiting' },
+        }
+      : { ...PANELS[panel], pressed: openPanel === panel };
+  };
+
+  const mic = controlButton('toggle-mic', micState(), () => void local.setMic(!local.micOn));
+  const cam = controlButton('toggle-cam', camState(), () => void local.setCamera(!local.camOn));
   // Only where there is another camera to go to (a phone's front and back).
   const switchCam = controlButton(
     'switch-camera',
     { icon: 'switchCamera', label: 'Switch camera', tip: 'Use your other camera' },
     () => local.switchCamera(),
   );
-  const screen = controlButton(
-    'toggle-screen',
-    { icon: 'screen', label: 'Share screen', tip: 'Show your screen or a window to everyone' },
-    () =>
-      local.screen
-        ? void local.stopScreenShare()
-        : void local.startScreenShare().catch((e: unknown) => toast(describeError(e).title)),
+  const screen = controlButton('toggle-screen', screenState(), () =>
+    local.screen
+      ? void local.stopScreenShare()
+      : void local.startScreenShare().catch((e: unknown) => toast(describeError(e).title)),
   );
   // Phone browsers cannot share a screen: no button that can only fail.
   screen.el.hidden = typeof navigator.mediaDevices?.getDisplayMedia !== 'function';
-  const hand = controlButton(
-    'toggle-hand',
-    { icon: 'hand', label: 'Raise hand', tip: 'Ask to speak', pressed: false },
-    () => void meeting.setHand(!people.hand),
-  );
+  const hand = controlButton('toggle-hand', handState(), () => void meeting.setHand(!people.hand));
   const reactMenu = h(
     'div',
     { class: 'react-menu', hidden: true, role: 'menu' },
@@ -83,28 +110,12 @@ export function controlBar(
   });
   react.el.setAttribute('aria-haspopup', 'menu');
   react.el.setAttribute('aria-expanded', 'false');
-  const panels: Record<Panel, ControlButton> = {
-    chat: controlButton(
-      'open-chat',
-      { icon: 'chat', label: 'Chat', tip: 'Messages to everyone', pressed: false },
-      () => togglePanel('chat'),
-    ),
-    people: controlButton(
-      'open-people',
-      { icon: 'people', label: 'People', tip: 'Who is here', pressed: false },
-      () => togglePanel('people'),
-    ),
-    info: controlButton(
-      'open-info',
-      { icon: 'info', label: 'Info', tip: 'Meeting link and security code', pressed: false },
-      () => togglePanel('info'),
-    ),
-    settings: controlButton(
-      'open-settings',
-      { icon: 'settings', label: 'Settings', tip: 'Microphone, camera and speaker', pressed: false },
-      () => togglePanel('settings'),
-    ),
-  };
+  const panels = Object.fromEntries(
+    (Object.keys(PANELS) as Panel[]).map((p) => [
+      p,
+      controlButton(`open-${p}`, panelState(p, null), () => togglePanel(p)),
+    ]),
+  ) as Record<Panel, ControlButton>;
   const leave = controlButton(
     'leave',
     { icon: 'leave', label: 'Leave', tip: 'Leave the meeting' },
@@ -136,56 +147,13 @@ export function controlBar(
   );
 
   function render(openPanel: Panel | null): void {
-    mic.set(
-      local.micOn
-        ? { icon: 'mic', label: 'Mute', tip: 'Turn off your microphone', pressed: false }
-        : local.mutedByHost
-          ? { icon: 'micOff', label: 'Unmute', tip: 'The host muted you', pressed: true }
-          : { icon: 'micOff', label: 'Unmute', tip: 'Turn on your microphone', pressed: true },
-    );
-    cam.set(
-      local.camOn
-        ? { icon: 'camera', label: 'Stop video', tip: 'Turn off your camera', pressed: false }
-        : { icon: 'cameraOff', label: 'Start video', tip: 'Turn on your camera', pressed: true },
-    );
+    mic.set(micState());
+    cam.set(camState());
     switchCam.el.hidden = local.cameras.length < 2;
-    screen.set(
-      local.screen
-        ? { icon: 'screenOff', label: 'Stop sharing', tip: 'Stop showing your screen' }
-        : { icon: 'screen', label: 'Share screen', tip: 'Show your screen or a window to everyone' },
-    );
-    hand.set(
-      people.hand
-        ? { icon: 'hand', label: 'Lower hand', tip: 'Put your hand down', pressed: true }
-        : { icon: 'hand', label: 'Raise hand', tip: 'Ask to speak', pressed: false },
-    );
-    const waiting = meeting.host.lobby.length;
-    panels.chat.set({
-      icon: 'chat',
-      label: 'Chat',
-      tip: 'Messages to everyone',
-      pressed: openPanel === 'chat',
-    });
-    panels.people.set({
-      icon: 'people',
-      label: 'People',
-      tip: waiting ? 'Let in the people waiting in the lobby' : 'Who is here',
-      pressed: openPanel === 'people',
-      ...(waiting ? { count: { shown: String(waiting), spoken: 'waiting' } } : {}),
-    });
-    panels.people.el.classList.toggle('unread', waiting > 0);
-    panels.info.set({
-      icon: 'info',
-      label: 'Info',
-      tip: 'Meeting link and security code',
-      pressed: openPanel === 'info',
-    });
-    panels.settings.set({
-      icon: 'settings',
-      label: 'Settings',
-      tip: 'Microphone, camera and speaker',
-      pressed: openPanel === 'settings',
-    });
+    screen.set(screenState());
+    hand.set(handState());
+    for (const p of Object.keys(PANELS) as Panel[]) panels[p].set(panelState(p, openPanel));
+    panels.people.el.classList.toggle('unread', meeting.host.lobby.length > 0);
   }
 
   function closeMenu(): boolean {
@@ -196,11 +164,9 @@ export function controlBar(
     return true;
   }
 
-  const panelButtons = {
-    chat: panels.chat.el,
-    people: panels.people.el,
-    info: panels.info.el,
-    settings: panels.settings.el,
-  };
+  const panelButtons = Object.fromEntries(Object.entries(panels).map(([p, b]) => [p, b.el])) as Record<
+    Panel,
+    HTMLButtonElement
+  >;
   return { el, panelButtons, render, closeMenu };
 }

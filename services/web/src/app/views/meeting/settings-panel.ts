@@ -4,6 +4,7 @@
  * and IDs stay in this page: nothing here is sent, logged or stored.
  */
 import { h, replace } from '../../dom.ts';
+import { mediaFailure } from '../../errors.ts';
 import { canChooseSpeaker } from '../../meeting/audio-output.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
 import { micLevel } from '../mic-level.ts';
@@ -18,15 +19,18 @@ type Device = 'microphone' | 'camera' | 'speaker';
 
 /** What a failed choice means, for the person who made it. */
 export function deviceFailure(device: Device, error: unknown): string {
-  const name = (error as { name?: unknown } | null)?.name;
   const still = `The previous ${device} is still in use.`;
-  if (name === 'NotReadableError' || name === 'AbortError' || name === 'TrackStartError')
-    return `This ${device} could not be opened: another app may be using it. ${still}`;
-  if (name === 'NotFoundError' || name === 'OverconstrainedError')
-    return `This ${device} is no longer connected. ${still}`;
-  if (name === 'NotAllowedError' || name === 'SecurityError')
-    return `The browser did not allow this ${device}. ${still}`;
-  return `This ${device} could not be used. ${still}`;
+  switch (mediaFailure(error)) {
+    case 'busy':
+      return `This ${device} could not be opened: another app may be using it. ${still}`;
+    case 'missing':
+    case 'gone':
+      return `This ${device} is no longer connected. ${still}`;
+    case 'blocked':
+      return `The browser did not allow this ${device}. ${still}`;
+    default:
+      return `This ${device} could not be used. ${still}`;
+  }
 }
 
 export function settingsPanel(meeting: Meeting): SettingsPanel {
