@@ -14,9 +14,12 @@
  * measurement starts from copies of the same two member states (the committer and one other
  * member), so rows are independent of each other. A last table per N repeats join, Add and
  * Remove on copies after one Remove filled the committer's path up to the root (as in any
- * meeting after its first leave), and times ts-mls's parent-hash check of the joiner's tree,
- * which grows with N² there. The burst workload lives in mls-workload.ts,
- * shared with the Chromium run (mls-browser.bench.ts).
+ * meeting after its first leave), times the parent-hash check of the joiner's tree (N² in stock
+ * ts-mls 1.6.4, linear with patches/ts-mls@1.6.4.patch), and divides that join by the join into
+ * the blank tree of the same N. The last table has a member process a run of Adds and Removes
+ * in the state it keeps in memory, as members do, and divides by the same commits processed from
+ * a decoded copy (the patch's remembered tree hashes make the difference). The burst workload
+ * lives in mls-workload.ts, shared with the Chromium run (mls-browser.bench.ts).
  */
 import {
   bytesToBase64,
@@ -156,14 +159,66 @@ async function measureFilled(
   };
 }
 
-function reportFilled(rows: FilledRow[]): void {
+interface LiveRow {
+  n: number;
+  addProcess: number;
+  removeProcess: number;
+}
+
+/**
+ * A member processing a run of commits in the state it keeps in memory, as in a meeting: the
+ * rows above start each from a decoded copy, so every tree hash is computed afresh there, while
+ * a live member re-hashes only the nodes each commit changed (patches/ts-mls@1.6.4.patch).
+ */
+async function measureLive(committerIn: MeetingGroup, memberIn: MeetingGroup, n: number): Promise<LiveRow> {
+  let committer = copyOf(committerIn);
+  let member = copyOf(memberIn);
+  const leaves = committer.state.ratchetTree.flatMap((node, i) => (node?.nodeType === 'leaf' ? [i / 2] : []));
+  const adds: number[] = [];
+  const removes: number[] = [];
+  // The first commit warms the member's remembered hashes (a decoded state has none).
+  for (let r = 0; r <= repeatsFor(n) + 1; r++) {
+    const [joiner] = await makeJoiners(keys, 1);
+    const add = await commitAdd(committer, [joiner!.keyPackageBytes]);
+    committer = acceptCommit(add);
+    const [added, addMs] = await time(() => receiveMessage(member, add.commit));
+    member = added.group;
+    const remove = await commitRemove(committer, [leaves.at(-1 - r)!]);
+    committer = acceptCommit(remove);
+    const [removed, removeMs] = await time(() => receiveMessage(member, remove.commit));
+    member = removed.group;
+    if (r > 0) {
+      adds.push(addMs);
+      removes.push(removeMs);
+    }
+  }
+  return { n, addProcess: median(adds), removeProcess: median(removes) };
+}
+
+/** `decoded`: the same operations processed from a decoded state, the table above. */
+function reportLive(rows: LiveRow[], decoded: FilledRow[]): void {
+  console.log('\nA member processing a run of commits in its live state (one Add, one Remove, in turn):');
+  console.log('   N   Add: process ms  ÷ from decoded state   Remove: process ms  ÷ from decoded state');
+  for (const r of rows) {
+    const d = decoded.find((x) => x.n === r.n);
+    const ratio = (x: number, y: number | undefined) => (y ? `${(x / y).toFixed(2)}×` : '-').padStart(20);
+    console.log(
+      `${String(r.n).padStart(4)}         ${ms(r.addProcess)} ${ratio(r.addProcess, d?.addProcess)}             ${ms(r.removeProcess)} ${ratio(r.removeProcess, d?.removeProcess)}`,
+    );
+  }
+}
+
+/** `blank`: the k = 1 rows, whose joins into a tree with blank parents are the baseline. */
+function reportFilled(rows: FilledRow[], blank: Row[]): void {
   console.log("\nAfter one Remove (committer's path filled up to the root; one Add per commit, one Remove):");
   console.log(
-    '   N   join ms  parent-hash check ms   Add: commit ms  process ms   Remove: commit ms  process ms',
+    '   N   join ms  ÷ blank-tree join  parent-hash check ms   Add: commit ms  process ms   Remove: commit ms  process ms',
   );
   for (const r of rows) {
+    const base = blank.find((b) => b.n === r.n && b.k === 1);
+    const ratio = base ? `${(r.join / base.join).toFixed(2)}×` : '-';
     console.log(
-      `${String(r.n).padStart(4)} ${ms(r.join)}  ${ms(r.parentHashes)}             ${ms(r.addCommit)}    ${ms(r.addProcess)}           ${ms(r.removeCommit)}    ${ms(r.removeProcess)}`,
+      `${String(r.n).padStart(4)} ${ms(r.join)}  ${ratio.padStart(17)}  ${ms(r.parentHashes)}             ${ms(r.addCommit)}    ${ms(r.addProcess)}           ${ms(r.removeCommit)}    ${ms(r.removeProcess)}`,
     );
   }
 }
@@ -264,6 +319,7 @@ let member: MeetingGroup | undefined;
 const rows: Row[] = [];
 const removes: PathRow[] = [];
 const filled: FilledRow[] = [];
+const live: LiveRow[] = [];
 for (const n of SIZES) {
   const [grown, growMs] = await time(() => grow(keys, committer, member, n));
   committer = grown.committer;
@@ -272,10 +328,12 @@ for (const n of SIZES) {
   for (const k of BATCHES) rows.push(await measure(keys, committer, member, n, k));
   removes.push(await measureRemove(committer, member, n));
   filled.push(await measureFilled(committer, member, n));
+  live.push(await measureLive(committer, member, n));
 }
 report(rows);
 reportRemoves(removes);
-reportFilled(filled);
+reportFilled(filled, rows);
+reportLive(live, filled);
 
 if (STOCK) {
   console.log('\nStock ts-mls 1.6.4 (default provider, default capabilities), same burst, one sample each:');

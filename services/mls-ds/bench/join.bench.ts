@@ -6,7 +6,8 @@
  * embedded mode otherwise. The crowd members are passive (their MLS work would run on
  * their own machines); the committer and the measured joiner do all real MLS work. Each
  * measured joiner leaves again, so the committer commits a Remove and every later joiner checks
- * a tree whose root is filled: in ts-mls 1.6.4 that check grows with N² (docs/mls-ds.md).
+ * a tree whose root is filled: stock ts-mls 1.6.4 checks it in N², the patched install in N
+ * (docs/mls-ds.md).
  *
  *   npm run bench -w @conclave/mls-ds            # BENCH_SIZES=10,100 BENCH_SAMPLES=20 to narrow
  */
