@@ -3,7 +3,8 @@
 # servers (for the distributed-mode tests), Chromium and Firefox ESR (browser tests; Xvfb is the X
 # display whose screen headless Firefox shares, having no fake one), and the
 # mediasoup worker's build dependencies, curl + openssl for the edge check and the audit's throwaway certificate, and
-# certutil (libnss3-tools) for the compose stack test's browser to trust the stack's CA.
+# certutil (libnss3-tools) for the compose stack test's browser to trust the stack's CA, and
+# ffprobe (ffmpeg) to check that a meeting recorded in the browser decodes.
 # The worker's libsrtp is built from Debian's source package with OpenSSL (dpkg-dev unpacks it;
 # scripts/build-mediasoup-worker.sh). Debian's own libsrtp2-1, built with NSS, is installed only
 # as a baseline for benchmarks: the same worker binary runs against it with
@@ -14,7 +15,7 @@
 set -euo pipefail
 packages=(postgresql redis-server chromium firefox-esr xvfb meson ninja-build pkg-config g++ make python3 dpkg-dev
   libssl-dev nlohmann-json3-dev libuv1-dev libusrsctp-dev libabsl-dev libsrtp2-1 ca-certificates curl
-  openssl libnss3-tools)
+  openssl libnss3-tools ffmpeg)
 if [ "${1:-}" = cluster ]; then
   packages=(etcd-server containerd runc containernetworking-plugins iptables conntrack iproute2 openssl
     dnsutils python3)

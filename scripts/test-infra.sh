@@ -20,8 +20,19 @@ free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
+# The servers recorded as running still answer (a killed run or a reboot leaves the record).
+answering() {
+  local pg_port redis_port
+  read -r pg_port redis_port < "$INFRA_DIR/running" || return 1
+  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$pg_port"
+}
+
 start() {
-  if [ -f "$env_file" ] && [ -f "$INFRA_DIR/running" ]; then echo "$env_file"; return; fi
+  if [ -f "$env_file" ] && [ -f "$INFRA_DIR/running" ]; then
+    if answering; then echo "$env_file"; return; fi
+    echo "test-infra: the recorded servers do not answer; starting new ones" >&2
+    stop
+  fi
   command -v redis-server >/dev/null || { echo "test-infra: redis-server not found (apt-get install redis-server)" >&2; exit 1; }
   local bin pg_port redis_port run_as=()
   bin="$(pg_bin)"
@@ -56,7 +67,10 @@ stop() {
   bin="$(pg_bin)"
   [ "$(id -u)" = 0 ] && run_as=(runuser -u postgres --)
   "${run_as[@]}" "$bin/pg_ctl" -D "$INFRA_DIR/pg/data" -m immediate stop >/dev/null 2>&1 || true
-  [ -f "$INFRA_DIR/redis/redis.pid" ] && kill "$(cat "$INFRA_DIR/redis/redis.pid")" 2>/dev/null || true
+  # Through its port, not its pid file: after a reboot that pid may be another program's.
+  local redis_port
+  redis_port="$(cut -d' ' -f2 "$INFRA_DIR/running")"
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
   rm -f "$INFRA_DIR/running"
 }
 

@@ -10,7 +10,7 @@ import { RateLimiter } from './http/rate-limiter.ts';
 import { MeetingLifecycle } from './meetings/meeting-lifecycle.ts';
 import { RoomIdleness } from './meetings/room-idleness.ts';
 import { type ApiMetrics, createMetrics } from './observability/metrics.ts';
-import { logsRequest, OPERATIONS_ROUTES } from './observability/request-log.ts';
+import { logsRequest } from './observability/request-log.ts';
 import { Lobby } from './lobby/lobby.ts';
 import { RejoinSecrets } from './lobby/rejoin.ts';
 import { emptyBodyAsObject, joinRoutes } from './routes/join.ts';
@@ -113,7 +113,10 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps, log: Logger): P
     reply.header('x-content-type-options', 'nosniff');
     // While stopping, no connection is kept alive: the server closes once the last answer is out.
     if (draining) reply.header('connection', 'close');
-    if (!OPERATIONS_ROUTES.has(request.url.split('?')[0] ?? '')) await limiter.checkSource(request.ip);
+    // The per-source limit guards the API (/v1). Operations endpoints and, in embedded mode, the
+    // web client's own files are not counted: one page load fetches every file of the client, and
+    // many people behind one NAT address would otherwise use up each other's API allowance.
+    if (request.url.startsWith('/v1/')) await limiter.checkSource(request.ip);
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -101,6 +101,8 @@ for (const mode of MODES) {
         }
       }
       assert.equal(limited, 5);
+      const notApi = await t.request({ method: 'GET', url: '/assets/app.js', headers: from(source) });
+      assert.equal(notApi.statusCode, 404, 'files outside /v1 (the embedded web client) are not counted');
       const other = await t.request({
         method: 'GET',
         url: '/v1/join-token-keys',

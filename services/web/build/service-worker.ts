@@ -10,11 +10,11 @@ import { build } from 'esbuild';
 import { CLIENT_FILES, SERVICE_WORKER_PATH } from '../src/server/client-files.ts';
 import type { Precache } from '../src/sw/precache-rules.ts';
 
-/** The precache list of the build in `outDir` (every client file but the worker itself). */
+/** The precache list of the build in `outDir` (every client file but the worker itself and those loaded on demand). */
 export async function precacheOf(outDir: string): Promise<Precache> {
   const files: Record<string, string> = {};
-  for (const [path, { file }] of Object.entries(CLIENT_FILES)) {
-    if (path === SERVICE_WORKER_PATH) continue;
+  for (const [path, { file, onDemand }] of Object.entries(CLIENT_FILES)) {
+    if (path === SERVICE_WORKER_PATH || onDemand) continue;
     files[path] = createHash('sha256')
       .update(await readFile(`${outDir}/${file}`))
       .digest('base64');

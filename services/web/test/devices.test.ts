@@ -36,6 +36,11 @@ const PRIVATE = [
   'Magenta camera',
   'Fake Audio',
 ];
+/**
+ * These tests follow which microphone track is sent and count the meters' AudioContexts: their
+ * pages send the microphones themselves (noise-suppression.test.ts switches microphones with it on).
+ */
+const withoutNoiseSuppression = () => localStorage.setItem('conclave:noise-suppression', 'off');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The highest value a meter shows within `ms` (the fake microphones beep: a peak is short). */
@@ -109,6 +114,7 @@ describe('choosing devices', { timeout: 300_000 }, () => {
     ana = await env.newPage();
     ben = await env.newPage();
     await ana.addInitScript(moreDevices);
+    await ana.addInitScript(withoutNoiseSuppression);
     for (const page of [ana, ben]) {
       page.on('request', (r) => {
         const text = `${r.url()} ${JSON.stringify(r.headers())} ${r.postData() ?? ''}`;
@@ -299,6 +305,7 @@ describe('choosing devices', { timeout: 300_000 }, () => {
   it('sends a microphone chosen by someone who joined without one', async () => {
     const dan = await env.newPage();
     await dan.addInitScript(moreDevices);
+    await dan.addInitScript(withoutNoiseSuppression);
     await dan.addInitScript(nothingByDefault);
     // A preview without a camera keeps the document from its load event: do not wait for it.
     await dan.goto(link, { waitUntil: 'domcontentloaded' });

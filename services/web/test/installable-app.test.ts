@@ -25,7 +25,9 @@ import {
   type TestEnv,
 } from './support/harness.ts';
 
-const PRECACHED = Object.keys(CLIENT_FILES).filter((path) => path !== SERVICE_WORKER_PATH);
+const PRECACHED = Object.entries(CLIENT_FILES)
+  .filter(([path, { onDemand }]) => path !== SERVICE_WORKER_PATH && !onDemand)
+  .map(([path]) => path);
 
 /** Every entry of every cache of the page's origin: `[cache name, URL, body]`. */
 function cacheEntries(page: Page): Promise<[string, string, string][]> {

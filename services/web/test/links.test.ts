@@ -35,7 +35,7 @@ describe('links and errors', { timeout: 240_000 }, () => {
     assert.equal(res.status, 200);
     const csp = res.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'none'/);
-    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
     assert.match(csp, /style-src 'self'(;|$)/);
     assert.match(csp, /connect-src 'self' ws:\/\/127\.0\.0\.1:\d+ ws:\/\/127\.0\.0\.1:\d+(;|$)/);
     assert.match(csp, /frame-ancestors 'none'/);

@@ -1,5 +1,5 @@
 /**
- * Application messages (chat, roster, reactions, raised hands, host notices) as MLS
+ * Application messages (chat, roster, reactions, raised hands, host notices, recording notices) as MLS
  * application data, in a two-byte envelope: version (1) || kind code || body.
  */
 import { createApplicationMessage } from 'ts-mls';
@@ -20,6 +20,8 @@ export const APP_MESSAGE_KINDS = {
   hand: 4,
   /** Host notice (mute request, lock, end of meeting...). */
   host: 5,
+  /** Local recording notice: started / stopped, the host's ask-first preference, a request and its answer (JSON body owned by the client). */
+  recording: 6,
 } as const;
 
 export type AppMessageKind = keyof typeof APP_MESSAGE_KINDS;

@@ -69,12 +69,19 @@ export interface CreatedMeeting {
   hostSecret: string;
 }
 
-/** Makes the password and host secret here, registers only the SRP verifier. */
-export async function createMeeting(options: { permanent?: boolean } = {}): Promise<CreatedMeeting> {
+/**
+ * Makes the password and host secret here, registers only the SRP verifier. A scheduled meeting
+ * sends its start (no join before it) and its expiry (the server deletes it then), nothing more.
+ */
+export async function createMeeting(
+  options: { permanent?: boolean; startsAt?: string; expiresAt?: string } = {},
+): Promise<CreatedMeeting> {
   const hostSecret = generateHostSecret();
   const created = await call<MeetingCreated>('POST', '/v1/meetings', {
     hostSecret,
     ...(options.permanent ? { permanent: true } : {}),
+    ...(options.startsAt ? { startsAt: options.startsAt } : {}),
+    ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
   });
   const password = await registerPassword(created.meetingId, hostSecret);
   return { meetingId: created.meetingId, password, hostSecret };

@@ -5,6 +5,7 @@
  */
 import { describeError, type UserError } from './errors.ts';
 import { cameraConstraints } from './meeting/camera-choice.ts';
+import { browserNoiseSuppression } from './noise/mic-noise.ts';
 
 export interface MediaAccess {
   stream: MediaStream;
@@ -12,8 +13,11 @@ export interface MediaAccess {
   problems: { mic?: UserError; camera?: UserError };
 }
 
-const audioConstraints = (id?: string): MediaTrackConstraints | boolean =>
-  id ? { deviceId: { exact: id } } : true;
+/** The browser's own noise suppression is off while RNNoise does the job (noise/mic-noise.ts). */
+export const audioConstraints = (id?: string): MediaTrackConstraints => ({
+  ...(id ? { deviceId: { exact: id } } : {}),
+  noiseSuppression: browserNoiseSuppression(),
+});
 
 export async function openMedia(micId?: string, cameraId?: string): Promise<MediaAccess> {
   const media = navigator.mediaDevices;

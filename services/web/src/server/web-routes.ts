@@ -28,7 +28,7 @@ export interface WebClientOptions {
 export function contentSecurityPolicy(connectOrigins: string[]): string {
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "media-src 'self' blob: mediastream:",

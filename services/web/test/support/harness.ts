@@ -189,18 +189,37 @@ export async function createMeeting(
   };
 }
 
-/** Opens a link, fills the pre-join form and waits until the page is in the MLS group. */
-export async function joinMeeting(page: MeetingPage, link: string, name: string): Promise<void> {
+/**
+ * Opens a link, fills the pre-join form and waits until the page is in the MLS group.
+ * `camera: false` joins with the camera off (a meeting of several pages on two cores).
+ */
+export async function joinMeeting(
+  page: MeetingPage,
+  link: string,
+  name: string,
+  options: PrejoinOptions = {},
+): Promise<void> {
   // The page takes the fragment out of the address bar: going to the same path with one would
   // be a same-document navigation (the page then reloads itself). Start from a blank page.
   if (new URL(page.url(), 'http://x').pathname === new URL(link).pathname) await page.goto('about:blank');
   await page.goto(link);
-  await submitPrejoin(page, name);
+  await submitPrejoin(page, name, options);
+}
+
+export interface PrejoinOptions {
+  /** Joins with the camera on (the default) or off. */
+  camera?: boolean;
 }
 
 /** Fills the pre-join form shown now and waits until the page is in the MLS group. */
-export async function submitPrejoin(page: MeetingPage, name: string): Promise<void> {
+export async function submitPrejoin(
+  page: MeetingPage,
+  name: string,
+  { camera = true }: PrejoinOptions = {},
+): Promise<void> {
   await page.fill('#display-name', name);
+  // The box starts ticked: a click turns the camera off (the Firefox adapter has no uncheck).
+  if (!camera) await page.click('#cam-on');
   await page.click('#join-button');
   await page.waitForSelector('#app[data-epoch]:not([data-epoch=""])', { timeout: 30_000 });
 }

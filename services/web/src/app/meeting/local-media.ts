@@ -2,9 +2,22 @@
  * This person's own media: microphone, camera and screen, what is sent to the SFU, and what the
  * host's mute and stop-video did to them. The microphone and camera can be changed (a chosen
  * device, or the phone's front/back switch), and the camera reopened after the system took it
- * away in the background, all through the same producers.
+ * away in the background, all through the same producers. With a background effect the track
+ * sent and shown is the effect's (background/camera-effect.ts); the camera's own is kept here.
  */
 import type { SfuErrorCode } from '@conclave/protocol';
+import type { Background } from '../background/choice.ts';
+import { CameraEffect } from '../background/camera-effect.ts';
+import { audioConstraints } from '../media-access.ts';
+import {
+  type NoiseMode,
+  micTrackFor,
+  microphoneOf,
+  noiseModeOf,
+  rememberNoiseSuppression,
+  noiseSuppressionWanted,
+  retire,
+} from '../noise/mic-noise.ts';
 import { type SfuEvents, SfuRequestError, type SfuSession } from '../sfu-session.ts';
 import { nextCamera, openCamera, videoInputs } from './camera-choice.ts';
 import type { StateEvents } from './types.ts';
@@ -15,10 +28,10 @@ type HostAction = Parameters<SfuEvents['hostAction']>[0];
 const refusedByHost = (e: unknown) =>
   e instanceof SfuRequestError && e.code === ('muted_by_host' satisfies SfuErrorCode);
 
-/** Opens one microphone, as the pre-join page does. */
+/** Opens one microphone as the pre-join page does: denoised when noise suppression is on. */
 async function openMicrophone(deviceId: string): Promise<MediaStreamTrack> {
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: { deviceId: { exact: deviceId } } });
-  return stream.getAudioTracks()[0]!;
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId) });
+  return micTrackFor(stream.getAudioTracks()[0]!, noiseSuppressionWanted());
 }
 
 export class LocalMedia {
@@ -31,6 +44,9 @@ export class LocalMedia {
   cameras: string[] = [];
   /** The camera asked for last (a track's settings may not name it). */
   #cameraId: string | undefined;
+  /** The camera's own track; `stream` holds the background effect's track while one is on. */
+  #camera: MediaStreamTrack | undefined;
+  readonly effect: CameraEffect;
   #switching = false;
   /** The microphone asked for last, as for the camera. */
   #micId: string | undefined;
@@ -47,6 +63,13 @@ export class LocalMedia {
     this.#events = events;
     this.micOn = stream.getAudioTracks().some((t) => t.enabled);
     this.camOn = stream.getVideoTracks().some((t) => t.enabled);
+    const failed = (message: string) => {
+      events.notice(message);
+      void this.setBackground({ kind: 'off' });
+    };
+    const camera = stream.getVideoTracks()[0];
+    this.effect = (camera && CameraEffect.adopt(camera, failed)) ?? new CameraEffect(failed);
+    if (camera) void this.#showCamera(camera);
     navigator.mediaDevices?.addEventListener('devicechange', this.#devicesChanged);
     void this.refreshCameras();
   }
@@ -58,12 +81,59 @@ export class LocalMedia {
 
   /** The microphone in use (the one asked for last; else what its track's settings name). */
   get microphone(): string | undefined {
-    return this.#micId ?? this.stream.getAudioTracks()[0]?.getSettings().deviceId;
+    const track = this.stream.getAudioTracks()[0];
+    return this.#micId ?? (track && microphoneOf(track).getSettings().deviceId);
+  }
+
+  /** Whether the microphone is sent through RNNoise (noise/mic-noise.ts). */
+  get noise(): NoiseMode {
+    return noiseModeOf(this.stream.getAudioTracks()[0]);
+  }
+
+  /**
+   * Switches noise suppression, remembered on this device. The new track (denoised, or the
+   * microphone itself) replaces the sent one with `replaceTrack`: same producer, same transform.
+   */
+  setNoiseSuppression(on: boolean): Promise<void> {
+    rememberNoiseSuppression(on);
+    const next = this.#micSwitch.then(async () => {
+      const old = this.stream.getAudioTracks()[0];
+      if (!old) return;
+      const track = await micTrackFor(old, on);
+      if (track === old) return;
+      track.enabled = this.micOn;
+      try {
+        if (this.#sfu.producers.has('mic')) await this.#sfu.produce(track, 'mic');
+      } catch (error) {
+        retire(track, old);
+        throw error;
+      }
+      this.stream.removeTrack(old);
+      this.stream.addTrack(track);
+      retire(old, track);
+      track.enabled = this.micOn;
+    });
+    this.#micSwitch = next.catch(() => {});
+    return next.finally(() => this.#events.changed());
+  }
+
+  /** Whether the camera itself is capturing: its own track live and on (its light is on). */
+  get capturing(): boolean {
+    return this.#camera?.readyState === 'live' && this.#camera.enabled;
+  }
+
+  /**
+   * Camera on or off, for what is sent and for the camera itself: with a background effect the
+   * camera's own track is not the one in `stream`, and left on it would keep the camera's light on.
+   */
+  #enableVideo(on: boolean): void {
+    for (const t of this.stream.getVideoTracks()) t.enabled = on;
+    if (this.#camera) this.#camera.enabled = on;
   }
 
   /** The camera in use, found the same way. */
   get camera(): string | undefined {
-    return this.#cameraId ?? this.stream.getVideoTracks()[0]?.getSettings().deviceId;
+    return this.#cameraId ?? this.#camera?.getSettings().deviceId;
   }
 
   /** Goes to the next camera (front → back → front). */
@@ -74,7 +144,7 @@ export class LocalMedia {
 
   /** Back from the background: a camera the system took away (its track ended) is opened again. */
   async restoreCamera(): Promise<void> {
-    const video = this.stream.getVideoTracks()[0];
+    const video = this.#camera;
     if (!video || video.readyState === 'live' || this.#switching) return;
     await this.useCamera(this.camera).catch(() => this.#cameraFailed());
   }
@@ -91,7 +161,7 @@ export class LocalMedia {
   async useCamera(deviceId: string | undefined): Promise<void> {
     if (this.#switching) return;
     this.#switching = true;
-    const old = this.stream.getVideoTracks()[0];
+    const old = this.#camera;
     const previous = this.camera;
     // Most phones open one camera at a time: release the old one first.
     old?.stop();
@@ -111,12 +181,34 @@ export class LocalMedia {
   }
 
   async #sendCamera(track: MediaStreamTrack, deviceId: string | undefined): Promise<void> {
-    const old = this.stream.getVideoTracks()[0];
-    if (old) this.stream.removeTrack(old);
-    this.stream.addTrack(track);
     this.#cameraId = deviceId;
-    track.enabled = this.camOn;
+    await this.#showCamera(track);
+  }
+
+  /** Shows and sends this camera, through the background effect when one is on. */
+  async #showCamera(camera: MediaStreamTrack): Promise<void> {
+    this.#camera = camera;
+    const track = this.effect.output(camera);
+    const old = this.stream.getVideoTracks()[0];
+    if (old !== track) {
+      if (old) this.stream.removeTrack(old);
+      this.stream.addTrack(track);
+    }
+    this.#enableVideo(this.camOn);
     if (this.camOn && this.#sfu.producers.has('camera')) await this.#sfu.produce(track, 'camera');
+  }
+
+  /**
+   * Changes what is behind the person: the same producer goes on (`replaceTrack` when the effect
+   * is turned on or off; between two backgrounds the track stays the same).
+   */
+  async setBackground(background: Background): Promise<void> {
+    this.effect.set(background);
+    const old = this.stream.getVideoTracks()[0];
+    if (this.#camera) await this.#showCamera(this.#camera);
+    // The effect's track, once replaced by the camera's own, is ended after it.
+    if (old && old !== this.#camera && old !== this.stream.getVideoTracks()[0]) old.stop();
+    this.#events.changed();
   }
 
   /**
@@ -194,7 +286,7 @@ export class LocalMedia {
   async setCamera(on: boolean): Promise<void> {
     this.camOn = on;
     const video = this.stream.getVideoTracks()[0];
-    if (video) video.enabled = on;
+    this.#enableVideo(on);
     try {
       if (on && video) await this.#sfu.produce(video, 'camera');
       else await this.#sfu.closeProducer('camera');
@@ -232,7 +324,7 @@ export class LocalMedia {
       this.#events.notice('The host muted your microphone');
     } else if (action === 'stopVideo') {
       this.camOn = false;
-      for (const t of this.stream.getVideoTracks()) t.enabled = false;
+      this.#enableVideo(false);
       void this.#sfu.closeProducer('camera');
       void this.stopScreenShare();
       this.#events.notice('The host turned off your camera');
@@ -246,6 +338,8 @@ export class LocalMedia {
   /** The meeting is over: release the camera, microphone and screen. */
   stop(): void {
     navigator.mediaDevices?.removeEventListener('devicechange', this.#devicesChanged);
+    this.effect.stop();
+    this.#camera?.stop();
     for (const t of this.stream.getTracks()) t.stop();
     for (const t of this.screen?.getTracks() ?? []) t.stop();
   }

@@ -2,7 +2,8 @@
  * One meeting as the page sees it, composed of units with one job each: the connections and
  * rejoin (connection.ts), roster and chat (roster-chat.ts), this person's media
  * (local-media.ts) and how well it is sent (send-quality.ts), everyone else's (remote-media.ts),
- * epoch keys (epoch-keys.ts) and the host's controls (host-controls.ts). Views read the units'
+ * epoch keys (epoch-keys.ts), the host's controls (host-controls.ts) and who records
+ * (recording-notices.ts). Views read the units'
  * state and subscribe to `changed`.
  */
 import type { MeetingLink } from '@conclave/e2ee';
@@ -16,6 +17,7 @@ import { installEpoch } from './epoch-keys.ts';
 import { HostControls } from './host-controls.ts';
 import { LocalMedia } from './local-media.ts';
 import { onPageReturn } from './page-return.ts';
+import { RecordingNotices } from './recording-notices.ts';
 import { RemoteMedia } from './remote-media.ts';
 import { RosterChat } from './roster-chat.ts';
 import { SendQuality } from './send-quality.ts';
@@ -34,6 +36,8 @@ export class Meeting {
   /** How well this person's own media reaches the SFU. */
   readonly sending: SendQuality;
   readonly host: HostControls;
+  /** Who records this meeting (the notices every member sees), and the host's ask-first preference. */
+  readonly recording: RecordingNotices;
   /** Where the others are heard (the settings panel's speaker choice). */
   readonly speaker = new AudioOutput();
   epoch: EpochView | undefined;
@@ -60,7 +64,10 @@ export class Meeting {
     const ended = () => this.ended !== undefined;
     this.mls = new MlsSession(tickets.secrets, {
       epoch: (view) => this.#onEpoch(view),
-      application: (sender, message) => this.people.receive(sender, message),
+      application: (sender, message) =>
+        message.kind === 'recording'
+          ? void this.recording.receive(sender, message.body)
+          : this.people.receive(sender, message),
       closed: (code, reason) => this.connection.dsClosed(code, reason),
       connection: (state) => this.connection.dsState(state),
     });
@@ -100,6 +107,13 @@ export class Meeting {
       announceLock: (locked) => this.people.announceLock(locked),
       end: (reason) => this.#end(reason),
       ended,
+      events,
+    });
+    this.recording = new RecordingNotices({
+      send: (kind, body) => this.mls.send(kind, body),
+      roster: this.people.roster,
+      ownLeaf: () => this.epoch?.ownLeaf,
+      isHost: () => this.isHost,
       events,
     });
     this.connection = new MeetingConnection({
@@ -162,8 +176,13 @@ export class Meeting {
     for (const delay of installEpoch(this.crypto, view, first))
       setTimeout(() => this.remote.requestKeyFrames(), delay);
     this.people.prune(view);
+    this.recording.prune(view);
     this.remote.bind();
-    if (first || view.added.length > 0) this.#announceSelf();
+    // Newcomers learn names first, then who records (the notice names a roster entry).
+    if (first || view.added.length > 0) {
+      this.#announceSelf();
+      this.recording.joined();
+    }
     this.#listener?.changed();
   }
 
@@ -175,6 +194,7 @@ export class Meeting {
   #groupLost(): void {
     this.epoch = undefined;
     this.people.clear();
+    this.recording.clear();
     this.remote.bind();
     this.#listener?.notice('Reconnecting the meeting’s encryption…');
   }
@@ -243,6 +263,11 @@ export class Meeting {
         ),
       },
       cameras: this.local.cameras.length,
+      // What is sent and how: a switch that keeps the producer (replaceTrack) keeps its ID.
+      producers: Object.fromEntries([...this.sfu.producers].map(([source, p]) => [source, p.id])),
+      noise: this.local.noise,
+      background: this.local.effect.background.kind,
+      cameraCapturing: this.local.capturing,
       // The DS's own leaf → member mapping (what a kick names), for the tests.
       member: this.mls.member,
       dsMembers: (epoch?.members ?? []).map((leaf) => ({ leaf, member: this.mls.memberAt(leaf) ?? '' })),

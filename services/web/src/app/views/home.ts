@@ -4,6 +4,8 @@ import { h, replace } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { copyField } from './common.ts';
 import { isOffline, offlineNotice } from './offline-notice.ts';
+import { meetingListPanel } from './schedule/meeting-list-panel.ts';
+import { scheduleForm } from './schedule/schedule-form.ts';
 
 export function homeView(root: HTMLElement): void {
   const result = h('div', { id: 'new-meeting-result', 'aria-live': 'polite' });
@@ -83,5 +85,20 @@ export function homeView(root: HTMLElement): void {
       result,
     ),
     h('section', { class: 'card' }, h('h2', null, 'Join a meeting'), joinForm),
+    ...scheduleSections(),
   );
+}
+
+/** Scheduling: the form, and the host's encrypted list the new meetings are saved to. */
+function scheduleSections(): HTMLElement[] {
+  const list = meetingListPanel();
+  return [
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'schedule-heading' },
+      h('h2', { id: 'schedule-heading' }, 'Schedule a meeting'),
+      scheduleForm((meetings) => list.offer(meetings)),
+    ),
+    list.element,
+  ];
 }

@@ -6,6 +6,8 @@
 import {
   AudioLines,
   CircleAlert,
+  CircleDot,
+  CircleStop,
   createElement,
   Hand,
   Info,
@@ -49,6 +51,8 @@ const ICONS = {
   offline: WifiOff,
   people: Users,
   react: Smile,
+  record: CircleDot,
+  recordStop: CircleStop,
   retry: RefreshCw,
   screen: ScreenShare,
   screenOff: ScreenShareOff,

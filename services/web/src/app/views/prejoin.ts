@@ -1,5 +1,14 @@
+import { CameraEffect } from '../background/camera-effect.ts';
+import { backgroundControl } from '../background/control.ts';
 import { h, replace } from '../dom.ts';
 import { openMedia } from '../media-access.ts';
+import {
+  denoiseStream,
+  microphoneOf,
+  noiseSuppressionWanted,
+  rememberNoiseSuppression,
+  retire,
+} from '../noise/mic-noise.ts';
 import { mediaProblem } from './media-problem.ts';
 import { micLevel } from './mic-level.ts';
 
@@ -27,10 +36,29 @@ export function prejoinView(
     });
     // Why the camera or microphone is missing, and a way to ask again (media-problem.ts).
     const mediaError = h('div', { id: 'media-error', role: 'alert' });
+    // The preview shows the camera with the chosen background, as the others will see it.
+    const showPreview = () => {
+      const camera = stream.getVideoTracks()[0];
+      preview.srcObject = camera ? new MediaStream([effect.output(camera)]) : stream;
+    };
+    const effect = new CameraEffect((message) => {
+      background.tell(message);
+      showPreview();
+      background.show(effect.background);
+    });
+    const background = backgroundControl(
+      'background-select',
+      () => effect.background,
+      (chosen) => {
+        effect.set(chosen);
+        showPreview();
+      },
+    );
     const micSelect = h('select', { id: 'mic-select' });
     const camSelect = h('select', { id: 'cam-select' });
     const micOn = h('input', { type: 'checkbox', id: 'mic-on', checked: true });
     const camOn = h('input', { type: 'checkbox', id: 'cam-on', checked: true });
+    const noiseOn = h('input', { type: 'checkbox', id: 'noise-on', checked: noiseSuppressionWanted() });
     // The selected microphone's level, empty while the microphone is off.
     const level = micLevel('mic-level');
     const showLevel = () => level.follow(micOn.checked ? stream.getAudioTracks()[0] : undefined);
@@ -54,13 +82,15 @@ export function prejoinView(
               d.label || `${kind} ${i + 1}`,
             ),
           );
-      replace(micSelect, opts('audioinput', stream.getAudioTracks()[0]?.getSettings().deviceId));
+      const mic = stream.getAudioTracks()[0];
+      replace(micSelect, opts('audioinput', mic && microphoneOf(mic).getSettings().deviceId));
       replace(camSelect, opts('videoinput', stream.getVideoTracks()[0]?.getSettings().deviceId));
     };
     const start = async (audioId?: string, videoId?: string) => {
       for (const t of stream.getTracks()) t.stop();
       const access = await openMedia(audioId, videoId);
       stream = access.stream;
+      await denoise();
       if (signal.aborted) for (const t of stream.getTracks()) t.stop();
       replace(
         mediaError,
@@ -68,11 +98,20 @@ export function prejoinView(
           starting = start(micSelect.value || undefined, camSelect.value || undefined);
         }),
       );
-      preview.srcObject = stream;
+      showPreview();
       preview.classList.toggle('no-camera', stream.getVideoTracks().length === 0);
       showLevel();
       await fillDevices().catch(() => {});
     };
+    // The meter shows what will be sent: denoised or not, as the person chose.
+    const denoise = async () => {
+      const swapped = await denoiseStream(stream, noiseOn.checked);
+      if (swapped) retire(swapped.old, swapped.now);
+    };
+    noiseOn.addEventListener('change', () => {
+      rememberNoiseSuppression(noiseOn.checked);
+      starting = starting.then(denoise).then(showLevel);
+    });
     micSelect.addEventListener('change', () => {
       starting = start(micSelect.value, camSelect.value);
     });
@@ -98,6 +137,9 @@ export function prejoinView(
             level.stop();
             for (const t of stream.getAudioTracks()) t.enabled = micOn.checked;
             for (const t of stream.getVideoTracks()) t.enabled = camOn.checked;
+            const camera = stream.getVideoTracks()[0];
+            if (camera) effect.handOver(camera);
+            else effect.stop();
             resolve({ name: n, stream });
           });
         },
@@ -116,12 +158,15 @@ export function prejoinView(
         micSelect,
         h('label', { for: 'cam-select' }, 'Camera'),
         camSelect,
+        background.el,
       ),
       h(
         'div',
-        { class: 'row' },
+        // Three switches: on a phone the last goes to the next line.
+        { class: 'row wrap' },
         h('label', { class: 'check' }, micOn, ' Microphone on'),
         h('label', { class: 'check' }, camOn, ' Camera on'),
+        h('label', { class: 'check' }, noiseOn, ' Noise suppression'),
       ),
       h('button', { type: 'submit', class: 'button primary', id: 'join-button' }, isHost ? 'Start' : 'Join'),
     );
@@ -131,6 +176,7 @@ export function prejoinView(
     // Leaving the pre-join screen for an error page: release the camera.
     signal.addEventListener('abort', () => {
       level.stop();
+      effect.stop();
       for (const t of stream.getTracks()) t.stop();
     });
     starting = start();

@@ -31,6 +31,8 @@ export function controlBar(
   meeting: Meeting,
   toast: (text: string) => void,
   togglePanel: (panel: Panel) => void,
+  /** Buttons of other modules (recording), after the hand. */
+  extra: HTMLElement[] = [],
 ): ControlBar {
   const { local, people } = meeting;
   // What each toggle shows now: used to build the button and on every render.
@@ -133,6 +135,7 @@ export function controlBar(
       switchCam.el,
       screen.el,
       hand.el,
+      ...extra,
       h('div', { class: 'react-wrap' }, react.el, reactMenu),
     ),
     h(

@@ -1,4 +1,4 @@
-/** Hosts: lock, end for all, and a new link for a permanent room. */
+/** Hosts: lock, ask before recording, end for all, and a new link for a permanent room. */
 import { formatMeetingLink } from '@conclave/e2ee';
 import { h, replace } from '../../dom.ts';
 import { describeError } from '../../errors.ts';
@@ -63,6 +63,21 @@ export function hostPanel(
             void host.setLocked(!host.locked).catch((e: unknown) => toast(describeError(e).title)),
         },
         host.locked ? 'Unlock meeting' : 'Lock meeting',
+      ),
+      // Told to every member over MLS; participants then ask a host before they record.
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button',
+          id: 'ask-before-recording',
+          'aria-pressed': String(meeting.recording.ownAsk),
+          onclick: () =>
+            void meeting.recording
+              .setAsk(!meeting.recording.ownAsk)
+              .catch((e: unknown) => toast(describeError(e).title)),
+        },
+        'Ask before recording',
       ),
       h(
         'button',

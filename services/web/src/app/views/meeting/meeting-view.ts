@@ -13,6 +13,7 @@ import type { LinkRotation } from './host-panel.ts';
 import { icon } from '../icons.ts';
 import { infoPanel } from './info-panel.ts';
 import { peoplePanel } from './people-panel.ts';
+import { recordingView } from './recording-view.ts';
 import { settingsPanel } from './settings-panel.ts';
 import { videoGrid } from './video-grid.ts';
 
@@ -35,11 +36,17 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   const grid = videoGrid(meeting);
   const chat = chatPanel(meeting, toast);
   const settings = settingsPanel(meeting);
-  const controls = controlBar(meeting, toast, (p) => {
-    panel = panel === p ? null : p;
-    render();
-    if (panel === 'chat') chat.input.focus();
-  });
+  const recording = recordingView(meeting, grid.grid, toast);
+  const controls = controlBar(
+    meeting,
+    toast,
+    (p) => {
+      panel = panel === p ? null : p;
+      render();
+      if (panel === 'chat') chat.input.focus();
+    },
+    [recording.button.el],
+  );
   const title = h('h1', { class: 'meeting-title' }, `Meeting ${meeting.link.meetingId}`);
   const lockBadge = h('span', { class: 'badge', id: 'lock-badge', hidden: true }, icon('lock'), 'Locked');
   // Hosts: a visible notice while people are waiting in the lobby; it opens the People panel.
@@ -71,7 +78,18 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     h(
       'div',
       { class: 'meeting' },
-      h('header', { class: 'top' }, title, e2eeBadge, lockBadge, lobbyBadge, status, mediaWarning),
+      h(
+        'header',
+        { class: 'top' },
+        title,
+        e2eeBadge,
+        recording.banner,
+        lockBadge,
+        lobbyBadge,
+        status,
+        mediaWarning,
+      ),
+      recording.tray,
       h('div', { class: 'body' }, h('div', { class: 'stage' }, grid.grid, reactions), side),
       controls.el,
       grid.audioBox,
@@ -143,6 +161,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     grid.render();
     renderSide();
     controls.render(panel);
+    recording.render();
     renderHeader();
     root.dataset['epoch'] = meeting.epoch ? String(meeting.epoch.epoch) : '';
   }
@@ -172,6 +191,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     presence: announce,
     ended: (reason) => {
       settings.render(false);
+      recording.ended();
       showEnded(root, meeting, reason, rotation);
     },
   });

@@ -37,6 +37,7 @@ function hostActions(meeting: Meeting, r: RosterEntry): HTMLElement {
 function person(meeting: Meeting, r: RosterEntry): HTMLElement {
   const own = meeting.epoch?.ownLeaf;
   const mic = [...meeting.remote.tracks.values()].find((t) => t.peerId === r.peerId && t.source === 'mic');
+  const recording = r.leaf === own ? meeting.recording.recording : meeting.recording.recorders.has(r.leaf);
   return h(
     'li',
     { class: 'person', 'data-leaf': r.leaf },
@@ -50,6 +51,7 @@ function person(meeting: Meeting, r: RosterEntry): HTMLElement {
     h(
       'span',
       { class: 'badges' },
+      recording ? stateIcon('record', 'recording') : null,
       r.hand ? stateIcon('hand', 'hand raised') : null,
       r.leaf !== own && (!mic || mic.paused) ? stateIcon('micOff', 'muted') : null,
     ),

@@ -3,10 +3,12 @@
  * call, with the microphone's level. The lists follow devices plugged in or out. Device names
  * and IDs stay in this page: nothing here is sent, logged or stored.
  */
+import { backgroundControl } from '../../background/control.ts';
 import { h, replace } from '../../dom.ts';
 import { mediaFailure } from '../../errors.ts';
 import { canChooseSpeaker } from '../../meeting/audio-output.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
+import { noiseSuppressionWanted } from '../../noise/mic-noise.ts';
 import { micLevel } from '../mic-level.ts';
 
 export interface SettingsPanel {
@@ -39,7 +41,19 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
   const camSelect = h('select', { id: 'settings-cam' });
   const speakerSelect = canChooseSpeaker() ? h('select', { id: 'settings-speaker' }) : undefined;
   const level = micLevel('settings-mic-level');
+  // What is behind the person on their camera (background/): applied at once, same producer.
+  const background = backgroundControl(
+    'settings-background',
+    () => local.effect.background,
+    (chosen) => local.setBackground(chosen),
+  );
   const error = h('p', { class: 'error', role: 'alert', id: 'settings-error' });
+  const noise = h('input', { type: 'checkbox', id: 'settings-noise' });
+  const noiseNote = h(
+    'p',
+    { class: 'muted', id: 'settings-noise-note', hidden: true },
+    'Noise suppression cannot run in this browser: its own noise reduction is used instead.',
+  );
   let devices: MediaDeviceInfo[] = [];
   let open = false;
   /** A choice being made: the selects show it, not the device in use, until it is done. */
@@ -75,7 +89,10 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
     show(micSelect, local.microphone);
     show(camSelect, local.camera);
     if (speakerSelect) show(speakerSelect, speaker.deviceId);
+    background.show(local.effect.background);
     level.follow(local.stream.getAudioTracks()[0]);
+    noise.checked = noiseSuppressionWanted();
+    noiseNote.hidden = local.noise !== 'unavailable' || !local.stream.getAudioTracks().length;
   }
 
   async function refresh(): Promise<void> {
@@ -102,6 +119,10 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
     'change',
     () => void choose('microphone', () => local.useMicrophone(micSelect.value)),
   );
+  noise.addEventListener(
+    'change',
+    () => void choose('microphone', () => local.setNoiseSuppression(noise.checked)),
+  );
   camSelect.addEventListener('change', () => void choose('camera', () => local.useCamera(camSelect.value)));
   speakerSelect?.addEventListener(
     'change',
@@ -126,7 +147,10 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
     h('h2', { id: 'settings-title' }, 'Settings'),
     field('settings-mic', 'Microphone', micSelect),
     level.el,
+    h('label', { class: 'check' }, noise, ' Noise suppression'),
+    noiseNote,
     field('settings-cam', 'Camera', camSelect),
+    background.el,
     speakerField,
     noSpeaker,
     error,
