@@ -16,6 +16,7 @@ import {
   openPanel,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
 /** Presses Tab up to `limit` times; the ids (or tag names) of what took focus, in order. */
@@ -40,7 +41,7 @@ async function tabOrder(page: Page, limit: number): Promise<{ id: string; ring: 
 
 const announcer = (page: Page) => page.textContent('#announcer').then((t) => t ?? '');
 
-describe('accessibility', { timeout: 300_000 }, () => {
+describe('accessibility', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let host: Page;
   let alice: Page;

@@ -24,6 +24,7 @@ import {
   openPanel,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 import { FOREGROUND, writeTestCamera } from './support/y4m.ts';
 
@@ -86,7 +87,7 @@ function tileDetail(page: Page, key: string): Promise<number> {
   }, key);
 }
 
-describe('background blur and replacement', { timeout: 420_000 }, () => {
+describe('background blur and replacement', { timeout: SUITE_TIMEOUT_MS }, () => {
   let server: BackgroundServer;
   let browser: Browser;
   let page: Page;
@@ -230,7 +231,7 @@ describe('background blur and replacement', { timeout: 420_000 }, () => {
   });
 });
 
-describe('background in a meeting', { timeout: 420_000 }, () => {
+describe('background in a meeting', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let camBrowser: Browser;
   let ana: Page;

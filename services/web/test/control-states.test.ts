@@ -22,10 +22,13 @@ import {
   startTestEnv,
   statusCleared,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 import { background, capture, controls, DANGER_FILL, DESKTOP, PHONE, tooltip } from './support/screens.ts';
 
-describe('the meeting page’s controls in every state, on a desktop and a phone', { timeout: 300_000 }, () => {
+describe('the meeting page’s controls in every state, on a desktop and a phone', {
+  timeout: SUITE_TIMEOUT_MS,
+}, () => {
   let env: TestEnv;
   let desk: Page;
   let phone: Page;

@@ -18,6 +18,7 @@ import {
   startTestEnv,
   submitPrejoin,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 import { moreDevices, nothingByDefault, type TestScope } from './support/fake-devices.ts';
 import { magenta, tileColour } from './support/tile-colour.ts';
@@ -79,7 +80,7 @@ const remote = (d: Diagnostics, peerId: string, source: string) =>
   d.remote.filter((r) => r.peerId === peerId && r.source === source);
 const failures = (d: Diagnostics) => Object.values(d.crypto.decryptFailures).reduce((a, b) => a + b, 0);
 
-describe('choosing devices', { timeout: 300_000 }, () => {
+describe('choosing devices', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let ana: Page;
   let ben: Page;

@@ -15,9 +15,10 @@ import {
   startSharing,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
-describe('meeting features', { timeout: 180_000 }, () => {
+describe('meeting features', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let host: Page;
   let legacy: Page;

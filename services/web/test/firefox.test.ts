@@ -20,6 +20,7 @@ import {
   startSharing,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 import { type FirefoxBrowser, firefoxMissing, launchFirefox } from './support/firefox.ts';
 
@@ -61,7 +62,7 @@ async function keepDecoding<T extends Diagnostics[]>(
     `${what} (frames decoded, from ${start})`,
     read,
     (now) => framesOf(now, cameras).every((n, i) => n > start[i]! + 10),
-    15_000,
+    30_000,
   );
   return last;
 }
@@ -97,7 +98,7 @@ async function sharesScreen(from: MeetingPage, to: MeetingPage): Promise<void> {
 
 const skip = firefoxMissing();
 
-describe('a meeting with a Firefox participant', { timeout: 180_000, skip }, () => {
+describe('a meeting with a Firefox participant', { timeout: SUITE_TIMEOUT_MS, skip }, () => {
   let env: TestEnv;
   let firefox: FirefoxBrowser;
   let host: Page;
@@ -179,7 +180,8 @@ describe('a meeting with a Firefox participant', { timeout: 180_000, skip }, () 
         f.quality.peers[h0.peerId] === 'good' &&
         tiles.length === 2 &&
         tiles.every((t) => t === 'good Connection: good'),
-      30_000,
+      // A starved page decodes under 5 frames a second for a while, which reads as fair.
+      60_000,
     );
     assert.deepEqual(seen.tiles, ['good Connection: good', 'good Connection: good']);
   });
@@ -266,7 +268,7 @@ describe('a meeting with a Firefox participant', { timeout: 180_000, skip }, () 
       const page = await firefox.newPage();
       await page.addInitScript(init);
       await page.goto(link);
-      await page.waitForSelector('#app[data-unsupported="true"]', { timeout: 10_000 });
+      await page.waitForSelector('#app[data-unsupported="true"]', { timeout: 30_000 });
       assert.match((await page.textContent('#app'))!, /cannot join encrypted meetings/);
     }
   });

@@ -23,6 +23,7 @@ import {
   joinMeeting,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
 const PRECACHED = Object.entries(CLIENT_FILES)
@@ -84,7 +85,7 @@ describe('which requests the service worker answers', () => {
   });
 });
 
-describe('installable app', { timeout: 240_000 }, () => {
+describe('installable app', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
 
   before(async () => {
@@ -213,7 +214,7 @@ const buildMarker = (page: Page) =>
 const waitingWorker = (page: Page) =>
   page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting != null);
 
-describe('updates', { timeout: 180_000 }, () => {
+describe('updates', { timeout: SUITE_TIMEOUT_MS }, () => {
   let dir: string;
   let server: BuildServer;
   let browser: Browser;

@@ -14,9 +14,10 @@ import {
   startTestEnv,
   submitPrejoin,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
-describe('links and errors', { timeout: 240_000 }, () => {
+describe('links and errors', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let link: string;
 

@@ -15,11 +15,12 @@ import {
   lockMeeting,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
 const SCREENSHOT = '/tmp/conclave-lobby-host.png';
 
-describe('the lobby of a locked meeting', { timeout: 420_000 }, () => {
+describe('the lobby of a locked meeting', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let host: Page;
   let alice: Page;

@@ -15,11 +15,12 @@ import {
   openPanel,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('a meeting in the browser', { timeout: 240_000 }, () => {
+describe('a meeting in the browser', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let host: Page;
   let alice: Page;

@@ -22,6 +22,7 @@ import {
   openPanel,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 import { db, delayOf, gaps, noisySignal, RATE, rms, rmsOver, wav } from './support/noisy-signal.ts';
 import { renderThroughWorklet } from './support/rnnoise-render.ts';
@@ -35,7 +36,7 @@ const MAX_LATENCY_MS = 20;
 type Extra = Diagnostics & { producers: Record<string, string>; noise: string };
 const extra = (page: Page) => diagnostics(page) as Promise<Extra>;
 
-describe('noise suppression', { timeout: 300_000 }, () => {
+describe('noise suppression', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let page: Page;
 
@@ -252,7 +253,7 @@ describe('noise suppression', { timeout: 300_000 }, () => {
     assert.equal(d.noise, 'unavailable');
     assert.ok(d.producers['mic'], 'the microphone is still sent');
     await openPanel(other, 'settings');
-    await other.waitForSelector('#settings-noise-note:not([hidden])', { timeout: 5_000 });
+    await other.waitForSelector('#settings-noise-note:not([hidden])', { timeout: 15_000 });
     assert.match((await other.textContent('#settings-noise-note')) ?? '', /its own noise reduction is used/);
   });
 });

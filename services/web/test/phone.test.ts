@@ -17,6 +17,7 @@ import {
   startTestEnv,
   submitPrejoin,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 import { magenta, tileColour } from './support/tile-colour.ts';
 
@@ -84,7 +85,7 @@ async function assertFits(page: Page, where: string): Promise<void> {
 const remote = (d: Diagnostics, peerId: string, source: string) =>
   d.remote.find((r) => r.peerId === peerId && r.source === source);
 
-describe('the meeting on a phone', { timeout: 240_000 }, () => {
+describe('the meeting on a phone', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let phone: Page;
   let desk: Page;

@@ -21,9 +21,10 @@ import {
   startTestEnv,
   statusCleared,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
-describe('reconnection after a network blip', { timeout: 120_000 }, () => {
+describe('reconnection after a network blip', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let host: Page;
   let alice: Page;

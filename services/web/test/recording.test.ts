@@ -20,6 +20,7 @@ import {
   openPanel,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 import { pageWithoutPicker, probeRecording } from './support/recording-file.ts';
 
@@ -40,7 +41,7 @@ const privateRecordingBytes = (page: Page) =>
     return bytes;
   });
 
-describe('local recording', { timeout: 600_000 }, () => {
+describe('local recording', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let dir: string;
 

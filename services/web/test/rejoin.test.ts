@@ -20,6 +20,7 @@ import {
   startTestEnv,
   statusCleared,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
 const RESUME_GRACE_MS = 1000;
@@ -29,7 +30,7 @@ const RESUME_GRACE_MS = 1000;
  */
 const HEARTBEAT_MS = 200;
 
-describe('joining the group again when the session cannot resume', { timeout: 120_000 }, () => {
+describe('joining the group again when the session cannot resume', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let host: Page;
   let alice: Page;

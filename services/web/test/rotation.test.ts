@@ -15,6 +15,7 @@ import {
   openPanel,
   startTestEnv,
   type TestEnv,
+  SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
 
 const ROTATION_SECONDS = 10;
@@ -27,7 +28,7 @@ const videoFrames = (d: Diagnostics) =>
 const decryptFailures = (d: Diagnostics) =>
   Object.values(d.crypto.decryptFailures).reduce((sum, n) => sum + Number(n), 0);
 
-describe('scheduled key rotation', { timeout: 240_000 }, () => {
+describe('scheduled key rotation', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let host: Page;
   let alice: Page;
@@ -86,7 +87,7 @@ describe('scheduled key rotation', { timeout: 240_000 }, () => {
           now: await diag(alice),
         }),
         (p) => p.epoch === String(p.now.epoch) && p.code === p.now.securityCode,
-        5_000,
+        15_000,
       );
       // Video decoded under the new keys: frame counts keep rising on both sides. Polled, not
       // slept: on a loaded machine the first frames after a switch can take a moment.

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestEnv, type TestEnv } from './support/harness.ts';
+import { startTestEnv, type TestEnv, SUITE_TIMEOUT_MS } from './support/harness.ts';
 
-describe('scheduling when the server goes away', { timeout: 120_000 }, () => {
+describe('scheduling when the server goes away', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   before(async () => {
     env = await startTestEnv();
@@ -41,7 +41,7 @@ describe('scheduling when the server goes away', { timeout: 120_000 }, () => {
   });
 });
 
-describe('scheduling on a server that restricts creation', { timeout: 120_000 }, () => {
+describe('scheduling on a server that restricts creation', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   before(async () => {
     env = await startTestEnv({ env: { CONCLAVE_CREATION: 'key' } });

@@ -63,7 +63,7 @@ export async function launchFirefox(): Promise<FirefoxBrowser> {
       headless: true,
       extraPrefsFirefox: FIREFOX_PREFS,
       env: { ...process.env, DISPLAY: x.display },
-      timeout: 30_000,
+      timeout: 60_000,
     })
     .catch(async (e: unknown) => {
       await x.close();

@@ -25,6 +25,12 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
+/**
+ * The limit of a browser suite: a backstop against a hang, not a speed check. Every wait inside a
+ * suite has its own bound, and a loaded CI machine takes two to three times as long as an idle one.
+ */
+export const SUITE_TIMEOUT_MS = 600_000;
+
 async function freeTcpPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -221,7 +227,7 @@ export async function submitPrejoin(
   // The box starts ticked: a click turns the camera off (the Firefox adapter has no uncheck).
   if (!camera) await page.click('#cam-on');
   await page.click('#join-button');
-  await page.waitForSelector('#app[data-epoch]:not([data-epoch=""])', { timeout: 30_000 });
+  await page.waitForSelector('#app[data-epoch]:not([data-epoch=""])', { timeout: 60_000 });
 }
 
 /** Opens a side panel unless it is already open (the buttons toggle). */
