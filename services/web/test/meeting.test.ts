@@ -95,22 +95,32 @@ describe('a meeting in the browser', { timeout: SUITE_TIMEOUT_MS }, () => {
     const first = await Promise.all(
       all().map((p) => eventually('remote media', () => diag(p), decoding, 30_000)),
     );
-    await sleep(1500);
-    const second = await Promise.all(all().map(diag));
+    // Pictures keep coming (a camera may pause while the SFU switches its layer and waits for a
+    // key frame, longer on a busy machine), and every frame goes through the SFrame worker.
+    const cameraFrames = (d: Diagnostics, i: number) =>
+      d.remote
+        .filter((r) => r.source === 'camera')
+        .map((cam) => {
+          const before = first[i]!.remote.find((r) => r.peerId === cam.peerId && r.source === 'camera')!;
+          return cam.framesDecoded - before.framesDecoded;
+        });
+    const second = await Promise.all(
+      all().map((p, i) =>
+        eventually(
+          'frames keep decoding, through the SFrame worker',
+          () => diag(p),
+          (d) =>
+            cameraFrames(d, i).length === 2 &&
+            cameraFrames(d, i).every((n) => n > 5) &&
+            d.crypto.encrypted > 50 &&
+            d.crypto.decrypted > 50,
+          30_000,
+        ),
+      ),
+    );
     for (let i = 0; i < 3; i++) {
-      for (const cam of second[i]!.remote.filter((r) => r.source === 'camera')) {
-        const before = first[i]!.remote.find((r) => r.peerId === cam.peerId && r.source === 'camera')!;
-        assert.ok(
-          cam.framesDecoded > before.framesDecoded + 5,
-          `frames keep decoding (${before.framesDecoded} → ${cam.framesDecoded})`,
-        );
-      }
       const c = second[i]!.crypto;
       assert.equal(second[i]!.cryptoMode, 'script-transform');
-      assert.ok(
-        c.encrypted > 50 && c.decrypted > 50,
-        `frames went through the SFrame worker: ${JSON.stringify(c)}`,
-      );
       assert.equal(c.decryptFailures['SFRAME_AUTH_FAILED'] ?? 0, 0);
     }
   });

@@ -211,14 +211,21 @@ export async function runMediaLoopback(
 
   await new Promise((r) => setTimeout(r, durationMs));
   if (legacy) Object.assign(globalThis, { RTCRtpScriptTransform: scriptTransform });
-  let framesDecoded = 0;
-  let keyFramesDecoded = 0;
-  (await pc2.getStats()).forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'video') {
-      framesDecoded = s.framesDecoded ?? 0;
-      keyFramesDecoded = s.keyFramesDecoded ?? 0;
-    }
-  });
+  const decoded = async () => {
+    let frames = { framesDecoded: 0, keyFramesDecoded: 0 };
+    (await pc2.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video')
+        frames = { framesDecoded: s.framesDecoded ?? 0, keyFramesDecoded: s.keyFramesDecoded ?? 0 };
+    });
+    return frames;
+  };
+  // With the same keys, a busy machine may take longer than `durationMs` to decode a few dozen
+  // frames: keep reading for up to 15 s more. With different keys nothing can decode: no wait.
+  let { framesDecoded, keyFramesDecoded } = await decoded();
+  for (const deadline = Date.now() + 15_000; sameKeys && framesDecoded <= 30 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    ({ framesDecoded, keyFramesDecoded } = await decoded());
+  }
   const report = {
     mode,
     framesDecoded,
