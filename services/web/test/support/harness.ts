@@ -342,6 +342,14 @@ export async function statusCleared(page: MeetingPage): Promise<void> {
   );
 }
 
+/** How long a single probe may run past the wait's own deadline before the wait fails. */
+const PROBE_GRACE_MS = 30_000;
+
+/**
+ * Polls `probe` until `ok` holds or `timeoutMs` passes. A probe that never settles (a page
+ * whose evaluate never answers) fails the wait too, with a message saying so, instead of
+ * holding the suite until its overall limit.
+ */
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T>,
@@ -351,9 +359,21 @@ export async function eventually<T>(
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
-    last = await probe();
+    last = await within(probe(), Math.max(deadline - Date.now(), 0) + PROBE_GRACE_MS, what);
     if (ok(last)) return last;
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** `value`, or a failure naming `what` if it has not settled in `ms`. */
+export function within<T>(value: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${what}: a probe did not answer in ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([value, expired]).finally(() => clearTimeout(timer));
 }

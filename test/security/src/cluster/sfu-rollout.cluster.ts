@@ -22,6 +22,7 @@ import {
   eventually,
   joinMeeting,
   openPanel,
+  within,
 } from '../../../../services/web/test/support/harness.ts';
 import {
   cameraFrames,
@@ -207,7 +208,9 @@ describe('the Helm chart on a cluster: an SFU rollout drains its meeting, which 
     try {
       // Media during the drain: sampled every second until the old pod is gone; the last time
       // every camera on both pages had decoded more frames than a second before.
-      let previous = await Promise.all(pages.map(diagnostics));
+      const read = () =>
+        within(Promise.all(pages.map(diagnostics)), 30_000, 'diagnostics during the rollout');
+      let previous = await read();
       let lastRising = 0;
       const stalledAt: number[] = [];
       while (
@@ -215,7 +218,7 @@ describe('the Helm chart on a cluster: an SFU rollout drains its meeting, which 
         Date.now() - ordered < Math.min(spec.drainTimeoutMs + 30_000, (spec.gracePeriodSeconds + 20) * 1000)
       ) {
         await sleep(1000);
-        const now = await Promise.all(pages.map(diagnostics));
+        const now = await read();
         const rising = now.every((d, i) => {
           const before = cameraFrames(previous[i]!);
           const cams = cameraFrames(d);

@@ -13,6 +13,7 @@ import {
   diagnostics,
   eventually,
   openPanel,
+  within,
 } from '../../../../../services/web/test/support/harness.ts';
 import type { Needle } from '../../support/scan.ts';
 
@@ -143,12 +144,13 @@ export async function decodingEachOther(
         (r) => framesOf(d, i, r.peerId) > r.framesDecoded,
       ),
     );
+  const read = () => within(Promise.all(pages.map(diagnostics)), 30_000, `${what}: diagnostics`);
   const waitFrom = Date.now();
   await sleep(2000);
-  let second = await Promise.all(pages.map(diagnostics));
+  let second = await read();
   while (!rising(second) && Date.now() - waitFrom < 12_000) {
     await sleep(500);
-    second = await Promise.all(pages.map(diagnostics));
+    second = await read();
   }
   console.log(`${what}: every camera rising on every page after ${seconds(waitFrom)}`);
   for (const [i, d] of second.entries()) {
