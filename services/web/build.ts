@@ -1,6 +1,6 @@
 /**
- * Builds the static web client into dist/: the page script, the media encryption worker, the
- * HTML shell, the stylesheet, the web app manifest and icons, the noise suppression worklet with
+ * Builds the static web client into dist/: the page script, the media encryption worker, the MLS
+ * group's worker, the HTML shell, the stylesheet, the web app manifest and icons, the noise suppression worklet with
  * RNNoise's WebAssembly (served from the page's own origin), and last the service worker that
  * keeps all of them (src/server/client-files.ts lists them). No inline script or style, so the
  * CSP can forbid both.
@@ -52,6 +52,13 @@ export async function buildWebClient(outDir = WEB_DIST): Promise<void> {
       ],
       format: 'iife',
       outfile: `${outDir}/assets/media-worker.js`,
+    }),
+    // The meeting's MLS group, off the page's thread (commits in large meetings).
+    build({
+      ...common,
+      entryPoints: [src('app/mls-worker.ts')],
+      format: 'iife',
+      outfile: `${outDir}/assets/mls-worker.js`,
     }),
     build({
       ...common,

@@ -66,7 +66,7 @@ describe('a meeting in the browser', { timeout: SUITE_TIMEOUT_MS }, () => {
     await env?.close();
   });
 
-  it('puts everyone in one MLS group with the same security code, shown in the info panel', async () => {
+  it('puts everyone in one MLS group, held in each page’s MLS worker, with the same security code, shown in the info panel', async () => {
     const ds = await eventually(
       'three members in one epoch',
       () => Promise.all(all().map(diag)),
@@ -79,6 +79,11 @@ describe('a meeting in the browser', { timeout: SUITE_TIMEOUT_MS }, () => {
     assert.equal((await alice.textContent('#security-code'))?.trim(), ds[0]!.securityCode);
     assert.equal((await alice.textContent('#info-size'))?.trim(), '3');
     assert.equal((await alice.textContent('#info-epoch'))?.trim(), String(ds[0]!.epoch));
+    for (const page of all())
+      assert.ok(
+        page.workers().some((w) => new URL(w.url()).pathname === '/assets/mls-worker.js'),
+        'the group runs in the MLS worker',
+      );
   });
 
   it('decodes every remote camera and plays non-silent audio at every participant', async () => {

@@ -10,25 +10,7 @@
  * update of its own leaf (fresh keys for everyone). The DS takes one commit per epoch, so when
  * another member's commit wins, ours gets `stale_epoch` and is dropped; the timer re-arms.
  */
-import {
-  type AppMessage,
-  type AppMessageKind,
-  acceptCommit,
-  bytesToHex,
-  createJoiner,
-  createMeetingCommit,
-  createMeetingGroup,
-  type Joiner,
-  joinFromWelcome,
-  type MeetingGroup,
-  type MeetingKeys,
-  mediaBaseKey,
-  type PendingCommit,
-  receiveMessage,
-  securityCode,
-  sendApplication,
-  summarize,
-} from '@conclave/e2ee';
+import type { AppMessage, AppMessageKind, MeetingKeys } from '@conclave/e2ee';
 import {
   DS_PROTOCOL_VERSION,
   DsCloseCode,
@@ -36,6 +18,8 @@ import {
   type DsClientMessage,
   type DsServerMessage,
 } from '@conclave/protocol';
+import { AllRefusedError, type GroupCommit, type GroupEpoch, type MlsGroupHost } from './mls-group.ts';
+import { WorkerGroup } from './mls-group-worker.ts';
 
 const b64 = (bytes: Uint8Array): string => {
   let s = '';
@@ -66,17 +50,8 @@ const FINAL_CLOSES = new Set<number>([
 export const outdatedClose = (code: number, reason: string): boolean =>
   code === DsCloseCode.protocolError && reason === DsCloseReason.unsupportedVersion;
 
-export interface EpochView {
-  /** The MLS group ID (hex): a new one when the meeting's group had to be started again. */
-  group: string;
-  epoch: bigint;
-  size: number;
-  ownLeaf: number;
-  members: number[];
-  /** Leaves of the ratchet tree (fixes the SFrame KID layout). */
-  treeLeaves: number;
-  securityCode: string;
-  baseKey: Uint8Array;
+/** A new epoch: its summary (a new group ID when the meeting's group had to be started again). */
+export interface EpochView extends GroupEpoch {
   added: number[];
   removed: number[];
 }
@@ -90,12 +65,15 @@ export interface MlsEvents {
 }
 
 export class MlsSession {
-  readonly #keys: MeetingKeys;
   readonly #events: MlsEvents;
+  /** The group itself, in a Worker (a page that can join has Workers: the media path needs one). */
+  readonly #host: MlsGroupHost;
   #url = '';
   #ws: WebSocket | undefined;
-  #group: MeetingGroup | undefined;
-  #joiner: Joiner | undefined;
+  /** The current epoch, once in the group. */
+  #epoch: GroupEpoch | undefined;
+  /** A KeyPackage went to the DS; a Welcome for it may come. */
+  #joining = false;
   /** Our commits awaiting the DS's verdict, all built on the current epoch. */
   #pending: OwnCommit[] = [];
   /** DS member ID on each leaf, as the DS stated it (`ready`, `welcome`, `commit`). */
@@ -115,13 +93,9 @@ export class MlsSession {
   readonly #outbox: DsClientMessage[] = [];
   role: 'participant' | 'host' = 'participant';
 
-  constructor(keys: MeetingKeys, events: MlsEvents) {
-    this.#keys = keys;
+  constructor(keys: MeetingKeys, events: MlsEvents, host?: MlsGroupHost) {
     this.#events = events;
-  }
-
-  get group(): MeetingGroup | undefined {
-    return this.#group;
+    this.#host = host ?? new WorkerGroup(keys);
   }
 
   /** Connects with the join token; resolves once the DS answered `ready`. */
@@ -145,8 +119,9 @@ export class MlsSession {
         this.#enqueue(async () => {
           if (m.create) await this.#create();
           else {
-            this.#joiner = await createJoiner(this.#keys);
-            this.#send({ type: 'keyPackage', kp: b64(this.#joiner.keyPackageBytes) });
+            const kp = await this.#host.keyPackage();
+            this.#joining = true;
+            this.#send({ type: 'keyPackage', kp: b64(kp) });
           }
         });
       };
@@ -174,8 +149,9 @@ export class MlsSession {
   #forgetMembership(): void {
     this.#stop();
     this.#ws = undefined;
-    this.#group = undefined;
-    this.#joiner = undefined;
+    this.#epoch = undefined;
+    this.#joining = false;
+    void this.#host.forget();
     this.#pending = [];
     this.#leafMembers.clear();
     this.#unconfirmed.clear();
@@ -268,9 +244,9 @@ export class MlsSession {
   }
 
   async #create(): Promise<void> {
-    const joiner = this.#joiner ?? (await createJoiner(this.#keys));
-    this.#group = await createMeetingGroup(joiner, crypto.getRandomValues(new Uint8Array(16)));
-    await this.#emitEpoch([], []);
+    this.#epoch = await this.#host.create();
+    this.#joining = false;
+    this.#emitEpoch([], []);
   }
 
   async #handle(m: DsServerMessage): Promise<void> {
@@ -280,9 +256,9 @@ export class MlsSession {
       case 'create':
         return this.#create();
       case 'welcome': {
-        if (!this.#joiner || this.#group) return;
-        this.#group = await joinFromWelcome(this.#joiner, unb64(m.welcome));
-        this.#joiner = undefined;
+        if (!this.#joining || this.#epoch) return;
+        this.#epoch = await this.#host.join(unb64(m.welcome));
+        this.#joining = false;
         this.#leafMembers.clear();
         for (const { member, leaf } of [...(m.members ?? []), ...m.adds]) this.#leafMembers.set(leaf, member);
         return this.#emitEpoch([], []);
@@ -290,35 +266,39 @@ export class MlsSession {
       case 'commitRequest':
         return this.#commitRequest(m);
       case 'commit': {
-        if (!this.#group) return;
+        if (!this.#epoch) return;
         // Every commit of ours was built on the epoch this commit ends: only the one that won counts.
         const own = m.from === this.member ? this.#pending.find((p) => p.commit === m.commit) : undefined;
         this.#pending = [];
         for (const { member, leaf } of m.adds) this.#leafMembers.set(leaf, member);
         if (own) {
-          this.#group = acceptCommit(own.pending);
-          return this.#emitEpoch(own.pending.added, own.pending.removed);
+          this.#epoch = await this.#host.accept(own.ref);
+          return this.#emitEpoch(own.made.added, own.made.removed);
         }
-        const r = await receiveMessage(this.#group, unb64(m.commit));
-        this.#group = r.group;
+        const r = await this.#host.receive(unb64(m.commit));
         if (r.kind === 'removed') {
           this.#stop();
           this.#events.closed(DsCloseCode.removed, 'removed');
           return;
         }
-        if (r.kind === 'commit') return this.#emitEpoch(r.added, r.removed);
+        if (r.kind === 'commit') {
+          this.#epoch = r.epoch;
+          this.#emitEpoch(r.added, r.removed);
+        }
         return;
       }
       case 'app': {
-        if (!this.#group) return;
-        const r = await receiveMessage(this.#group, unb64(m.data));
-        this.#group = r.group;
+        if (!this.#epoch) return;
+        const r = await this.#host.receive(unb64(m.data));
         if (r.kind === 'application') this.#events.application(r.sender, r.message);
         return;
       }
       case 'error': {
         // Another member's commit took that epoch (it arrives, or arrived, in order): drop ours.
-        if (m.code === 'stale_epoch') this.#pending = this.#pending.filter((p) => p.ref !== m.ref);
+        if (m.code === 'stale_epoch' && m.ref) {
+          this.#pending = this.#pending.filter((p) => p.ref !== m.ref);
+          await this.#host.dropCommits([m.ref]);
+        }
         // Sent just before a commit moved the group on: encrypt it again in the new epoch. The
         // commit event came before this error, so the queue has already processed it.
         const unsent = m.ref ? this.#unconfirmed.get(m.ref) : undefined;
@@ -334,34 +314,33 @@ export class MlsSession {
   }
 
   async #commitRequest(m: Extract<DsServerMessage, { type: 'commitRequest' }>): Promise<void> {
-    if (!this.#group || BigInt(m.epoch) !== this.#group.state.groupContext.epoch) return;
-    let pending: Awaited<ReturnType<typeof createMeetingCommit>>;
+    if (!this.#epoch || BigInt(m.epoch) !== this.#epoch.epoch) return;
+    let made: GroupCommit;
     try {
-      pending = await createMeetingCommit(this.#group, {
+      made = await this.#host.commit({
         add: m.adds.map((a) => unb64(a.kp)),
         remove: m.removes.map((r) => r.leaf),
       });
     } catch (error) {
       // Every KeyPackage failed the credential check (forged, or made with another password):
       // tell the DS to drop those joiners instead of leaving the request to time out forever.
-      const refused = (error as { cause?: { index: number }[] }).cause;
-      if (m.removes.length === 0 && Array.isArray(refused) && refused.length > 0) {
-        this.#send({ type: 'reject', members: refused.map((r) => m.adds[r.index]!.member) });
+      if (error instanceof AllRefusedError) {
+        this.#send({ type: 'reject', members: error.refused.map((index) => m.adds[index]!.member) });
         return;
       }
       throw error;
     }
-    const own = this.#ownCommit(pending, false);
+    const own = ownCommit(made, false);
     this.#pending.push(own);
     this.#send({
       type: 'commit',
       id: own.ref,
       epoch: m.epoch,
       commit: own.commit,
-      ...(pending.welcome ? { welcome: b64(pending.welcome) } : {}),
-      adds: pending.addedFrom.map((index, i) => ({ member: m.adds[index]!.member, leaf: pending.added[i]! })),
+      ...(made.welcome ? { welcome: b64(made.welcome) } : {}),
+      adds: made.addedFrom.map((index, i) => ({ member: m.adds[index]!.member, leaf: made.added[i]! })),
       removes: m.removes.map((r) => r.member),
-      rejected: pending.refused.map((r) => m.adds[r.index]!.member),
+      rejected: made.refused.map((index) => m.adds[index]!.member),
     });
   }
 
@@ -369,23 +348,22 @@ export class MlsSession {
   #armRotation(): void {
     clearTimeout(this.#rotationTimer);
     this.#rotationTimer = undefined;
-    const group = this.#group;
-    if (!this.rotationMs || this.#closed || !group) return;
-    const epoch = group.state.groupContext.epoch;
+    if (!this.rotationMs || this.#closed || !this.#epoch) return;
+    const { epoch } = this.#epoch;
     const delay = this.rotationMs * (1 + Math.random() / 2);
     this.#rotationTimer = setTimeout(() => this.#enqueue(() => this.#rotate(epoch)), delay);
   }
 
   /** The timer fired: if the epoch is still `epoch`, commit an update of our own leaf. */
   async #rotate(epoch: bigint): Promise<void> {
-    const group = this.#group;
-    if (this.#closed || !group || group.state.groupContext.epoch !== epoch) return;
+    const current = this.#epoch;
+    if (this.#closed || !current || current.epoch !== epoch) return;
     // Should this commit get lost (connection down), try again one interval later.
     this.#armRotation();
     // Alone there is nobody to share keys with; a commit the DS asked for changes them anyway.
-    if (summarize(group).size < 2 || this.#pending.some((p) => !p.rotation)) return;
-    const pending = await createMeetingCommit(group, {});
-    const own = this.#ownCommit(pending, true);
+    if (current.size < 2 || this.#pending.some((p) => !p.rotation)) return;
+    const own = ownCommit(await this.#host.commit({}), true);
+    await this.#host.dropCommits(this.#pending.map((p) => p.ref));
     this.#pending = [own];
     this.#send({
       type: 'commit',
@@ -395,10 +373,6 @@ export class MlsSession {
       adds: [],
       removes: [],
     });
-  }
-
-  #ownCommit(pending: PendingCommit, rotation: boolean): OwnCommit {
-    return { ref: `c${this.#nextRef++}`, commit: b64(pending.commit), pending, rotation };
   }
 
   #stop(): void {
@@ -412,33 +386,21 @@ export class MlsSession {
     return this.#leafMembers.get(leaf);
   }
 
-  async #emitEpoch(added: number[], removed: number[]): Promise<void> {
-    const group = this.#group!;
-    const s = summarize(group);
+  #emitEpoch(added: number[], removed: number[]): void {
+    const epoch = this.#epoch!;
     // Leaves the commit removed leave the map; our own leaf is ours.
-    const leaves = new Set(s.memberLeafIndices);
+    const leaves = new Set(epoch.members);
     for (const leaf of this.#leafMembers.keys()) if (!leaves.has(leaf)) this.#leafMembers.delete(leaf);
-    this.#leafMembers.set(s.ownLeafIndex, this.member);
+    this.#leafMembers.set(epoch.ownLeaf, this.member);
     this.#armRotation();
-    this.#events.epoch({
-      group: bytesToHex(s.groupId),
-      epoch: s.epoch,
-      size: s.size,
-      ownLeaf: s.ownLeafIndex,
-      members: s.memberLeafIndices,
-      treeLeaves: (group.state.ratchetTree.length + 1) / 2,
-      securityCode: await securityCode(group),
-      baseKey: await mediaBaseKey(group),
-      added,
-      removed,
-    });
+    this.#events.epoch({ ...epoch, added, removed });
   }
 
   /** Encrypts and sends an application message in the current epoch. */
   send(kind: AppMessageKind, body: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#enqueue(async () => {
-        if (!this.#group) return reject(new Error('not in the group yet'));
+        if (!this.#epoch) return reject(new Error('not in the group yet'));
         try {
           await this.#sendNow(kind, body, 0);
           resolve();
@@ -454,15 +416,14 @@ export class MlsSession {
   #nextRef = 1;
 
   async #sendNow(kind: AppMessageKind, body: Uint8Array, tries: number): Promise<void> {
-    const r = await sendApplication(this.#group!, { kind, body });
-    this.#group = r.group;
+    const r = await this.#host.send(kind, body);
     const id = String(this.#nextRef++);
     this.#unconfirmed.set(id, { kind, body, tries });
     if (this.#unconfirmed.size > 64) this.#unconfirmed.delete(this.#unconfirmed.keys().next().value!);
     this.#send({
       type: 'app',
       id,
-      epoch: Number(this.#group.state.groupContext.epoch),
+      epoch: Number(r.epoch),
       data: b64(r.message),
     });
   }
@@ -476,18 +437,26 @@ export class MlsSession {
     this.#stop();
     this.#send({ type: 'leave' });
     this.#ws?.close(DsCloseCode.normal);
+    this.#host.close();
   }
 }
 
 interface OwnCommit {
-  /** Correlation ID sent with the commit; a `stale_epoch` error names it. */
+  /** Correlation ID sent with the commit (the host's); a `stale_epoch` error names it. */
   ref: string;
   /** The commit as sent (base64); the accepted `commit` event carries it unchanged. */
   commit: string;
-  pending: PendingCommit;
+  made: GroupCommit;
   /** A scheduled self-update rather than a commit the DS asked for. */
   rotation: boolean;
 }
+
+const ownCommit = (made: GroupCommit, rotation: boolean): OwnCommit => ({
+  ref: made.ref,
+  commit: b64(made.commit),
+  made,
+  rotation,
+});
 
 export class DsClosedError extends Error {
   readonly code: number;

@@ -24,6 +24,7 @@ export const CLIENT_FILES: Readonly<Record<string, ClientFile>> = {
   [SHELL_PATH]: { file: 'index.html', contentType: 'text/html; charset=utf-8' },
   '/assets/app.js': { file: 'assets/app.js', contentType: JS },
   '/assets/media-worker.js': { file: 'assets/media-worker.js', contentType: JS },
+  '/assets/mls-worker.js': { file: 'assets/mls-worker.js', contentType: JS },
   '/assets/rnnoise-worklet.js': { file: 'assets/rnnoise-worklet.js', contentType: JS },
   '/assets/rnnoise.wasm': { file: 'assets/rnnoise.wasm', contentType: 'application/wasm' },
   '/assets/rnnoise-simd.wasm': { file: 'assets/rnnoise-simd.wasm', contentType: 'application/wasm' },

@@ -377,6 +377,7 @@ export async function startDistributedStack(options: StackOptions): Promise<Dist
 const STATIC: Record<string, [string, string]> = {
   '/assets/app.js': ['assets/app.js', 'text/javascript; charset=utf-8'],
   '/assets/media-worker.js': ['assets/media-worker.js', 'text/javascript; charset=utf-8'],
+  '/assets/mls-worker.js': ['assets/mls-worker.js', 'text/javascript; charset=utf-8'],
   '/assets/app.css': ['assets/app.css', 'text/css; charset=utf-8'],
 };
 
