@@ -182,7 +182,12 @@ export interface BenchSfu {
 }
 
 /** An SFU with `workers` workers, one room, peers joined directly (no WebSocket). */
-export async function startBenchSfu(options: { workers: number; routerMaxPeers: number }): Promise<BenchSfu> {
+/** `audibleSpeakers`: microphones forwarded at once; by default more than any benchmark has. */
+export async function startBenchSfu(options: {
+  workers: number;
+  routerMaxPeers: number;
+  audibleSpeakers?: number;
+}): Promise<BenchSfu> {
   const tokens = new TestTokens();
   const rangeBase = 30000 + Math.floor(Math.random() * 3) * 10000;
   const sfu = await startSfu(
@@ -201,6 +206,8 @@ export async function startBenchSfu(options: { workers: number; routerMaxPeers: 
       },
       routerMaxPeers: options.routerMaxPeers,
       roomMaxPeers: 10_000,
+      // The forwarding cost is measured for every microphone, as without a limit.
+      audibleSpeakers: options.audibleSpeakers ?? 64,
       maxMessageBytes: 16384,
       helloTimeoutMs: 5000,
       drainTimeoutMs: 0,

@@ -43,6 +43,12 @@ export const SfuEnv = Type.Object({
     description: 'Peers per router before a room spreads to another worker',
   }),
   SFU_ROOM_MAX_PEERS: Type.Integer({ default: 500, minimum: 1 }),
+  SFU_AUDIBLE_SPEAKERS: Type.Integer({
+    default: 5,
+    minimum: 1,
+    maximum: 64,
+    description: 'Microphones a room forwards at once when it has more: the most recently loud',
+  }),
   SFU_MAX_MESSAGE_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
   SFU_HELLO_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
   SFU_DRAIN_TIMEOUT_MS: Type.Integer({ default: 3600000, minimum: 0 }),
@@ -89,6 +95,7 @@ export interface SfuConfig {
   };
   routerMaxPeers: number;
   roomMaxPeers: number;
+  audibleSpeakers: number;
   maxMessageBytes: number;
   helloTimeoutMs: number;
   drainTimeoutMs: number;
@@ -129,6 +136,7 @@ export function configFromEnv(
     },
     routerMaxPeers: e.SFU_ROUTER_MAX_PEERS,
     roomMaxPeers: e.SFU_ROOM_MAX_PEERS,
+    audibleSpeakers: e.SFU_AUDIBLE_SPEAKERS,
     maxMessageBytes: e.SFU_MAX_MESSAGE_BYTES,
     helloTimeoutMs: e.SFU_HELLO_TIMEOUT_MS,
     drainTimeoutMs: e.SFU_DRAIN_TIMEOUT_MS,

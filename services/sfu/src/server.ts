@@ -60,6 +60,7 @@ export async function createSfuServer(config: SfuConfig, deps: SfuDeps = {}): Pr
     log,
     routerMaxPeers: config.routerMaxPeers,
     roomMaxPeers: config.roomMaxPeers,
+    audibleSpeakers: config.audibleSpeakers,
     initialOutgoingBitrate: config.rtc.initialOutgoingBitrate,
   });
   const metrics = new SfuMetrics();

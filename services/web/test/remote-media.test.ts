@@ -28,14 +28,17 @@ function setup() {
   const bound: [string, FrameSender | null][] = [];
   const keyFrames: string[] = [];
   const notices: string[] = [];
+  /** Video consumers the grid does not show (the SFU does not forward them). */
+  const offScreen = new Set<string>();
   const remote = new RemoteMedia({
     crypto: { bindReceiver: (id, s) => bound.push([id, s]), releaseReceiver: () => {} },
+    forwarding: (id) => ({ receiving: !offScreen.has(id), layer: null }),
     requestKeyFrame: async (id) => keyFrames.push(id),
     claims: () => claims,
     ended: () => false,
     events: { changed: () => {}, notice: (t) => notices.push(t) },
   });
-  return { remote, claims, bound, keyFrames, notices };
+  return { remote, claims, bound, keyFrames, notices, offScreen };
 }
 
 describe('remote media', () => {
@@ -62,6 +65,63 @@ describe('remote media', () => {
       ['c1', 'c1'],
       'a new video consumer asks again once its sender surely switched',
     );
+  });
+
+  it('video the grid does not show asks for no key frame and is not measured', async () => {
+    const s = setup();
+    const read: string[] = [];
+    const measured = (id: string) =>
+      ({
+        id,
+        kind: 'video',
+        producerId: `prod-${id}`,
+        getStats: async () => {
+          read.push(id);
+          return new Map();
+        },
+      }) as unknown as Consumer;
+    s.claims.push(entry(1, 'p1'), entry(2, 'p2'));
+    s.offScreen.add('off');
+    s.remote.added(measured('on'), info('p1', 'camera'));
+    s.remote.added(measured('off'), info('p2', 'camera'));
+    assert.deepEqual(s.keyFrames, ['on'], 'the off-screen camera is bound but asks for nothing');
+    s.remote.requestKeyFrames();
+    assert.deepEqual(s.keyFrames, ['on', 'on']);
+    await s.remote.watch();
+    assert.deepEqual(read, ['on'], 'nothing arrives on the off-screen one: it is not read');
+    const stats = await s.remote.stats();
+    assert.deepEqual(
+      stats.map((r) => [r['peerId'], r['receiving']]),
+      [
+        ['p1', true],
+        ['p2', false],
+      ],
+    );
+  });
+
+  it('a microphone the SFU stops forwarding is not measured, told before or after it is added', async () => {
+    const s = setup();
+    const read: string[] = [];
+    const measured = (id: string) =>
+      ({
+        id,
+        kind: 'audio',
+        producerId: `prod-${id}`,
+        getStats: async () => {
+          read.push(id);
+          return new Map();
+        },
+      }) as unknown as Consumer;
+    // The SFU tells a consumer's silence before it answers the consume that makes it.
+    s.remote.audible('early', false);
+    s.remote.added(measured('early'), info('p1', 'mic'));
+    s.remote.added(measured('later'), info('p2', 'mic'));
+    s.remote.audible('later', false);
+    await s.remote.watch();
+    assert.deepEqual(read, [], 'silence the SFU chose is not a lost connection');
+    s.remote.audible('early', true);
+    await s.remote.watch();
+    assert.deepEqual(read, ['early']);
   });
 
   it('mislabelled frames mark the consumer and warn once', () => {

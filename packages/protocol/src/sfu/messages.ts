@@ -218,6 +218,11 @@ export const SfuNotifications = {
   consumerClosed: Type.Object({ consumerId: SfuId }),
   consumerPaused: Type.Object({ consumerId: SfuId }),
   consumerResumed: Type.Object({ consumerId: SfuId }),
+  /**
+   * A microphone consumer the SFU stopped (`audible: false`) or started forwarding again: a
+   * room with more open microphones than the SFU's limit forwards the most recently loud ones.
+   */
+  consumerAudible: Type.Object({ consumerId: SfuId, audible: Type.Boolean() }),
   consumerLayersChanged: Type.Object({
     consumerId: SfuId,
     spatialLayer: Type.Union([Type.Integer(), Type.Null()]),

@@ -8,6 +8,12 @@ interface ConsumerEntry {
   readonly entry: ProducerEntry;
   /** Closed because the client asked (no `consumerClosed` notification then). */
   closedByClient: boolean;
+  /** The client's wish: consumers start paused until it resumes them. */
+  pausedByClient: boolean;
+  /** A microphone the room does not forward now (audible-speakers.ts). */
+  inaudible: boolean;
+  /** Pauses and resumes of this consumer, one after another. */
+  syncing: Promise<void>;
 }
 
 /**
@@ -33,8 +39,16 @@ export class PeerConsumers {
     return [...this.#byId.values()].map((c) => c.consumer);
   }
 
-  adopt(consumer: types.Consumer, entry: ProducerEntry): void {
-    const record: ConsumerEntry = { consumer, entry, closedByClient: false };
+  /** `audible`: whether the room forwards this producer's audio now (always true for video). */
+  adopt(consumer: types.Consumer, entry: ProducerEntry, audible = true): void {
+    const record: ConsumerEntry = {
+      consumer,
+      entry,
+      closedByClient: false,
+      pausedByClient: consumer.paused,
+      inaudible: !audible,
+      syncing: Promise.resolve(),
+    };
     this.#byId.set(consumer.id, record);
     const consumerId = consumer.id;
     const ofProducer = this.#ofProducer.get(entry) ?? new Set<string>();
@@ -49,6 +63,8 @@ export class PeerConsumers {
       }),
     );
     consumer.observer.once('close', () => this.#forget(consumerId, record));
+    // Told before the consume is answered, so the client knows the silence from the start.
+    if (!audible) this.#peer.connection.notify('consumerAudible', { consumerId, audible });
   }
 
   /** Drops a closed consumer from this peer and tells the client unless it closed it itself. */
@@ -109,11 +125,41 @@ export class PeerConsumers {
   }
 
   pause(consumerId: string): Promise<void> {
-    return this.#with(consumerId, (consumer) => consumer.pause());
+    return this.#with(consumerId, () => this.#want(this.#get(consumerId), { pausedByClient: true }));
   }
 
   resume(consumerId: string): Promise<void> {
-    return this.#with(consumerId, (consumer) => consumer.resume());
+    return this.#with(consumerId, () => this.#want(this.#get(consumerId), { pausedByClient: false }));
+  }
+
+  /**
+   * The room starts or stops forwarding `entry`'s audio (audible-speakers.ts). The client hears
+   * `consumerAudible`, so that silence is not taken for a lost connection.
+   */
+  setAudible(entry: ProducerEntry, audible: boolean): void {
+    for (const consumerId of this.#ofProducer.get(entry) ?? []) {
+      const record = this.#byId.get(consumerId)!;
+      if (record.inaudible === !audible) continue;
+      this.#peer.connection.notify('consumerAudible', { consumerId, audible });
+      this.#want(record, { inaudible: !audible }).catch(() => {
+        // Closed meanwhile: its close is announced on its own.
+      });
+    }
+  }
+
+  /** Records a wish and brings the consumer to it: paused while the client or the room says so. */
+  #want(
+    record: ConsumerEntry,
+    wish: Partial<Pick<ConsumerEntry, 'pausedByClient' | 'inaudible'>>,
+  ): Promise<void> {
+    Object.assign(record, wish);
+    const step = record.syncing.then(async () => {
+      const paused = record.pausedByClient || record.inaudible;
+      if (record.consumer.closed || paused === record.consumer.paused) return;
+      await (paused ? record.consumer.pause() : record.consumer.resume());
+    });
+    record.syncing = step.catch(() => undefined);
+    return step;
   }
 
   close(consumerId: string): void {

@@ -325,7 +325,7 @@ export class Peer implements RoomMember {
       consumer.close();
       throw closed;
     }
-    this.consumers.adopt(consumer, entry);
+    this.consumers.adopt(consumer, entry, this.room.isAudible(entry));
     return {
       consumerId: consumer.id,
       producerId: entry.producer.id,
@@ -342,6 +342,10 @@ export class Peer implements RoomMember {
   /** A producer of the room closed: its consumers here close now (see `PeerConsumers`). */
   producerGone(entry: ProducerEntry): void {
     this.consumers.producerGone(entry);
+  }
+
+  audibilityChanged(entry: ProducerEntry, audible: boolean): void {
+    this.consumers.setAudible(entry, audible);
   }
 
   // ---- host enforcement (called on the target peer) ---------------------------------------

@@ -16,6 +16,7 @@ describe('RoomDirectory memory of refusals', () => {
       routerMaxPeers: 100,
       roomMaxPeers: 100,
       initialOutgoingBitrate: 1_000_000,
+      audibleSpeakers: 5,
       now: () => now,
     });
   const claims = (room: string, sid: string, iat = Math.floor(now / 1000)): JoinTokenClaims => ({

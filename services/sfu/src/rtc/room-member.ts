@@ -23,6 +23,8 @@ export interface RoomMember {
   info(entry: ProducerEntry): ProducerInfo;
   /** A producer of the room closed: close this peer's consumers of it. */
   producerGone(entry: ProducerEntry): void;
+  /** The room starts or stops forwarding a microphone to everyone (audible-speakers.ts). */
+  audibilityChanged(entry: ProducerEntry, audible: boolean): void;
   /** The worker serving this peer died. */
   mediaLost(): void;
   close(hangUp?: { code: SfuCloseCode; reason: string }): void;
@@ -54,6 +56,8 @@ export interface MemberRoom<P extends RoomMember = RoomMember> {
   rtpCapabilities(member: RoomMember): Promise<types.RtpCapabilities>;
   producer(producerId: string): ProducerEntry | undefined;
   producerInfos(): ProducerInfo[];
+  /** Whether the room forwards `entry`'s media now (a microphone may not be: audible-speakers.ts). */
+  isAudible(entry: ProducerEntry): boolean;
   /** The last dominant speaker while their producer lasts (told to a newcomer). */
   readonly activeSpeaker: SfuNotificationData<'activeSpeaker'> | undefined;
   /** Makes `entry`'s producer consumable on `target` (same producer ID there). */

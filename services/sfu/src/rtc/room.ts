@@ -3,6 +3,7 @@ import type { SfuNotificationData, SfuNotificationMethod, ProducerInfo } from '@
 import type { Logger } from '@conclave/runtime';
 import type { types } from 'mediasoup';
 import { MEDIA_CODECS } from '../media/codecs.ts';
+import { AudibleSpeakers, type Changes } from './audible-speakers.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import { mediaFailure, SfuFailure } from './failure.ts';
 import { PipeLink } from './pipes.ts';
@@ -15,12 +16,23 @@ export interface RoomOptions {
   routerMaxPeers: number;
   roomMaxPeers: number;
   initialOutgoingBitrate: number;
+  /** Microphones forwarded at once when a room has more (audible-speakers.ts). */
+  audibleSpeakers: number;
 }
+
+/**
+ * How often the room decides whose microphone is forwarded, and how loud counts as speaking
+ * (dBov, from each packet's RFC 6464 level): a new speaker is heard after one or two intervals.
+ */
+const AUDIBLE_INTERVAL_MS = 100;
+const AUDIBLE_THRESHOLD_DBOV = -50;
 
 interface AudioObservers {
   readonly rr: RoomRouter;
   readonly speaker: types.ActiveSpeakerObserver;
   readonly levels: types.AudioLevelObserver;
+  /** Who is loud now, often: what decides whose microphone is forwarded. */
+  readonly loudness: types.AudioLevelObserver;
 }
 
 interface RoomEvents {
@@ -50,6 +62,7 @@ export class Room<P extends RoomMember = RoomMember>
   /** `${sourceRouterId}>${targetRouterId}` → the pipe transports between those routers. */
   readonly #links = new Map<string, PipeLink>();
   #audio: Promise<AudioObservers> | undefined;
+  readonly #audible: AudibleSpeakers;
   /** Serializes router assignment so concurrent joins do not over-fill or over-create routers. */
   #assigning: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -60,6 +73,7 @@ export class Room<P extends RoomMember = RoomMember>
     this.#pool = pool;
     this.options = options;
     this.#log = log;
+    this.#audible = new AudibleSpeakers(options.audibleSpeakers);
   }
 
   get closed(): boolean {
@@ -229,13 +243,36 @@ export class Room<P extends RoomMember = RoomMember>
   producerAdded(entry: ProducerEntry): void {
     this.#producers.set(entry.producer.id, entry);
     this.broadcast('newProducer', entry.peer.info(entry), entry.peer);
-    if (entry.producer.kind === 'audio') this.#observe(entry);
+    if (entry.producer.kind !== 'audio') return;
+    this.#observe(entry);
+    this.#audibilityChanged(this.#audible.add(entry.producer.id));
+  }
+
+  /** Whether `entry`'s audio is forwarded now; video always is. */
+  isAudible(entry: ProducerEntry): boolean {
+    return entry.producer.kind !== 'audio' || this.#audible.audible(entry.producer.id);
+  }
+
+  /** Pauses or resumes every peer's consumers of the microphones whose audibility changed. */
+  #audibilityChanged(changes: Changes): void {
+    const told = (ids: string[], audible: boolean) => {
+      for (const id of ids) {
+        const entry = this.#producers.get(id);
+        if (!entry) continue;
+        for (const peer of this.#peers.values())
+          if (peer !== entry.peer) peer.audibilityChanged(entry, audible);
+      }
+    };
+    told(changes.inaudible, false);
+    told(changes.audible, true);
   }
 
   producerRemoved(entry: ProducerEntry): void {
     if (this.#producers.get(entry.producer.id) !== entry) return;
     this.#producers.delete(entry.producer.id);
     if (this.#activeSpeaker?.producerId === entry.producer.id) this.#activeSpeaker = undefined;
+    if (entry.producer.kind === 'audio' && !this.#closed)
+      this.#audibilityChanged(this.#audible.remove(entry.producer.id));
     for (const key of [...this.#pipes.keys()])
       if (key.startsWith(`${entry.producer.id}/`)) this.#pipes.delete(key);
     if (this.#closed) return;
@@ -250,11 +287,12 @@ export class Room<P extends RoomMember = RoomMember>
     this.#audio ??= this.#createObservers(owner);
     const audio = this.#audio;
     void audio
-      .then(async ({ rr, speaker, levels }) => {
+      .then(async ({ rr, speaker, levels, loudness }) => {
         await this.pipeProducerTo(entry, rr);
         if (entry.producer.closed || speaker.closed) return;
         await speaker.addProducer({ producerId: entry.producer.id });
         await levels.addProducer({ producerId: entry.producer.id });
+        await loudness.addProducer({ producerId: entry.producer.id });
       })
       .catch((error: unknown) => {
         if (this.#audio === audio && !this.#closed) this.#audio = undefined;
@@ -280,7 +318,17 @@ export class Room<P extends RoomMember = RoomMember>
       if (list.length > 0) this.broadcast('audioLevels', { levels: list });
     });
     levels.on('silence', () => this.broadcast('audioLevels', { levels: [] }));
-    return { rr, speaker, levels };
+    const loudness = await rr.router.createAudioLevelObserver({
+      maxEntries: this.options.audibleSpeakers,
+      threshold: AUDIBLE_THRESHOLD_DBOV,
+      interval: AUDIBLE_INTERVAL_MS,
+    });
+    loudness.on('volumes', (volumes) => {
+      if (this.#closed) return;
+      const loud = volumes.map(({ producer }) => producer.id);
+      this.#audibilityChanged(this.#audible.loud(loud, performance.now()));
+    });
+    return { rr, speaker, levels, loudness };
   }
 
   // ---- life-cycle --------------------------------------------------------------------------

@@ -140,6 +140,19 @@ export class SfuMetrics {
       },
     });
     new Gauge({
+      name: 'sfu_consumers_forwarding',
+      help: 'Consumers whose media is forwarded now (neither the receiver nor the sender paused it), by kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const counts = { audio: 0, video: 0 };
+        for (const peer of self.#peers())
+          for (const c of peer.consumers.list()) if (!c.paused && !c.producerPaused) counts[c.kind]++;
+        this.set({ kind: 'audio' }, counts.audio);
+        this.set({ kind: 'video' }, counts.video);
+      },
+    });
+    new Gauge({
       name: 'sfu_bitrate_bps',
       help: 'Media bitrate over all client transports, by direction (in = from clients)',
       labelNames: ['direction'],

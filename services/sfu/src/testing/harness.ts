@@ -116,6 +116,7 @@ export async function startTestSfu(
     },
     routerMaxPeers: 40,
     roomMaxPeers: 500,
+    audibleSpeakers: 5,
     maxMessageBytes: 16384,
     helloTimeoutMs: 2000,
     drainTimeoutMs: 1000,

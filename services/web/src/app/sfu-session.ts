@@ -21,6 +21,8 @@ export interface SfuEvents {
   consumer(consumer: Consumer, info: ConsumerInfo): void;
   consumerClosed(consumerId: string): void;
   producerPaused(producerId: string, paused: boolean): void;
+  /** The SFU stopped or started forwarding a microphone (more open microphones than it forwards). */
+  consumerAudible(consumerId: string, audible: boolean): void;
   peerLeft(peerId: string): void;
   activeSpeaker(peerId: string): void;
   hostAction(action: 'mute' | 'stopVideo' | 'allow', sources: string[]): void;
@@ -160,6 +162,9 @@ export class SfuSession {
         this.#events.producerPaused(producerId, paused);
         return;
       }
+      case 'consumerAudible':
+        this.#events.consumerAudible(String(d['consumerId']), d['audible'] === true);
+        return;
       case 'peerLeft':
         this.#events.peerLeft(String(d['peerId']));
         return;
@@ -325,6 +330,8 @@ export class SfuSession {
     if (this.consumers.size === 1) performance.mark('conclave:first-consumer');
     const pausedSince = this.#pausedWhileConsuming.get(ci.producerId);
     this.#events.consumer(consumer, pausedSince === undefined ? ci : { ...ci, producerPaused: pausedSince });
+    // Video is resumed when the grid shows it (video-subscriptions.ts); audio is always heard.
+    if (ci.kind === 'video') return;
     try {
       await this.request('resumeConsumer', { consumerId: consumer.id });
     } catch (error) {

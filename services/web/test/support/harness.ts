@@ -159,7 +159,11 @@ export interface Diagnostics {
     source: string;
     kind: string;
     paused: boolean;
+    /** Video: the SFU forwards it now (its tile is on screen), and at which simulcast layer. */
+    receiving: boolean;
+    layer: number | null;
     framesDecoded: number;
+    frameHeight: number;
     packetsReceived: number;
     totalAudioEnergy: number;
   }[];
@@ -215,17 +219,20 @@ export async function joinMeeting(
 export interface PrejoinOptions {
   /** Joins with the camera on (the default) or off. */
   camera?: boolean;
+  /** Joins with the microphone on (the default) or off. */
+  mic?: boolean;
 }
 
 /** Fills the pre-join form shown now and waits until the page is in the MLS group. */
 export async function submitPrejoin(
   page: MeetingPage,
   name: string,
-  { camera = true }: PrejoinOptions = {},
+  { camera = true, mic = true }: PrejoinOptions = {},
 ): Promise<void> {
   await page.fill('#display-name', name);
-  // The box starts ticked: a click turns the camera off (the Firefox adapter has no uncheck).
+  // The boxes start ticked: a click turns one off (the Firefox adapter has no uncheck).
   if (!camera) await page.click('#cam-on');
+  if (!mic) await page.click('#mic-on');
   await page.click('#join-button');
   await page.waitForSelector('#app[data-epoch]:not([data-epoch=""])', { timeout: 60_000 });
 }

@@ -2,7 +2,7 @@
  * One meeting as the page sees it, composed of units with one job each: the connections and
  * rejoin (connection.ts), roster and chat (roster-chat.ts), this person's media
  * (local-media.ts) and how well it is sent (send-quality.ts), everyone else's (remote-media.ts),
- * epoch keys (epoch-keys.ts), the host's controls (host-controls.ts) and who records
+ * which video the SFU forwards (video-subscriptions.ts), epoch keys (epoch-keys.ts), the host's controls (host-controls.ts) and who records
  * (recording-notices.ts). Views read the units'
  * state and subscribe to `changed`.
  */
@@ -21,6 +21,7 @@ import { RecordingNotices } from './recording-notices.ts';
 import { RemoteMedia } from './remote-media.ts';
 import { RosterChat } from './roster-chat.ts';
 import { SendQuality } from './send-quality.ts';
+import { VideoSubscriptions } from './video-subscriptions.ts';
 import type { EndReason, MeetingListener, RosterEntry } from './types.ts';
 
 export class Meeting {
@@ -33,6 +34,8 @@ export class Meeting {
   readonly people: RosterChat;
   readonly local: LocalMedia;
   readonly remote: RemoteMedia;
+  /** Which remote video the SFU forwards: what the grid shows (the grid tells it). */
+  readonly video: VideoSubscriptions;
   /** How well this person's own media reaches the SFU. */
   readonly sending: SendQuality;
   readonly host: HostControls;
@@ -75,6 +78,7 @@ export class Meeting {
       consumer: (consumer, info) => this.remote.added(consumer, info),
       consumerClosed: (id) => this.remote.removed(id),
       producerPaused: (producerId, paused) => this.remote.producerPaused(producerId, paused),
+      consumerAudible: (consumerId, audible) => this.remote.audible(consumerId, audible),
       peerLeft: (peerId) => this.remote.peerLeft(peerId),
       activeSpeaker: (peerId) => this.remote.speaking(peerId),
       hostAction: (action, sources) => this.local.hostAction(action, sources),
@@ -89,8 +93,15 @@ export class Meeting {
     });
     this.local = new LocalMedia(stream, this.sfu, events);
     this.sending = new SendQuality(() => this.sfu.producers);
+    this.video = new VideoSubscriptions({
+      pause: (consumerId) => this.sfu.request('pauseConsumer', { consumerId }),
+      resume: (consumerId) => this.sfu.request('resumeConsumer', { consumerId }),
+      layer: (consumerId, spatialLayer) =>
+        this.sfu.request('setConsumerPreferredLayers', { consumerId, spatialLayer }),
+    });
     this.remote = new RemoteMedia({
       crypto: this.crypto,
+      forwarding: (consumerId) => this.video.state(consumerId),
       requestKeyFrame: (consumerId) => this.sfu.request('requestKeyFrame', { consumerId }),
       claims: () => this.people.others(this.epoch?.ownLeaf),
       ended,

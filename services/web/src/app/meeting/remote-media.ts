@@ -16,6 +16,8 @@ export const MISLABELLED_MEDIA =
 
 export interface RemoteMediaDeps {
   crypto: Pick<MediaCrypto, 'bindReceiver' | 'releaseReceiver'>;
+  /** Whether the SFU forwards a video consumer now, and at which layer (video-subscriptions.ts). */
+  forwarding(consumerId: string): { receiving: boolean; layer: number | null };
   /** Asks the SFU for a key frame on one consumer. */
   requestKeyFrame(consumerId: string): Promise<unknown>;
   /** The roster entries of everyone but us: who may send on which SFU peer. */
@@ -34,6 +36,8 @@ export class RemoteMedia {
   mislabelledMedia = false;
   readonly #deps: RemoteMediaDeps;
   readonly #decoded = new Map<string, { frames: number; packets: number }>();
+  /** Audibility told for a consumer not added yet (the SFU tells it before answering the consume). */
+  readonly #audibleEarly = new Map<string, boolean>();
   readonly #quality: QualityTracker;
 
   constructor(deps: RemoteMediaDeps) {
@@ -46,11 +50,14 @@ export class RemoteMedia {
       consumer,
       peerId: info.peerId,
       source: info.source,
+      layered: info.type === 'simulcast' || info.type === 'svc',
       paused: info.producerPaused,
+      inaudible: this.#audibleEarly.get(consumer.id) === false,
       leaf: undefined,
       binding: undefined,
       wrongSender: false,
     });
+    this.#audibleEarly.delete(consumer.id);
     this.bind();
     // Its first key frame may have been sent under a key we did not hold yet.
     if (consumer.kind === 'video')
@@ -60,6 +67,7 @@ export class RemoteMedia {
 
   removed(id: string): void {
     this.tracks.delete(id);
+    this.#audibleEarly.delete(id);
     this.#deps.crypto.releaseReceiver(id);
     this.#deps.events.changed();
   }
@@ -67,6 +75,13 @@ export class RemoteMedia {
   producerPaused(producerId: string, paused: boolean): void {
     for (const t of this.tracks.values()) if (t.consumer.producerId === producerId) t.paused = paused;
     this.#deps.events.changed();
+  }
+
+  /** The SFU stopped or started forwarding this microphone: its silence is not a lost connection. */
+  audible(consumerId: string, audible: boolean): void {
+    const t = this.tracks.get(consumerId);
+    if (t) t.inaudible = !audible;
+    else this.#audibleEarly.set(consumerId, audible);
   }
 
   peerLeft(peerId: string): void {
@@ -101,6 +116,7 @@ export class RemoteMedia {
   clear(): void {
     for (const id of this.tracks.keys()) this.#deps.crypto.releaseReceiver(id);
     this.tracks.clear();
+    this.#audibleEarly.clear();
   }
 
   /** Binds every consumer to the leaf the MLS roster gives for its peer; asks for a key frame when that changes. */
@@ -133,10 +149,15 @@ export class RemoteMedia {
     this.#deps.events.changed();
   }
 
+  /** Nothing arrives on it: its sender paused, the SFU does not forward it, or (video) the grid does not show it. */
+  #idle(id: string, t: RemoteTrack): boolean {
+    return t.paused || t.inaudible || (t.consumer.kind === 'video' && !this.#deps.forwarding(id).receiving);
+  }
+
   requestKeyFrames(onlyStalled?: Set<string>): void {
     if (this.#deps.ended()) return;
     for (const [id, t] of this.tracks) {
-      if (t.consumer.kind !== 'video' || t.paused || (onlyStalled && !onlyStalled.has(id))) continue;
+      if (t.consumer.kind !== 'video' || this.#idle(id, t) || (onlyStalled && !onlyStalled.has(id))) continue;
       void this.#deps.requestKeyFrame(id).catch(() => {});
     }
   }
@@ -151,8 +172,9 @@ export class RemoteMedia {
     for (const [id, t] of this.tracks) {
       const before = this.#quality.level(id);
       // A paused consumer has nothing to measure: no stats are read for it.
-      const stats = t.paused ? undefined : await t.consumer.getStats().catch(() => undefined);
-      if (this.#quality.update(id, 'in', t.consumer.kind, stats, t.paused) !== before) changed = true;
+      const idle = this.#idle(id, t);
+      const stats = idle ? undefined : await t.consumer.getStats().catch(() => undefined);
+      if (this.#quality.update(id, 'in', t.consumer.kind, stats, idle) !== before) changed = true;
       if (t.consumer.kind !== 'video') continue;
       stats?.forEach((s: Record<string, unknown>) => {
         if (s['type'] !== 'inbound-rtp') return;
@@ -170,7 +192,7 @@ export class RemoteMedia {
   /** Per consumer: whose it is and what arrived (the info panel and tests read it). */
   async stats(): Promise<Record<string, unknown>[]> {
     const remote = [];
-    for (const t of this.tracks.values()) {
+    for (const [id, t] of this.tracks) {
       const stats = await t.consumer.getStats().catch(() => undefined);
       let inbound: Record<string, unknown> = {};
       stats?.forEach((s: Record<string, unknown>) => {
@@ -183,7 +205,9 @@ export class RemoteMedia {
         wrongSender: t.wrongSender,
         kind: t.consumer.kind,
         paused: t.paused,
+        ...(t.consumer.kind === 'video' ? this.#deps.forwarding(id) : { receiving: true, layer: null }),
         framesDecoded: inbound['framesDecoded'] ?? 0,
+        frameHeight: inbound['frameHeight'] ?? 0,
         packetsReceived: inbound['packetsReceived'] ?? 0,
         totalAudioEnergy: inbound['totalAudioEnergy'] ?? 0,
         audioLevel: inbound['audioLevel'] ?? 0,

@@ -21,7 +21,11 @@ export interface RemoteTrack {
   consumer: Consumer;
   peerId: string;
   source: 'mic' | 'camera' | 'screen';
+  /** Simulcast (or SVC) video: the SFU can forward a smaller layer of it. */
+  layered: boolean;
   paused: boolean;
+  /** A microphone the SFU does not forward now: others are louder (the room has many open). */
+  inaudible: boolean;
   /** The MLS leaf whose frames this consumer shows (see media-binding.ts); none: shows nothing. */
   leaf: number | undefined;
   /** The binding last sent to the frame worker. */

@@ -35,7 +35,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   const reactions = h('div', { class: 'reactions', 'aria-live': 'polite' });
   const grid = videoGrid(meeting);
   const chat = chatPanel(meeting, toast);
-  const settings = settingsPanel(meeting);
+  const settings = settingsPanel(meeting, () => grid.render());
   const recording = recordingView(meeting, grid.grid, toast);
   const controls = controlBar(
     meeting,
@@ -90,7 +90,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
         mediaWarning,
       ),
       recording.tray,
-      h('div', { class: 'body' }, h('div', { class: 'stage' }, grid.grid, reactions), side),
+      h('div', { class: 'body' }, h('div', { class: 'stage' }, grid.grid, grid.pager, reactions), side),
       controls.el,
       grid.audioBox,
     ),

@@ -1,6 +1,6 @@
 /**
  * The settings panel: which microphone, camera and speaker the meeting uses, changed during the
- * call, with the microphone's level. The lists follow devices plugged in or out. Device names
+ * call, with the microphone's level; and how many video tiles a page of the grid holds. The lists follow devices plugged in or out. Device names
  * and IDs stay in this page: nothing here is sent, logged or stored.
  */
 import { backgroundControl } from '../../background/control.ts';
@@ -10,6 +10,7 @@ import { canChooseSpeaker } from '../../meeting/audio-output.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
 import { noiseSuppressionWanted } from '../../noise/mic-noise.ts';
 import { micLevel } from '../mic-level.ts';
+import { tilesPerPageControl } from './tiles-per-page.ts';
 
 export interface SettingsPanel {
   el: HTMLElement;
@@ -35,7 +36,8 @@ export function deviceFailure(device: Device, error: unknown): string {
   }
 }
 
-export function settingsPanel(meeting: Meeting): SettingsPanel {
+/** `tilesChanged`: the grid's page size was chosen again. */
+export function settingsPanel(meeting: Meeting, tilesChanged: () => void): SettingsPanel {
   const { local, speaker } = meeting;
   const micSelect = h('select', { id: 'settings-mic' });
   const camSelect = h('select', { id: 'settings-cam' });
@@ -153,6 +155,7 @@ export function settingsPanel(meeting: Meeting): SettingsPanel {
     background.el,
     speakerField,
     noSpeaker,
+    tilesPerPageControl(tilesChanged),
     error,
   );
 

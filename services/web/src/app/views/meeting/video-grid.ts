@@ -1,13 +1,17 @@
 /**
- * The video grid: one tile for this person, one per other SFU peer known by roster or media,
+ * The video grid: one tile for this person, one per other SFU peer on the page shown
+ * (grid-pages.ts: pinned people, then everyone in pages, the speaker brought onto the first),
  * one per shared screen; and one hidden audio element per remote microphone. A person's tile
- * shows when they speak and how well their media gets through (tile-indicators.ts).
+ * shows when they speak and how well their media gets through (tile-indicators.ts). Only the
+ * video on screen is received, at the size of its tile (video-subscriptions.ts).
  */
 import { h } from '../../dom.ts';
 import type { Quality } from '../../meeting/connection-quality.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
 import { icon } from '../icons.ts';
+import { GridPages } from './grid-pages.ts';
 import { type TileIndicators, tileIndicators } from './tile-indicators.ts';
+import { tilesPerPage } from './tiles-per-page.ts';
 
 /** Performance mark of the first decrypted remote frame on screen (the time-to-media metric). */
 export const FIRST_FRAME_MARK = 'conclave:first-remote-frame';
@@ -19,10 +23,15 @@ interface Tile {
   badges: HTMLElement;
   indicators: TileIndicators;
   trackId: string;
+  /** The remote video consumer shown in it, if any. */
+  consumerId: string;
+  pin: HTMLButtonElement | undefined;
 }
 
 export interface VideoGrid {
   grid: HTMLElement;
+  /** Previous and next page, shown when everyone does not fit on one. */
+  pager: HTMLElement;
   audioBox: HTMLElement;
   render(): void;
 }
@@ -36,6 +45,37 @@ export function videoGrid(meeting: Meeting): VideoGrid {
   const grid = h('div', { class: 'grid', id: 'grid', role: 'list', 'aria-label': 'Participants’ video' });
   const audioBox = h('div', { class: 'sr-only', 'aria-hidden': 'true' });
   const { local, remote, people } = meeting;
+  // This person's own tile is on every page; the page holds the others.
+  const pages = new GridPages(tilesPerPage() - 1);
+  let lastSpeaker = '';
+  const pageLabel = h('span', { id: 'grid-page', 'aria-live': 'polite' });
+  const previous = h(
+    'button',
+    { type: 'button', class: 'pager-button', id: 'grid-previous', 'aria-label': 'Previous page of video' },
+    icon('previousPage'),
+  );
+  const next = h(
+    'button',
+    { type: 'button', class: 'pager-button', id: 'grid-next', 'aria-label': 'Next page of video' },
+    icon('nextPage'),
+  );
+  previous.addEventListener('click', () => {
+    pages.show(pages.page - 1);
+    render();
+  });
+  next.addEventListener('click', () => {
+    pages.show(pages.page + 1);
+    render();
+  });
+  const pager = h(
+    'nav',
+    { class: 'pager', id: 'grid-pager', 'aria-label': 'Pages of video', hidden: true },
+    previous,
+    pageLabel,
+    next,
+  );
+  // A tile that grows (a window resized, a phone turned) may want a sharper layer.
+  new ResizeObserver(() => subscribe()).observe(grid);
 
   function tile(key: string): Tile {
     let t = tiles.get(key);
@@ -50,10 +90,30 @@ export function videoGrid(meeting: Meeting): VideoGrid {
       video,
       h('div', { class: 'caption' }, indicators.speaking, label, badges, indicators.signal),
     );
-    t = { el, video, label, badges, indicators, trackId: '' };
+    t = { el, video, label, badges, indicators, trackId: '', consumerId: '', pin: undefined };
     tiles.set(key, t);
     grid.appendChild(el);
     return t;
+  }
+
+  /** A pin button on a person's tile: pinned, they stay on every page, first. */
+  function pinButton(t: Tile, peerId: string, name: string): void {
+    if (!t.pin) {
+      t.pin = h('button', { type: 'button', class: 'pin' });
+      t.pin.addEventListener('click', () => {
+        pages.togglePin(peerId);
+        render();
+      });
+      t.el.querySelector('.caption')?.appendChild(t.pin);
+    }
+    const pinned = pages.isPinned(peerId);
+    if (t.pin.dataset['pinned'] === String(pinned) && t.pin.dataset['name'] === name) return;
+    t.pin.dataset['pinned'] = String(pinned);
+    t.pin.dataset['name'] = name;
+    t.pin.setAttribute('aria-pressed', String(pinned));
+    t.pin.setAttribute('aria-label', `${pinned ? 'Unpin' : 'Pin'} ${name}`);
+    t.pin.title = pinned ? 'Unpin' : 'Pin';
+    t.pin.replaceChildren(icon(pinned ? 'pinned' : 'pin'));
   }
 
   function setTrack(t: Tile, track: MediaStreamTrack | undefined): void {
@@ -114,19 +174,54 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     return found;
   }
 
+  /** The people on the page shown, in its order; everyone else's video is not received. */
+  function pageOfPeers(all: Map<string, { name: string; hand: boolean }>): string[] {
+    pages.perPage = tilesPerPage() - 1;
+    pages.sync(all.keys());
+    if (remote.activeSpeaker !== lastSpeaker) {
+      lastSpeaker = remote.activeSpeaker;
+      if (remote.isSpeaking(lastSpeaker)) pages.spoke(lastSpeaker, performance.now());
+    }
+    const many = pages.pageCount > 1;
+    pager.hidden = !many;
+    if (many) pageLabel.textContent = `Page ${pages.page + 1} of ${pages.pageCount}`;
+    previous.disabled = pages.page === 0;
+    next.disabled = pages.page === pages.pageCount - 1;
+    return pages.visible();
+  }
+
   function renderPeers(keep: Set<string>): void {
-    for (const [peerId, p] of peers()) {
-      const tracks = [...remote.tracks.values()].filter((t) => t.peerId === peerId);
-      const cam = tracks.find((t) => t.source === 'camera' && !t.paused);
-      const mic = tracks.find((t) => t.source === 'mic');
-      const screen = tracks.find((t) => t.source === 'screen' && !t.paused);
+    const all = peers();
+    const shown = pageOfPeers(all);
+    for (const peerId of all.keys()) {
+      const screen = [...remote.tracks].find(
+        ([, t]) => t.peerId === peerId && t.source === 'screen' && !t.paused,
+      );
+      if (!screen) continue;
+      // A shared screen is shown whichever page is.
+      const sk = `screen:${peerId}`;
+      keep.add(sk);
+      const s = tile(sk);
+      s.el.classList.add('screen');
+      s.indicators.hide();
+      setTrack(s, screen[1].consumer.track);
+      s.consumerId = screen[0];
+      s.label.textContent = `${all.get(peerId)!.name}’s screen`;
+    }
+    for (const peerId of shown) {
+      const p = all.get(peerId)!;
+      const tracks = [...remote.tracks].filter(([, t]) => t.peerId === peerId);
+      const cam = tracks.find(([, t]) => t.source === 'camera' && !t.paused);
+      const mic = tracks.find(([, t]) => t.source === 'mic')?.[1];
       const key = `peer:${peerId}`;
       keep.add(key);
       const t = tile(key);
-      setTrack(t, cam?.consumer.track);
+      setTrack(t, cam?.[1].consumer.track);
+      t.consumerId = cam?.[0] ?? '';
+      pinButton(t, peerId, p.name);
       t.el.classList.toggle(
         'mislabelled',
-        tracks.some((x) => x.wrongSender),
+        tracks.some(([, x]) => x.wrongSender),
       );
       t.label.textContent = p.name;
       showBadges(t, !mic || mic.paused, p.hand);
@@ -136,16 +231,25 @@ export function videoGrid(meeting: Meeting): VideoGrid {
         'aria-label',
         `${p.name}${!mic || mic.paused ? ', muted' : ''}${p.hand ? ', hand raised' : ''}${poorNote(quality)}`,
       );
-      if (screen) {
-        const sk = `screen:${peerId}`;
-        keep.add(sk);
-        const s = tile(sk);
-        s.el.classList.add('screen');
-        s.indicators.hide();
-        setTrack(s, screen.consumer.track);
-        s.label.textContent = `${p.name}’s screen`;
-      }
     }
+  }
+
+  /**
+   * Tells the SFU which video is on screen and how big: what a tile shows is received at the
+   * layer that fits it; the rest is not received at all.
+   */
+  function subscribe(): void {
+    const shown = new Map<string, number>();
+    for (const t of tiles.values()) {
+      if (!t.consumerId || !t.el.isConnected) continue;
+      // object-fit: cover crops a 16:9 picture to the tile: the picture is at least this high.
+      const height = Math.max(t.el.clientHeight, (t.el.clientWidth * 9) / 16) * devicePixelRatio;
+      shown.set(t.consumerId, height);
+    }
+    const video = [...remote.tracks]
+      .filter(([, t]) => t.consumer.kind === 'video')
+      .map(([id, t]) => ({ id, layered: t.layered }));
+    meeting.video.apply(video, shown);
   }
 
   /** Remote audio: one element per audio consumer. */
@@ -173,8 +277,6 @@ export function videoGrid(meeting: Meeting): VideoGrid {
 
   function render(): void {
     const keep = new Set<string>();
-    renderSelf(keep);
-    renderPeers(keep);
     if (local.screen) {
       keep.add('screen:self');
       const s = tile('screen:self');
@@ -183,15 +285,27 @@ export function videoGrid(meeting: Meeting): VideoGrid {
       setTrack(s, local.screen.getVideoTracks()[0]);
       s.label.textContent = 'Your screen';
     }
+    renderSelf(keep);
+    renderPeers(keep);
     for (const [key, t] of tiles) {
       if (!keep.has(key)) {
         t.el.remove();
         tiles.delete(key);
       }
     }
+    order(keep);
     grid.dataset['count'] = String(Math.min(tiles.size, 9));
     renderAudio();
+    subscribe();
     resumePlayback();
+  }
+
+  /** Shared screens first, then this person and the page's people in the page's order; moved only if needed. */
+  function order(keep: Set<string>): void {
+    const isScreen = (key: string) => Number(key.startsWith('screen:'));
+    const wanted = [...keep].sort((a, b) => isScreen(b) - isScreen(a)).map((key) => tiles.get(key)!.el);
+    if (wanted.every((el, i) => grid.children[i] === el)) return;
+    grid.replaceChildren(...wanted);
   }
 
   /** Phone browsers pause media elements in the background; play them again on return. */
@@ -201,5 +315,5 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     for (const m of media) if (m.paused && m.srcObject) void m.play().catch(() => {});
   }
 
-  return { grid, audioBox, render };
+  return { grid, pager, audioBox, render };
 }
