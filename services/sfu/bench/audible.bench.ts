@@ -7,7 +7,8 @@
  *
  * Microphones send Opus at 50 packets/s with the RFC 6464 level of silence (−127 dBov), as an
  * open microphone in a quiet room does without DTX. Then, CONCLAVE_AUDIBLE_ROUNDS times (default
- * 20), one microphone the listener does not hear starts speaking (−20 dBov) for 400 ms.
+ * 20), one microphone the listener does not hear starts speaking (−20 dBov) until it is heard
+ * (at most 1.5 s), then 200 ms more.
  *
  * Reported: how long after a speaker's first loud packet the first listener receives their
  * audio (p50, p95, max; the target is under 300 ms), and over a steady 5 s, the audio packets
@@ -120,7 +121,10 @@ async function run(audibleSpeakers: number): Promise<Run> {
         const mic = mics[(LIMIT + round) % MICS]!;
         mic.loudSince = performance.now();
         mic.level = LOUD;
-        await sleep(400);
+        // Speaks until heard (at most 1.5 s), then a little more.
+        const until = performance.now() + 1500;
+        while (mic.loudSince !== undefined && performance.now() < until) await sleep(20);
+        await sleep(200);
         mic.level = SILENT;
         mic.loudSince = undefined;
         await sleep(200);

@@ -37,16 +37,16 @@ describe('audible speakers', () => {
     const room = randomId();
     const listenerConn = new RecordingConnection();
     const listener = sfu.rooms.join(tokens.claims({ room }), listenerConn);
-    const mic = async (i: number) => {
+    const mic = async () => {
       const peer = sfu.rooms.join(tokens.claims({ room }), new RecordingConnection());
       const pub = await publishPlain(peer, 'audio');
-      const source = new OpusSource(pub.ip, pub.port, 0x4444_0000 + i);
+      const source = new OpusSource(pub.ip, pub.port);
       source.level = SILENT;
       const sub = await subscribePlain(listener, pub.producerId, { keepPackets: false });
       return { peer, source, sub };
     };
     const mics: Awaited<ReturnType<typeof mic>>[] = [];
-    for (let i = 0; i < 4; i++) mics.push(await mic(i));
+    for (let i = 0; i < 4; i++) mics.push(await mic());
     const timer = setInterval(() => {
       for (const m of mics) m.source.sendPacket();
     }, 20);
