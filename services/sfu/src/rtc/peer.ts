@@ -127,10 +127,7 @@ export class Peer implements RoomMember {
     };
   }
 
-  /**
-   * A plain RTP transport on the peer's router, for tests, benchmarks and server-side tools;
-   * not reachable from signaling. `comedia` learns the remote address from the first packet.
-   */
+  /** Plain RTP on the peer's router for tests, benchmarks and tools (not from signaling); `comedia`: learn the sender. */
   async openPlainTransport(
     direction: TransportDirection,
     options: { listenIp?: string; comedia?: boolean } = {},
@@ -343,7 +340,6 @@ export class Peer implements RoomMember {
   producerGone(entry: ProducerEntry): void {
     this.consumers.producerGone(entry);
   }
-
   audibilityChanged(entry: ProducerEntry, audible: boolean): void {
     this.consumers.setAudible(entry, audible);
   }
