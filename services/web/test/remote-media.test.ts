@@ -20,6 +20,17 @@ const entry = (leaf: number, peerId: string): RosterEntry => ({
 });
 const consumer = (id: string, kind: 'audio' | 'video') =>
   ({ id, kind, producerId: `prod-${id}`, getStats: async () => new Map() }) as unknown as Consumer;
+/** A consumer whose stats reads are listed in `read`. */
+const readConsumer = (id: string, kind: 'audio' | 'video', read: string[]) =>
+  ({
+    id,
+    kind,
+    producerId: `prod-${id}`,
+    getStats: async () => {
+      read.push(id);
+      return new Map();
+    },
+  }) as unknown as Consumer;
 const info = (peerId: string, source: ConsumerInfo['source']) =>
   ({ peerId, source, producerPaused: false }) as ConsumerInfo;
 
@@ -70,16 +81,7 @@ describe('remote media', () => {
   it('video the grid does not show asks for no key frame and is not measured', async () => {
     const s = setup();
     const read: string[] = [];
-    const measured = (id: string) =>
-      ({
-        id,
-        kind: 'video',
-        producerId: `prod-${id}`,
-        getStats: async () => {
-          read.push(id);
-          return new Map();
-        },
-      }) as unknown as Consumer;
+    const measured = (id: string) => readConsumer(id, 'video', read);
     s.claims.push(entry(1, 'p1'), entry(2, 'p2'));
     s.offScreen.add('off');
     s.remote.added(measured('on'), info('p1', 'camera'));
@@ -102,16 +104,7 @@ describe('remote media', () => {
   it('a microphone the SFU stops forwarding is not measured, told before or after it is added', async () => {
     const s = setup();
     const read: string[] = [];
-    const measured = (id: string) =>
-      ({
-        id,
-        kind: 'audio',
-        producerId: `prod-${id}`,
-        getStats: async () => {
-          read.push(id);
-          return new Map();
-        },
-      }) as unknown as Consumer;
+    const measured = (id: string) => readConsumer(id, 'audio', read);
     // The SFU tells a consumer's silence before it answers the consume that makes it.
     s.remote.audible('early', false);
     s.remote.added(measured('early'), info('p1', 'mic'));
