@@ -105,7 +105,7 @@ export class VideoSubscriptions {
     } catch (error) {
       // The consumer is gone at the SFU (its producer closed): its closing is announced apart.
       if (this.#subs.get(id) === sub) this.#subs.delete(id);
-      console.warn('sfu: video subscription', error instanceof Error ? error.message : error);
+      console.warn('sfu: video subscription failed', (error as { code?: string }).code ?? 'unknown');
     } finally {
       sub.busy = false;
     }

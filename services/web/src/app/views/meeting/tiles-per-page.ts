@@ -13,17 +13,19 @@ export type TilesChoice = 'auto' | (typeof TILE_CHOICES)[number];
 /** A phone, as the stylesheet tells one (phone.css). */
 const SMALL_SCREEN = '(max-width: 700px), (max-height: 500px)';
 
-/** The choice made on this page, for when storage is refused. */
+/** The choice in use: read from storage once, then what is chosen on this page. */
 let chosen: TilesChoice | undefined;
 
 export function tilesChoice(): TilesChoice {
   if (chosen !== undefined) return chosen;
+  // Read once: the grid asks on every render.
   try {
     const n = Number(localStorage.getItem(STORAGE_KEY));
-    return (TILE_CHOICES as readonly number[]).includes(n) ? (n as TilesChoice) : 'auto';
+    chosen = (TILE_CHOICES as readonly number[]).includes(n) ? (n as TilesChoice) : 'auto';
   } catch {
-    return 'auto';
+    chosen = 'auto';
   }
+  return chosen;
 }
 
 /** Tiles a page holds for `choice`: automatic is 6 on a phone and 9 on a bigger screen. */

@@ -8,6 +8,7 @@
 import { h } from '../../dom.ts';
 import type { Quality } from '../../meeting/connection-quality.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
+import type { RemoteTrack } from '../../meeting/types.ts';
 import { icon } from '../icons.ts';
 import { GridPages } from './grid-pages.ts';
 import { type TileIndicators, tileIndicators } from './tile-indicators.ts';
@@ -193,11 +194,16 @@ export function videoGrid(meeting: Meeting): VideoGrid {
   function renderPeers(keep: Set<string>): void {
     const all = peers();
     const shown = pageOfPeers(all);
-    for (const peerId of all.keys()) {
-      const screen = [...remote.tracks].find(
-        ([, t]) => t.peerId === peerId && t.source === 'screen' && !t.paused,
-      );
-      if (!screen) continue;
+    // Each person's consumers, gathered in one pass: a big meeting has thousands.
+    const byPeer = new Map<string, [string, RemoteTrack][]>();
+    for (const entry of remote.tracks) {
+      const list = byPeer.get(entry[1].peerId);
+      if (list) list.push(entry);
+      else byPeer.set(entry[1].peerId, [entry]);
+    }
+    for (const [peerId, tracks] of byPeer) {
+      const screen = tracks.find(([, t]) => t.source === 'screen' && !t.paused);
+      if (!screen || !all.has(peerId)) continue;
       // A shared screen is shown whichever page is.
       const sk = `screen:${peerId}`;
       keep.add(sk);
@@ -210,7 +216,7 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     }
     for (const peerId of shown) {
       const p = all.get(peerId)!;
-      const tracks = [...remote.tracks].filter(([, t]) => t.peerId === peerId);
+      const tracks = byPeer.get(peerId) ?? [];
       const cam = tracks.find(([, t]) => t.source === 'camera' && !t.paused);
       const mic = tracks.find(([, t]) => t.source === 'mic')?.[1];
       const key = `peer:${peerId}`;
