@@ -4,6 +4,7 @@ import type { Logger } from '@conclave/runtime';
 import type { types } from 'mediasoup';
 import { MEDIA_CODECS } from '../media/codecs.ts';
 import { AudibleSpeakers, type Changes } from './audible-speakers.ts';
+import { Loudness } from './loudness.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import { mediaFailure, SfuFailure } from './failure.ts';
 import { PipeLink } from './pipes.ts';
@@ -21,20 +22,20 @@ export interface RoomOptions {
 }
 
 /**
- * How often the room decides whose microphone is forwarded (250 ms is the shortest interval
- * mediasoup's AudioLevelObserver takes; it also needs 10 packets in one), and how loud counts as
- * speaking (dBov, the average of each packet's RFC 6464 level over the interval): a new speaker
- * is heard after one or two intervals.
+ * How the room decides whose microphone is forwarded (loudness.ts): each packet's RFC 6464
+ * level averaged over 250 ms windows (the shortest mediasoup's AudioLevelObserver takes; it
+ * also needs 10 packets in one), one window ending every 50 ms, and how loud counts as
+ * speaking (dBov). A window is loud once about three quarters of it is speech, so a new
+ * speaker is heard some 190–240 ms after their first word.
  */
-const AUDIBLE_INTERVAL_MS = 250;
-const AUDIBLE_THRESHOLD_DBOV = -50;
+const AUDIBLE_WINDOW = { interval: 250, phases: 5, threshold: -50 } as const;
 
 interface AudioObservers {
   readonly rr: RoomRouter;
   readonly speaker: types.ActiveSpeakerObserver;
   readonly levels: types.AudioLevelObserver;
   /** Who is loud now, often: what decides whose microphone is forwarded. */
-  readonly loudness: types.AudioLevelObserver;
+  readonly loudness: Loudness;
 }
 
 interface RoomEvents {
@@ -232,6 +233,7 @@ export class Room<P extends RoomMember = RoomMember>
     void this.#audio?.then(
       (audio) => {
         if (audio.rr !== rr) return;
+        audio.loudness.close();
         this.#audio = undefined;
         for (const entry of this.#producers.values())
           if (entry.producer.kind === 'audio') this.#observe(entry);
@@ -294,7 +296,7 @@ export class Room<P extends RoomMember = RoomMember>
         if (entry.producer.closed || speaker.closed) return;
         await speaker.addProducer({ producerId: entry.producer.id });
         await levels.addProducer({ producerId: entry.producer.id });
-        await loudness.addProducer({ producerId: entry.producer.id });
+        await loudness.addProducer(entry.producer.id);
       })
       .catch((error: unknown) => {
         if (this.#audio === audio && !this.#closed) this.#audio = undefined;
@@ -320,16 +322,13 @@ export class Room<P extends RoomMember = RoomMember>
       if (list.length > 0) this.broadcast('audioLevels', { levels: list });
     });
     levels.on('silence', () => this.broadcast('audioLevels', { levels: [] }));
-    const loudness = await rr.router.createAudioLevelObserver({
-      maxEntries: this.options.audibleSpeakers,
-      threshold: AUDIBLE_THRESHOLD_DBOV,
-      interval: AUDIBLE_INTERVAL_MS,
-    });
-    loudness.on('volumes', (volumes) => {
-      if (this.#closed) return;
-      const loud = volumes.map(({ producer }) => producer.id);
-      this.#audibilityChanged(this.#audible.loud(loud, performance.now()));
-    });
+    const loudness = await Loudness.create(
+      rr.router,
+      { ...AUDIBLE_WINDOW, maxEntries: this.options.audibleSpeakers },
+      (loud) => {
+        if (!this.#closed) this.#audibilityChanged(this.#audible.loud(loud, performance.now()));
+      },
+    );
     return { rr, speaker, levels, loudness };
   }
 
@@ -356,6 +355,10 @@ export class Room<P extends RoomMember = RoomMember>
     this.#routers.clear();
     this.#pipes.clear();
     this.#links.clear();
+    void this.#audio?.then(
+      (audio) => audio.loudness.close(),
+      () => undefined,
+    );
     this.#audio = undefined;
     this.emit('close');
   }
