@@ -119,10 +119,77 @@ async function benchSize(cluster: Cluster, n: number): Promise<void> {
   );
   const burstMs = performance.now() - b0;
 
+  const addressed = await introductions(meeting, committer, crowd, true, url(1));
+  const broadcast = await introductions(meeting, committer, crowd, false, url(1));
+
   console.log(
     `N=${String(n).padStart(3)}  group built in ${fmt(buildMs)} ms | join ${latencies.length} samples: p50 ${fmt(percentile(latencies, 50))} ms  p95 ${fmt(percentile(latencies, 95))} ms  max ${fmt(Math.max(...latencies))} ms | fan-out ${messages} msgs to ${receivers.length}: ${fmt(deliveries / (fanoutMs / 1000))} deliveries/s windowed, ${fmt(deliveries / (burstMs / 1000))} as one burst`,
   );
+  console.log(
+    `       introductions to a newcomer (one message from each of ${crowd.length} members): for the newcomer only ${introductionsLine(addressed)} | to everyone (before) ${introductionsLine(broadcast)} | ratio ${(addressed.ms / broadcast.ms).toFixed(2)} time, ${(addressed.deliveries / broadcast.wanted).toFixed(4)} deliveries`,
+  );
   for (const m of meeting.members) m.client.close();
+}
+
+/**
+ * A newcomer learns who everyone is from one message per member (the web client's roster
+ * entry). Sent to the newcomer alone, as the client does, or to everyone, as it did before:
+ * the time until every copy is delivered, and how many copies the DS delivered.
+ */
+async function introductions(
+  meeting: TestMeeting,
+  committer: SimMember,
+  crowd: SimMember[],
+  addressed: boolean,
+  url: string,
+): Promise<Introductions> {
+  const epoch = committer.epoch;
+  const newcomer = await meeting.join(url, { passive: true });
+  await committer.waitForEpoch(epoch + 1, 120_000);
+  await eventually(() => newcomer.joinedAt > 0, 30_000, 'newcomer welcomed');
+  const everyone = [...crowd, newcomer];
+  const before = everyone.map((m) => m.appCount);
+  const payload = randomBytes(120).toString('base64');
+  const t0 = performance.now();
+  for (const m of crowd)
+    m.client.send({
+      type: 'app',
+      epoch: epoch + 1,
+      data: payload,
+      ...(addressed ? { to: [newcomer.member] } : {}),
+    });
+  // Each crowd member receives the others' copies too when they go to everyone.
+  const expected = (m: SimMember) => (m === newcomer ? crowd.length : addressed ? 0 : crowd.length - 1);
+  const wanted = everyone.reduce((sum, m) => sum + expected(m), 0);
+  const delivered = () => everyone.reduce((sum, m, i) => sum + m.appCount - before[i]!, 0);
+  // Bounded: at N = 1000, a million copies to everyone may not be through in time.
+  const complete = await eventually(
+    () => everyone.every((m, i) => m.appCount - before[i]! >= expected(m)),
+    INTRODUCTIONS_LIMIT_MS,
+    'introductions delivered',
+  ).then(
+    () => true,
+    () => false,
+  );
+  const ms = performance.now() - t0;
+  const deliveries = delivered();
+  newcomer.leave();
+  await committer.waitForEpoch(epoch + 2, 120_000).catch(() => undefined);
+  return { ms, deliveries, wanted, complete };
+}
+
+const INTRODUCTIONS_LIMIT_MS = 120_000;
+
+function introductionsLine(r: Introductions): string {
+  if (r.complete) return `${fmt(r.ms)} ms, ${r.deliveries} deliveries`;
+  return `not through after ${fmt(r.ms)} ms: ${r.deliveries} of ${r.wanted} deliveries`;
+}
+
+interface Introductions {
+  ms: number;
+  deliveries: number;
+  wanted: number;
+  complete: boolean;
 }
 
 const cluster = await startCluster(signer, { redis, count: redis ? 2 : 1, env });

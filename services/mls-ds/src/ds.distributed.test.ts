@@ -140,6 +140,43 @@ describe('distributed DS: two instances sharing Redis, members on real MLS', () 
     }
   });
 
+  it('a message for some members reaches only them, live on either instance and in a resume’s replay', async () => {
+    const own = await startCluster(signer, { redis: true, count: 2 });
+    try {
+      const meeting = new TestMeeting(signer);
+      const [a, b] = [await meeting.join(own.instances[0]!.url), await meeting.join(own.instances[0]!.url)];
+      const [c, d] = [await meeting.join(own.instances[1]!.url), await meeting.join(own.instances[1]!.url)];
+      await meeting.converged(4);
+      await a!.sendText('for b and d', [b!.member, d!.member]);
+      await a!.sendText('for everyone');
+      // Events arrive in order: the second message's arrival means the first was delivered or not.
+      await eventually(() => [b, c, d].every((m) => m!.texts.includes('for everyone')), 10_000, 'chat');
+      assert.deepEqual(
+        [b, c, d].map((m) => m!.texts.includes('for b and d')),
+        [true, false, true],
+        'only the members named receive it, on either instance',
+      );
+      await own.instances[1]!.close();
+      await a!.sendText('for d, while away', [d!.member]);
+      await a!.sendText('for b, while away', [b!.member]);
+      await eventually(() => b!.texts.includes('for b, while away'), 5000, 'live message for b');
+      for (const m of [c, d]) await m!.resume(own.instances[0]!.url);
+      await a!.sendText('after');
+      await eventually(() => [c, d].every((m) => m!.texts.includes('after')), 10_000, 'chat after resume');
+      assert.deepEqual(
+        [c, d].map((m) => ['for d, while away', 'for b, while away'].map((t) => m!.texts.includes(t))),
+        [
+          [false, false],
+          [true, false],
+        ],
+        'a resume replays only what was for that member',
+      );
+      assert.deepEqual(meeting.errors(), []);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a host kick closes the target, refuses its token, announces it on the bus and removes it', async () => {
     const bus = new RedisEventBus(requireRedisUrl());
     await bus.ready();

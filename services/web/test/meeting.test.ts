@@ -28,6 +28,8 @@ describe('a meeting in the browser', { timeout: SUITE_TIMEOUT_MS }, () => {
   let link: string;
   let password: string;
   const leaked: string[] = [];
+  /** The `to` of every application message each page's DS connection received addressed. */
+  const addressed = new Map<string, string[][]>();
 
   /** Records every request and WebSocket frame a page sends, to prove the fragment never leaves. */
   function watch(page: Page, name: string): void {
@@ -35,11 +37,16 @@ describe('a meeting in the browser', { timeout: SUITE_TIMEOUT_MS }, () => {
       const text = `${r.url()} ${JSON.stringify(r.headers())} ${r.postData() ?? ''}`;
       if (password && text.includes(password)) leaked.push(`${name} request ${r.url()}`);
     });
-    page.on('websocket', (ws) =>
+    page.on('websocket', (ws) => {
       ws.on('framesent', (f) => {
         if (password && String(f.payload).includes(password)) leaked.push(`${name} ws frame`);
-      }),
-    );
+      });
+      ws.on('framereceived', (f) => {
+        if (!new URL(ws.url()).pathname.endsWith('/ds')) return;
+        const m = JSON.parse(String(f.payload)) as { type?: string; to?: string[] };
+        if (m.type === 'app' && m.to) addressed.set(name, [...(addressed.get(name) ?? []), m.to]);
+      });
+    });
   }
 
   const all = () => [host, alice, bob];
@@ -142,6 +149,21 @@ describe('a meeting in the browser', { timeout: SUITE_TIMEOUT_MS }, () => {
     assert.ok(grid?.includes('Bob') && grid.includes('Hosty McHost'), grid ?? '');
     await host.screenshot({ path: '/tmp/conclave-web-host.png' });
     await bob.screenshot({ path: '/tmp/conclave-web-phone.png' });
+  });
+
+  it('introduces the members to a newcomer alone: one message each, for the newcomer only', async () => {
+    const [h, a, b] = await Promise.all(all().map(diag));
+    assert.deepEqual(
+      b!.roster.map((r) => r.name).sort(),
+      ['Alice', 'Bob', 'Hosty McHost'],
+      'the newcomer learns every name',
+    );
+    // The host was there first: nobody introduced anyone to it. Alice was introduced to by the
+    // host; Bob by the host and Alice. Each introduction reached its newcomer and nobody else.
+    assert.equal(addressed.get('host'), undefined, 'the host received no introduction meant for others');
+    assert.deepEqual(addressed.get('alice'), [[a!.member]]);
+    assert.deepEqual(addressed.get('bob'), [[b!.member], [b!.member]]);
+    assert.notEqual(h!.member, b!.member);
   });
 
   it('carries chat to everyone through MLS', async () => {

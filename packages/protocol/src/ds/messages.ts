@@ -92,9 +92,16 @@ export const RejectMessage = Type.Object(
   { additionalProperties: false },
 );
 
-/** An MLS application message (PrivateMessage) encrypted in `epoch`. */
+/**
+ * Members an application message is for, when not everyone: what a joiner alone needs (who
+ * everyone is) need not reach the whole group. The DS learns nothing it does not already know.
+ */
+export const MAX_RECIPIENTS = 256;
+const Recipients = Type.Optional(Type.Array(MemberId, { minItems: 1, maxItems: MAX_RECIPIENTS }));
+
+/** An MLS application message (PrivateMessage) encrypted in `epoch`, for `to` or everyone. */
 export const AppMessage = Type.Object(
-  { type: Type.Literal('app'), id: Ref, epoch: Epoch, data: Base64(MAX_B64) },
+  { type: Type.Literal('app'), id: Ref, epoch: Epoch, data: Base64(MAX_B64), to: Recipients },
   { additionalProperties: false },
 );
 
@@ -210,9 +217,19 @@ export const WelcomeEvent = Type.Object(
   { additionalProperties: false },
 );
 
-/** An application message, in group order. Senders do not receive their own. */
+/**
+ * An application message, in group order. Senders do not receive their own; one sent `to`
+ * some members reaches only them.
+ */
 export const AppEvent = Type.Object(
-  { type: Type.Literal('app'), seq: Seq, from: MemberId, epoch: Epoch, data: Type.String() },
+  {
+    type: Type.Literal('app'),
+    seq: Seq,
+    from: MemberId,
+    epoch: Epoch,
+    data: Type.String(),
+    to: Recipients,
+  },
   { additionalProperties: false },
 );
 

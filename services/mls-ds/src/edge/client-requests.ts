@@ -43,7 +43,7 @@ export const rejectKeyPackages: ClientRequest<RejectMessage> = async (host, s, m
 };
 
 export const appendApplication: ClientRequest<AppMessage> = async (host, s, m) => {
-  const r = await host.store.appendApplication(s.room.key, s.member, m.epoch, m.data);
+  const r = await host.store.appendApplication(s.room.key, s.member, m.epoch, m.data, m.to);
   if (r.ok) return undefined;
   return r.code === 'wrong_epoch' ? { code: r.code, epoch: r.epoch } : { code: r.code };
 };

@@ -229,7 +229,7 @@ export class MemberConnection {
       this.#host.confirmMember(this);
       return;
     }
-    if (e.type === 'app' && e.from === this.#member) return;
+    if (e.type === 'app' && (e.from === this.#member || (e.to && !e.to.includes(this.#member)))) return;
     this.sendRaw(memberFrame(frames));
   }
 

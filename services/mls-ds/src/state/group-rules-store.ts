@@ -80,8 +80,14 @@ export abstract class GroupRulesStore implements GroupStateStore {
     return this.apply(key, now, (g, ctx) => rules.rejectKeyPackages(g, member, members, ctx));
   }
 
-  appendApplication(key: GroupKey, member: string, epoch: number, data: string): Promise<AppendResult> {
-    return this.apply(key, Date.now(), (g, ctx) => rules.appendApplication(g, member, epoch, data, ctx));
+  appendApplication(
+    key: GroupKey,
+    member: string,
+    epoch: number,
+    data: string,
+    to?: string[],
+  ): Promise<AppendResult> {
+    return this.apply(key, Date.now(), (g, ctx) => rules.appendApplication(g, member, epoch, data, ctx, to));
   }
 
   leave(key: GroupKey, member: string, now: number): Promise<MaintainResult> {

@@ -30,8 +30,14 @@ export interface GroupStateStore {
   submitCommit(group: GroupKey, member: string, commit: CommitSubmission, now: number): Promise<CommitResult>;
   /** Drops pending joiners whose KeyPackages a committer refused. */
   rejectKeyPackages(group: GroupKey, member: string, members: string[], now: number): Promise<StoreResult>;
-  /** Sequences an application message encrypted in `epoch` (current or previous). */
-  appendApplication(group: GroupKey, member: string, epoch: number, data: string): Promise<AppendResult>;
+  /** Sequences an application message encrypted in `epoch` (current or previous), for `to` or everyone. */
+  appendApplication(
+    group: GroupKey,
+    member: string,
+    epoch: number,
+    data: string,
+    to?: string[],
+  ): Promise<AppendResult>;
   /** Explicit leave: a pending joiner is forgotten, a member waits for its Remove commit. */
   leave(group: GroupKey, member: string, now: number): Promise<MaintainResult>;
   /** The connection dropped: the session is kept for the resume grace period. */

@@ -99,10 +99,11 @@ export class SimMember {
     });
   }
 
-  async sendText(text: string): Promise<void> {
+  /** Sends `text` to the group, or only to the members in `to`. */
+  async sendText(text: string, to?: string[]): Promise<void> {
     await this.#chain;
     const data = await this.engine.encrypt(text);
-    this.client.send({ type: 'app', epoch: this.engine.epoch, data: b64(data) });
+    this.client.send({ type: 'app', epoch: this.engine.epoch, data: b64(data), ...(to ? { to } : {}) });
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   DsCloseReason,
   type DsClientMessage,
   type DsServerMessage,
+  MAX_RECIPIENTS,
 } from '@conclave/protocol';
 import { AllRefusedError, type GroupCommit, type GroupEpoch, type MlsGroupHost } from './mls-group.ts';
 import { WorkerGroup } from './mls-group-worker.ts';
@@ -304,7 +305,7 @@ export class MlsSession {
         const unsent = m.ref ? this.#unconfirmed.get(m.ref) : undefined;
         if (m.code === 'wrong_epoch' && unsent && unsent.tries < 3) {
           this.#unconfirmed.delete(m.ref!);
-          await this.#sendNow(unsent.kind, unsent.body, unsent.tries + 1);
+          await this.#sendNow(unsent, unsent.tries + 1);
         }
         return;
       }
@@ -396,13 +397,16 @@ export class MlsSession {
     this.#events.epoch({ ...epoch, added, removed });
   }
 
-  /** Encrypts and sends an application message in the current epoch. */
-  send(kind: AppMessageKind, body: Uint8Array): Promise<void> {
+  /**
+   * Encrypts and sends an application message in the current epoch, to the group or only to
+   * the DS members in `to` (the DS delivers it to them alone).
+   */
+  send(kind: AppMessageKind, body: Uint8Array, to?: readonly string[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#enqueue(async () => {
         if (!this.#epoch) return reject(new Error('not in the group yet'));
         try {
-          await this.#sendNow(kind, body, 0);
+          await this.#sendNow({ kind, body, to }, 0);
           resolve();
         } catch (error) {
           reject(error);
@@ -412,19 +416,22 @@ export class MlsSession {
   }
 
   /** Recent messages by ref, kept until a commit makes a `wrong_epoch` for them impossible. */
-  readonly #unconfirmed = new Map<string, { kind: AppMessageKind; body: Uint8Array; tries: number }>();
+  readonly #unconfirmed = new Map<string, OutgoingApp & { tries: number }>();
   #nextRef = 1;
 
-  async #sendNow(kind: AppMessageKind, body: Uint8Array, tries: number): Promise<void> {
+  async #sendNow(app: OutgoingApp, tries: number): Promise<void> {
+    const { kind, body, to } = app;
     const r = await this.#host.send(kind, body);
     const id = String(this.#nextRef++);
-    this.#unconfirmed.set(id, { kind, body, tries });
+    this.#unconfirmed.set(id, { ...app, tries });
     if (this.#unconfirmed.size > 64) this.#unconfirmed.delete(this.#unconfirmed.keys().next().value!);
     this.#send({
       type: 'app',
       id,
       epoch: Number(r.epoch),
       data: b64(r.message),
+      // More members than the DS takes by name: the whole group gets it, as it always could.
+      ...(to && to.length <= MAX_RECIPIENTS ? { to: [...to] } : {}),
     });
   }
 
@@ -466,4 +473,11 @@ export class DsClosedError extends Error {
     this.code = code;
     this.reason = reason;
   }
+}
+
+/** An application message on its way: what it says and, if not everyone, who it is for. */
+interface OutgoingApp {
+  kind: AppMessageKind;
+  body: Uint8Array;
+  to: readonly string[] | undefined;
 }

@@ -198,19 +198,30 @@ export function rejectKeyPackages(
   return done(c, { ok: true });
 }
 
-/** Sequences an application message encrypted in the current or the previous epoch. */
+/**
+ * Sequences an application message encrypted in the current or the previous epoch, for the
+ * members in `to` or everyone (a member named there that is gone simply receives nothing).
+ */
 export function appendApplication(
   state: GroupState | undefined,
   member: string,
   epoch: number,
   data: string,
   ctx: RuleContext,
+  to?: string[],
 ): Outcome<AppendResult> {
   if (!isJoined(state, member)) return unchanged(state, { ok: false, code: 'not_member' });
   if (epoch > state.epoch || epoch < state.epoch - 1)
     return unchanged(state, { ok: false, code: 'wrong_epoch', epoch: state.epoch });
   const c = new Change(state, ctx.now, ctx.limits);
-  const { seq } = c.append((n) => ({ type: 'app', seq: n, from: member, epoch, data }));
+  const { seq } = c.append((n) => ({
+    type: 'app',
+    seq: n,
+    from: member,
+    epoch,
+    data,
+    ...(to ? { to } : {}),
+  }));
   return done(c, { ok: true, seq });
 }
 

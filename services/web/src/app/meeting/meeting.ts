@@ -84,7 +84,7 @@ export class Meeting {
       hostAction: (action, sources) => this.local.hostAction(action, sources),
       closed: (code) => this.connection.sfuClosed(code),
     });
-    this.people = new RosterChat(name, (kind, body) => this.mls.send(kind, body), {
+    this.people = new RosterChat(name, (kind, body, to) => this.mls.send(kind, body, to), {
       ...events,
       rosterChanged: () => this.remote.bind(),
       locked: (locked) => {
@@ -121,7 +121,7 @@ export class Meeting {
       events,
     });
     this.recording = new RecordingNotices({
-      send: (kind, body) => this.mls.send(kind, body),
+      send: (kind, body, to) => this.mls.send(kind, body, to),
       roster: this.people.roster,
       ownLeaf: () => this.epoch?.ownLeaf,
       isHost: () => this.isHost,
@@ -189,10 +189,12 @@ export class Meeting {
     this.people.prune(view);
     this.recording.prune(view);
     this.remote.bind();
-    // Newcomers learn names first, then who records (the notice names a roster entry).
+    // Newcomers learn names first, then who records (the notice names a roster entry). A
+    // first epoch tells everyone who we are; a later one tells only those it added.
     if (first || view.added.length > 0) {
-      this.#announceSelf();
-      this.recording.joined();
+      const newcomers = first ? undefined : this.#newcomers(view.added);
+      this.#announceSelf(newcomers);
+      this.recording.joined(newcomers);
     }
     this.#listener?.changed();
   }
@@ -223,8 +225,17 @@ export class Meeting {
     this.#listener?.changed();
   }
 
-  /** Our roster entry, sent in every epoch with joiners so they learn every name. */
-  #announceSelf(): void {
+  /**
+   * The DS members on the leaves `added`, or undefined (everyone) if the DS has not said who
+   * one of them is.
+   */
+  #newcomers(added: readonly number[]): string[] | undefined {
+    const members = added.map((leaf) => this.mls.memberAt(leaf));
+    return members.every((m) => m !== undefined) ? members : undefined;
+  }
+
+  /** Our roster entry, for everyone (`to` undefined) or for the newcomers in `to`. */
+  #announceSelf(to?: readonly string[]): void {
     if (!this.epoch || !this.sfu.peerId) return;
     const self: RosterEntry = {
       leaf: this.epoch.ownLeaf,
@@ -234,7 +245,7 @@ export class Meeting {
       hand: this.people.hand,
       host: this.isHost,
     };
-    this.people.announce(self);
+    this.people.announce(self, to);
   }
 
   #end(reason: EndReason): void {

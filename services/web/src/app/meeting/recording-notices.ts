@@ -122,10 +122,13 @@ export class RecordingNotices {
     this.requests = [];
   }
 
-  /** Someone joined (or this page did): they learn who records and whether to ask first. */
-  joined(): void {
-    if (this.recording) this.#tell({ type: 'started' });
-    if (this.#deps.isHost() && this.#ownAsk) this.#tell({ type: 'policy', ask: true });
+  /**
+   * Someone joined (or this page did): they learn who records and whether to ask first; `to`
+   * the newcomers' DS members, or everyone.
+   */
+  joined(to?: readonly string[]): void {
+    if (this.recording) this.#tell({ type: 'started' }, to);
+    if (this.#deps.isHost() && this.#ownAsk) this.#tell({ type: 'policy', ask: true }, to);
   }
 
   async setAsk(ask: boolean): Promise<void> {
@@ -177,8 +180,8 @@ export class RecordingNotices {
     this.#tell({ type: 'stopped' });
   }
 
-  #tell(notice: RecordingNotice): void {
-    void this.#deps.send('recording', encodeRecordingNotice(notice)).catch(() => {});
+  #tell(notice: RecordingNotice, to?: readonly string[]): void {
+    void this.#deps.send('recording', encodeRecordingNotice(notice), to).catch(() => {});
     this.#deps.events.changed();
   }
 }

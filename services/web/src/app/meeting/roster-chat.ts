@@ -9,7 +9,12 @@ import type { ChatLine, MeetingListener, RosterEntry } from './types.ts';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export type SendApplication = (kind: AppMessageKind, body: Uint8Array) => Promise<void>;
+/** Sends to the group, or only to the DS members in `to`. */
+export type SendApplication = (
+  kind: AppMessageKind,
+  body: Uint8Array,
+  to?: readonly string[],
+) => Promise<void>;
 
 export interface RosterChatEvents
   extends Pick<MeetingListener, 'changed' | 'notice' | 'presence' | 'chat' | 'reaction'> {
@@ -70,13 +75,16 @@ export class RosterChat {
     return [...this.roster.values()].filter((e) => e.leaf !== ownLeaf);
   }
 
-  /** Tells the group who this leaf is: name, SFU peer, DS member, hand. */
-  announce(self: RosterEntry): void {
+  /**
+   * Tells the group who this leaf is: name, SFU peer, DS member, hand. With `to`, only those
+   * DS members are told: newcomers, when everyone else already knows (one message per member
+   * per join reaches the newcomers alone, instead of every member receiving every other's).
+   */
+  announce(self: RosterEntry, to?: readonly string[]): void {
     const { name, peerId, member, hand, host } = self;
     this.roster.set(self.leaf, self);
-    void this.#send('roster', enc.encode(JSON.stringify({ name, peerId, member, hand, host }))).catch(
-      () => {},
-    );
+    const body = enc.encode(JSON.stringify({ name, peerId, member, hand, host }));
+    void this.#send('roster', body, to).catch(() => {});
     this.#events.changed();
   }
 
