@@ -75,4 +75,14 @@ describe('grid pages', () => {
     assert.equal(g.page, 0);
     assert.equal(g.visible().length, 20);
   });
+
+  it('everyone, for the stage layout: pinned people first, then the order; who is pinned', () => {
+    const g = new GridPages(2);
+    g.sync(people(5));
+    g.togglePin('p3');
+    assert.deepEqual(g.everyone(), ['p3', 'p0', 'p1', 'p2', 'p4']);
+    assert.deepEqual([...g.pinned], ['p3']);
+    g.sync(['p0', 'p1']);
+    assert.deepEqual([...g.pinned], [], 'someone who left is no longer pinned');
+  });
 });

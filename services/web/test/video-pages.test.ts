@@ -8,19 +8,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  createMeeting,
-  type Diagnostics,
   diagnostics,
   eventually,
-  joinMeeting,
   SUITE_TIMEOUT_MS,
-  startTestEnv,
   type TestEnv,
 } from './support/harness.ts';
-
-const OTHERS = ['Bo', 'Cy', 'Di', 'Ed'];
-
-const cameras = (d: Diagnostics) => d.remote.filter((r) => r.source === 'camera');
+import { cameras, startFivePages } from './support/five-pages.ts';
 
 /** The SFU's own count of video consumers, all and forwarded now (its Prometheus metrics). */
 async function sfuVideoConsumers(env: TestEnv): Promise<{ all: number; forwarding: number }> {
@@ -43,23 +36,9 @@ function tilePeers(page: Page): Promise<string[]> {
 describe('video follows the screen', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
   let ada: Page;
-  const others: Page[] = [];
 
   before(async () => {
-    env = await startTestEnv();
-    const page = async () => {
-      const p = await env.newPage({ viewport: { width: 1280, height: 720 } });
-      await p.addInitScript(() => localStorage.setItem('conclave:tiles-per-page', '4'));
-      return p;
-    };
-    ada = await page();
-    const { link, hostLink } = await createMeeting(ada, env.origin);
-    await joinMeeting(ada, hostLink, 'Ada', { mic: false });
-    for (const name of OTHERS) {
-      const p = await page();
-      others.push(p);
-      await joinMeeting(p, link, name, { mic: false });
-    }
+    ({ env, ada } = await startFivePages());
   });
 
   after(async () => {

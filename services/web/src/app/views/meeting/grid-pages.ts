@@ -71,6 +71,16 @@ export class GridPages {
     [this.#order[a], this.#order[b]] = [this.#order[b]!, this.#order[a]!];
   }
 
+  /** Everyone, in display order: pinned people first, then the others. */
+  everyone(): string[] {
+    return this.#arranged();
+  }
+
+  /** The people pinned now. */
+  get pinned(): ReadonlySet<string> {
+    return this.#pinned;
+  }
+
   isPinned(id: string): boolean {
     return this.#pinned.has(id);
   }

@@ -36,6 +36,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
   const grid = videoGrid(meeting);
   const chat = chatPanel(meeting, toast);
   const settings = settingsPanel(meeting, () => grid.render());
+  const people = peoplePanel(meeting, toast, rotation);
   const recording = recordingView(meeting, grid.grid, toast);
   const controls = controlBar(
     meeting,
@@ -109,7 +110,7 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     if (panel === 'chat') {
       if (!sideBody.contains(chat.log)) replace(sideBody, ...chat.nodes);
     } else if (panel === 'people') {
-      showPanel(peoplePanel(meeting, toast, rotation));
+      if (!sideBody.contains(people.el)) replace(sideBody, people.el);
     } else if (panel === 'info') {
       showPanel(infoPanel(meeting));
     } else if (panel === 'settings' && !sideBody.contains(settings.el)) {
@@ -117,6 +118,8 @@ export function meetingView(root: HTMLElement, meeting: Meeting): void {
     }
     // Kept whole like the chat (an open list stays open); it measures the microphone while shown.
     settings.render(panel === 'settings');
+    // Kept whole too: its search text, scroll position and focus stay while the meeting changes.
+    people.render(panel === 'people');
   }
 
   /**

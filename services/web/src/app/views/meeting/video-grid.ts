@@ -1,16 +1,21 @@
 /**
- * The video grid: one tile for this person, one per other SFU peer on the page shown
- * (grid-pages.ts: pinned people, then everyone in pages, the speaker brought onto the first),
- * one per shared screen; and one hidden audio element per remote microphone. A person's tile
- * shows when they speak and how well their media gets through (tile-indicators.ts). Only the
- * video on screen is received, at the size of its tile (video-subscriptions.ts).
+ * The video grid: one tile for this person, one per shared screen, and one per other SFU peer
+ * shown: in the gallery, those on the page shown (grid-pages.ts: pinned people, then everyone
+ * in pages, the speaker brought onto the first); in the speaker view or while a screen is
+ * shared, one large tile on the stage and a filmstrip of small ones (stage-layout.ts). Also one
+ * hidden audio element per remote microphone. A person's tile shows when they speak and how
+ * well their media gets through (tile-indicators.ts). Only the video on screen is received, at
+ * the size of its tile (video-subscriptions.ts).
  */
 import { h } from '../../dom.ts';
 import type { Quality } from '../../meeting/connection-quality.ts';
 import type { Meeting } from '../../meeting/meeting.ts';
 import type { RemoteTrack } from '../../meeting/types.ts';
 import { icon } from '../icons.ts';
+import { gridBar } from './grid-bar.ts';
 import { GridPages } from './grid-pages.ts';
+import { layoutChoice } from './layout-choice.ts';
+import { OWN_SCREEN_KEY, type Stage, StageLayout } from './stage-layout.ts';
 import { type TileIndicators, tileIndicators } from './tile-indicators.ts';
 import { tilesPerPage } from './tiles-per-page.ts';
 
@@ -31,7 +36,7 @@ interface Tile {
 
 export interface VideoGrid {
   grid: HTMLElement;
-  /** Previous and next page, shown when everyone does not fit on one. */
+  /** The bar over the grid: the layout choice, and the pages when everyone does not fit on one. */
   pager: HTMLElement;
   audioBox: HTMLElement;
   render(): void;
@@ -44,37 +49,15 @@ export function videoGrid(meeting: Meeting): VideoGrid {
   const tiles = new Map<string, Tile>();
   const audios = new Map<string, HTMLAudioElement>();
   const grid = h('div', { class: 'grid', id: 'grid', role: 'list', 'aria-label': 'Participants’ video' });
+  // The stage layout's small tiles, beside (or on a phone, below) the large one.
+  const filmstrip = h('div', { class: 'filmstrip' });
   const audioBox = h('div', { class: 'sr-only', 'aria-hidden': 'true' });
   const { local, remote, people } = meeting;
   // This person's own tile is on every page; the page holds the others.
   const pages = new GridPages(tilesPerPage() - 1);
+  const stage = new StageLayout();
   let lastSpeaker = '';
-  const pageLabel = h('span', { id: 'grid-page', 'aria-live': 'polite' });
-  const previous = h(
-    'button',
-    { type: 'button', class: 'pager-button', id: 'grid-previous', 'aria-label': 'Previous page of video' },
-    icon('previousPage'),
-  );
-  const next = h(
-    'button',
-    { type: 'button', class: 'pager-button', id: 'grid-next', 'aria-label': 'Next page of video' },
-    icon('nextPage'),
-  );
-  previous.addEventListener('click', () => {
-    pages.show(pages.page - 1);
-    render();
-  });
-  next.addEventListener('click', () => {
-    pages.show(pages.page + 1);
-    render();
-  });
-  const pager = h(
-    'nav',
-    { class: 'pager', id: 'grid-pager', 'aria-label': 'Pages of video', hidden: true },
-    previous,
-    pageLabel,
-    next,
-  );
+  const bar = gridBar(pages, () => render());
   // A tile that grows (a window resized, a phone turned) may want a sharper layer.
   new ResizeObserver(() => subscribe()).observe(grid);
 
@@ -175,25 +158,35 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     return found;
   }
 
-  /** The people on the page shown, in its order; everyone else's video is not received. */
-  function pageOfPeers(all: Map<string, { name: string; hand: boolean }>): string[] {
+  /**
+   * The layout now: the stage and filmstrip (speaker view, or a screen shared), or undefined for
+   * the gallery's page. `screens`: the keys of the screens shared.
+   */
+  function arrange(peerIds: Iterable<string>, screens: string[]): Stage | undefined {
     pages.perPage = tilesPerPage() - 1;
-    pages.sync(all.keys());
+    pages.sync(peerIds);
     if (remote.activeSpeaker !== lastSpeaker) {
       lastSpeaker = remote.activeSpeaker;
-      if (remote.isSpeaking(lastSpeaker)) pages.spoke(lastSpeaker, performance.now());
+      if (remote.isSpeaking(lastSpeaker)) {
+        pages.spoke(lastSpeaker, performance.now());
+        stage.spoke(lastSpeaker);
+      }
     }
-    const many = pages.pageCount > 1;
-    pager.hidden = !many;
-    if (many) pageLabel.textContent = `Page ${pages.page + 1} of ${pages.pageCount}`;
-    previous.disabled = pages.page === 0;
-    next.disabled = pages.page === pages.pageCount - 1;
-    return pages.visible();
+    const layout = stage.arrange({
+      choice: layoutChoice(),
+      people: pages.everyone(),
+      pinned: pages.pinned,
+      screens,
+      room: pages.perPage,
+      now: performance.now(),
+    });
+    bar.show(!layout);
+    return layout;
   }
 
-  function renderPeers(keep: Set<string>): void {
+  /** The others' tiles and screens shown; everyone else's video is not received. */
+  function renderPeers(keep: Set<string>): Stage | undefined {
     const all = peers();
-    const shown = pageOfPeers(all);
     // Each person's consumers, gathered in one pass: a big meeting has thousands.
     const byPeer = new Map<string, [string, RemoteTrack][]>();
     for (const entry of remote.tracks) {
@@ -201,18 +194,24 @@ export function videoGrid(meeting: Meeting): VideoGrid {
       if (list) list.push(entry);
       else byPeer.set(entry[1].peerId, [entry]);
     }
+    const screens = new Map<string, [string, RemoteTrack]>();
     for (const [peerId, tracks] of byPeer) {
       const screen = tracks.find(([, t]) => t.source === 'screen' && !t.paused);
-      if (!screen || !all.has(peerId)) continue;
-      // A shared screen is shown whichever page is.
-      const sk = `screen:${peerId}`;
+      if (screen && all.has(peerId)) screens.set(`screen:${peerId}`, screen);
+    }
+    const layout = arrange(all.keys(), [...(local.screen ? [OWN_SCREEN_KEY] : []), ...screens.keys()]);
+    const shown = layout
+      ? [layout.stage, ...layout.strip].filter((k) => k.startsWith('peer:')).map((k) => k.slice(5))
+      : pages.visible();
+    // A shared screen is shown whichever page is, and on the stage or in the filmstrip.
+    for (const [sk, [consumerId, screen]] of screens) {
       keep.add(sk);
       const s = tile(sk);
       s.el.classList.add('screen');
       s.indicators.hide();
-      setTrack(s, screen[1].consumer.track);
-      s.consumerId = screen[0];
-      s.label.textContent = `${all.get(peerId)!.name}’s screen`;
+      setTrack(s, screen.consumer.track);
+      s.consumerId = consumerId;
+      s.label.textContent = `${all.get(screen.peerId)!.name}’s screen`;
     }
     for (const peerId of shown) {
       const p = all.get(peerId)!;
@@ -238,6 +237,7 @@ export function videoGrid(meeting: Meeting): VideoGrid {
         `${p.name}${!mic || mic.paused ? ', muted' : ''}${p.hand ? ', hand raised' : ''}${poorNote(quality)}`,
       );
     }
+    return layout;
   }
 
   /**
@@ -292,26 +292,41 @@ export function videoGrid(meeting: Meeting): VideoGrid {
       s.label.textContent = 'Your screen';
     }
     renderSelf(keep);
-    renderPeers(keep);
+    const layout = renderPeers(keep);
     for (const [key, t] of tiles) {
       if (!keep.has(key)) {
         t.el.remove();
         tiles.delete(key);
       }
     }
-    order(keep);
+    order(keep, layout);
     grid.dataset['count'] = String(Math.min(tiles.size, 9));
     renderAudio();
     subscribe();
     resumePlayback();
   }
 
-  /** Shared screens first, then this person and the page's people in the page's order; moved only if needed. */
-  function order(keep: Set<string>): void {
-    const isScreen = (key: string) => Number(key.startsWith('screen:'));
-    const wanted = [...keep].sort((a, b) => isScreen(b) - isScreen(a)).map((key) => tiles.get(key)!.el);
-    if (wanted.every((el, i) => grid.children[i] === el)) return;
-    grid.replaceChildren(...wanted);
+  /**
+   * The stage's tile, then the filmstrip; or in the gallery, shared screens first, then this
+   * person and the page's people in the page's order. Tiles are moved only if needed.
+   */
+  function order(keep: Set<string>, layout: Stage | undefined): void {
+    const el = (key: string) => tiles.get(key)!.el;
+    grid.dataset['layout'] = layout ? 'stage' : 'gallery';
+    if (layout) {
+      place(filmstrip, layout.strip.map(el));
+      filmstrip.hidden = layout.strip.length === 0;
+      place(grid, [el(layout.stage), filmstrip]);
+    } else {
+      const isScreen = (key: string) => Number(key.startsWith('screen:'));
+      place(grid, [...keep].sort((a, b) => isScreen(b) - isScreen(a)).map(el));
+    }
+  }
+
+  function place(parent: HTMLElement, wanted: HTMLElement[]): void {
+    const same =
+      wanted.length === parent.children.length && wanted.every((el, i) => parent.children[i] === el);
+    if (!same) parent.replaceChildren(...wanted);
   }
 
   /** Phone browsers pause media elements in the background; play them again on return. */
@@ -321,5 +336,5 @@ export function videoGrid(meeting: Meeting): VideoGrid {
     for (const m of media) if (m.paused && m.srcObject) void m.play().catch(() => {});
   }
 
-  return { grid, pager, audioBox, render };
+  return { grid, pager: bar.el, audioBox, render };
 }
