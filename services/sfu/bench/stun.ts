@@ -1,15 +1,22 @@
 /**
  * The STUN Binding request a browser sends as the controlling agent to an ICE-lite server
- * (mediasoup), for the benchmark's thin WebRTC clients.
+ * (mediasoup), for the thin WebRTC clients of the SFU benchmarks and of the web client's meeting
+ * simulator (services/web/test/simulator).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
-/** STUN Binding request for an ICE-lite server (RFC 8445 §7.2.2, RFC 5389). */
-export function bindingRequest(
-  target: { usernameFragment: string; password: string },
-  localUfrag: string,
-): Buffer {
+/** What a Binding request needs of the server's ICE parameters. */
+export interface IceTarget {
+  usernameFragment: string;
+  password: string;
+}
+
+/**
+ * STUN Binding request for an ICE-lite server (RFC 8445 §7.2.2, RFC 5389); repeated every few
+ * seconds, it keeps the consent to send alive (RFC 7675).
+ */
+export function bindingRequest(target: IceTarget, localUfrag: string): Buffer {
   const attributes: Buffer[] = [];
   const attribute = (type: number, value: Buffer) => {
     const header = Buffer.alloc(4);
@@ -45,3 +52,7 @@ export function bindingRequest(
   fp.writeUInt32BE((crc32(Buffer.concat([header, body])) ^ 0x5354554e) >>> 0, 4);
   return Buffer.concat([header, body, fp]);
 }
+
+/** A Binding success response (class 0b10, method 1). */
+export const isBindingSuccess = (data: Buffer): boolean =>
+  data.length >= 20 && data.readUInt16BE(0) === 0x0101;

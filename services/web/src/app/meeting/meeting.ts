@@ -19,6 +19,7 @@ import { LocalMedia } from './local-media.ts';
 import { onPageReturn } from './page-return.ts';
 import { RecordingNotices } from './recording-notices.ts';
 import { RemoteMedia } from './remote-media.ts';
+import { introductionAudience } from './introductions.ts';
 import { RosterChat } from './roster-chat.ts';
 import { SendQuality } from './send-quality.ts';
 import { VideoSubscriptions } from './video-subscriptions.ts';
@@ -189,12 +190,11 @@ export class Meeting {
     this.people.prune(view);
     this.recording.prune(view);
     this.remote.bind();
-    // Newcomers learn names first, then who records (the notice names a roster entry). A
-    // first epoch tells everyone who we are; a later one tells only those it added.
-    if (first || view.added.length > 0) {
-      const newcomers = first ? undefined : this.#newcomers(view.added);
-      this.#announceSelf(newcomers);
-      this.recording.joined(newcomers);
+    // Newcomers learn names first, then who records (the notice names a roster entry).
+    const audience = introductionAudience(first, view.added, (leaf) => this.mls.memberAt(leaf));
+    if (audience) {
+      this.#announceSelf(audience.to);
+      this.recording.joined(audience.to);
     }
     this.#listener?.changed();
   }
@@ -223,15 +223,6 @@ export class Meeting {
     void this.local.restoreCamera();
     this.remote.requestKeyFrames();
     this.#listener?.changed();
-  }
-
-  /**
-   * The DS members on the leaves `added`, or undefined (everyone) if the DS has not said who
-   * one of them is.
-   */
-  #newcomers(added: readonly number[]): string[] | undefined {
-    const members = added.map((leaf) => this.mls.memberAt(leaf));
-    return members.every((m) => m !== undefined) ? members : undefined;
   }
 
   /** Our roster entry, for everyone (`to` undefined) or for the newcomers in `to`. */
