@@ -9,14 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import {
-  diagnostics,
-  eventually,
-  SUITE_TIMEOUT_MS,
-  startSharing,
-  type TestEnv,
-} from './support/harness.ts';
-import { cameras, startFivePages } from './support/five-pages.ts';
+import { diagnostics, eventually, SUITE_TIMEOUT_MS, startSharing, type TestEnv } from './support/harness.ts';
+import { cameras, startFivePages } from './support/grid.ts';
 
 interface Shown {
   layout: string;

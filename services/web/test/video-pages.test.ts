@@ -7,31 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import {
-  diagnostics,
-  eventually,
-  SUITE_TIMEOUT_MS,
-  type TestEnv,
-} from './support/harness.ts';
-import { cameras, startFivePages } from './support/five-pages.ts';
-
-/** The SFU's own count of video consumers, all and forwarded now (its Prometheus metrics). */
-async function sfuVideoConsumers(env: TestEnv): Promise<{ all: number; forwarding: number }> {
-  const url = new URL(env.stack.sfuUrl.replace(/^ws/, 'http'));
-  const text = await (await fetch(`${url.origin}/metrics`)).text();
-  const read = (name: string) =>
-    Number(new RegExp(`^${name}\\{kind="video"\\} (\\d+)$`, 'm').exec(text)?.[1]);
-  return { all: read('sfu_consumers'), forwarding: read('sfu_consumers_forwarding') };
-}
-
-/** The peer IDs of the people tiles on the page, in order (own tile and screens aside). */
-function tilePeers(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('.tile[data-key^="peer:"]')].map((t) =>
-      t.dataset['key']!.slice('peer:'.length),
-    ),
-  );
-}
+import { diagnostics, eventually, SUITE_TIMEOUT_MS, type TestEnv } from './support/harness.ts';
+import { cameras, sfuVideoConsumers, startFivePages, tilePeers } from './support/grid.ts';
 
 describe('video follows the screen', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
