@@ -91,7 +91,8 @@ describe('a meeting of thirty, three of them browsers', { timeout: SUITE_TIMEOUT
         ds.every(
           (d) => d.size === all && d.epoch === ds[0]!.epoch && d.securityCode === ds[0]!.securityCode,
         ) && sims.every((s) => s.state().size === all && s.state().epoch === ds[0]!.epoch),
-      90_000,
+      // Generous: thirty joining on a busy 2-core machine; this asserts the outcome, not speed.
+      180_000,
     );
   });
 
