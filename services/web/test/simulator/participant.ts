@@ -4,8 +4,10 @@
  * in-process `InPageGroup`) and roster (`RosterChat`, announced as meeting.ts does: to everyone
  * on the first epoch, to the newcomers on later ones), epoch keys installed by the client's
  * policy (epoch-keys.ts) into the SFrame key store, and media looped from recorded clips,
- * SFrame-encrypted by the client's FrameCryptor and sent over a real WebRtcTransport. It can
- * also receive the others' microphones and decrypt them (sfu-receive.ts).
+ * SFrame-encrypted by the client's FrameCryptor and sent over a real WebRtcTransport (its camera
+ * in three simulcast layers with `cameraLayers`, simulcast-media.ts). It can also receive the
+ * others' microphones and decrypt them (sfu-receive.ts). It notes when its join started and
+ * when it reached each epoch, for latency measurements.
  *
  * Everything is bounded: a participant leaves by itself after `maxDurationMs`.
  */
@@ -17,10 +19,12 @@ import { RosterChat } from '../../src/app/meeting/roster-chat.ts';
 import type { RosterEntry } from '../../src/app/meeting/types.ts';
 import { InPageGroup } from '../../src/app/mls-group.ts';
 import { type EpochView, MlsSession } from '../../src/app/mls-session.ts';
+import type { MediaClip } from './media-clip.ts';
 import type { LoopStats } from './media-loop.ts';
 import { type ClipSource, type SentMedia, sendMedia } from './sfu-media.ts';
 import { AudioReceiver, type ReceivedAudio } from './sfu-receive.ts';
 import { SfuSignaling } from './sfu-signaling.ts';
+import { sendSimulcast } from './simulcast-media.ts';
 import { srpJoin } from './srp-join.ts';
 
 /** How often the media loops are ticked. */
@@ -32,6 +36,11 @@ export interface ParticipantOptions {
   name: string;
   /** Clips to send, one producer each (`mic` Opus, `camera` VP8). */
   media: ClipSource[];
+  /**
+   * The camera in simulcast layers instead (lowest first, simulcast-clips.ts), sent with the
+   * `mic` of `media`; a `camera` in `media` is then not sent.
+   */
+  cameraLayers?: MediaClip[];
   /** Receives and decrypts the others' microphones too. Default true. */
   receiveAudio?: boolean;
   /** The participant leaves by itself after this long. Default 10 minutes. */
@@ -65,6 +74,10 @@ export class SimulatedParticipant {
   readonly cryptor = new FrameCryptor(this.keys);
   epoch: EpochView | undefined;
   ended: string | undefined;
+  /** `performance.now()` when the join started (before the SRP request). */
+  joinStartedAt = 0;
+  /** `performance.now()` when each epoch was reached (the first: the Welcome processed). */
+  readonly epochAt = new Map<number, number>();
   readonly #options: ParticipantOptions;
   #mls: MlsSession | undefined;
   #people: RosterChat | undefined;
@@ -95,6 +108,7 @@ export class SimulatedParticipant {
   }
 
   async #join(): Promise<void> {
+    this.joinStartedAt = performance.now();
     const { granted, secrets } = await srpJoin(this.#options.link);
     this.#role = granted.role;
     const noop = () => {};
@@ -133,7 +147,11 @@ export class SimulatedParticipant {
       if (n.method === 'roomEnded') this.leave('ended');
       this.#receiver?.notification(n);
     };
-    this.#media = await sendMedia(sfu, this.cryptor, this.#options.media);
+    const layers = this.#options.cameraLayers;
+    const mic = this.#options.media.find((m) => m.source === 'mic')?.clip;
+    this.#media = layers
+      ? await sendSimulcast(sfu, this.cryptor, mic, layers)
+      : await sendMedia(sfu, this.cryptor, this.#options.media);
     if (this.#options.receiveAudio ?? true) {
       // Whose frames a consumer may carry: the roster's word (signed in MLS), not the SFU's.
       const expected = (peerId: string) =>
@@ -153,6 +171,7 @@ export class SimulatedParticipant {
   #onEpoch(view: EpochView): void {
     const first = this.epoch === undefined;
     this.epoch = view;
+    this.epochAt.set(Number(view.epoch), performance.now());
     // Key frame requests are for video receivers: this participant receives audio only.
     installEpoch({ installEpoch: (keys) => this.keys.installEpoch(keys) }, view, first);
     this.#people?.prune(view);
