@@ -205,7 +205,9 @@ describe('a meeting of thirty, three of them browsers', { timeout: SUITE_TIMEOUT
       (ms) =>
         ms.length === SIMULATED &&
         ms.filter((m) => speakerPeers.has(m.peerId)).every((m) => m.rising && m.totalAudioEnergy > 0),
-      30_000,
+      // The SFU judges loudness on windows of at least 10 packets; a simulated sender starved
+      // of CPU on a busy machine may send fewer for a while.
+      60_000,
     );
     const forwarded = now.filter((m) => m.rising).length;
     console.log(`microphones reaching Ada: ${forwarded} of ${SIMULATED} open`);
