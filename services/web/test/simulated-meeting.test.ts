@@ -126,7 +126,8 @@ describe('simulated participants in a meeting with a browser', { timeout: SUITE_
     for (const sim of sims) {
       const st = sim.state();
       assert.ok(st.crypto.encrypted > 20, `${st.name} encrypted ${st.crypto.encrypted} frames`);
-      assert.ok(st.packetsSent > st.crypto.encrypted, `${st.name} sent ${st.packetsSent} packets`);
+      // Not compared with frames: one whose encryption has just ended is not sent yet.
+      assert.ok(st.packetsSent > 20, `${st.name} sent ${st.packetsSent} packets`);
     }
     const started = d.crypto.decrypted;
     await eventually(

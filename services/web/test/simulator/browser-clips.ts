@@ -1,11 +1,19 @@
 /**
- * Real encoded media for simulated participants, made by a browser: MediaRecorder on the fake
- * camera and microphone (Chromium's `--use-fake-device-for-media-stream`: a moving test
- * picture and a periodic beep) for a few seconds, as WebM with Opus and with VP8, taken apart
- * into clips in Node. A browser in the meeting decodes these frames as it would its own.
+ * Real encoded media for simulated participants, made by a browser from its fake camera and
+ * microphone (Chromium's `--use-fake-device-for-media-stream`: a moving test picture and a
+ * periodic beep), recorded for a few seconds. Audio goes through WebCodecs' Opus encoder in
+ * 20 ms packets, as WebRTC sends it (MediaRecorder's 60 ms packets would arrive too sparsely for
+ * the SFU's loudness windows, which need 10 packets in 250 ms); video through MediaRecorder
+ * (vp8-recorder.ts). A browser in the meeting decodes these frames as it would its own.
  */
 import type { Page } from 'playwright-core';
-import { type MediaClip, opusClip, vp8Clip } from './media-clip.ts';
+import { type MediaClip, opusPacketsClip } from './media-clip.ts';
+import { recordVp8 } from './vp8-recorder.ts';
+
+/** Opus packet length WebRTC uses, in microseconds. */
+const OPUS_FRAME_US = 20_000;
+const CAMERA = { kind: 'camera', width: 640, height: 360, frameRate: 20 } as const;
+const CAMERA_BITS_PER_SECOND = 400_000;
 
 export interface RecordedClips {
   audio: MediaClip;
@@ -14,37 +22,61 @@ export interface RecordedClips {
 
 /** Records `ms` of the page's fake devices; the page must be on an http(s) origin of the app. */
 export async function recordClips(page: Page, ms = 3000): Promise<RecordedClips> {
-  const recorded = await page.evaluate(async (duration) => {
-    const record = async (stream: MediaStream, mimeType: string, bits: Record<string, number>) => {
-      const recorder = new MediaRecorder(stream, { mimeType, ...bits });
-      const chunks: Blob[] = [];
-      recorder.ondataavailable = (e) => chunks.push(e.data);
-      const stopped = new Promise((resolve) => {
-        recorder.onstop = resolve;
+  const [audio, video] = await Promise.all([
+    recordOpus(page, ms),
+    recordVp8(page, CAMERA, CAMERA_BITS_PER_SECOND, ms),
+  ]);
+  return { audio, video };
+}
+
+/** Encodes `ms` of the fake microphone with the page's WebCodecs Opus encoder. */
+async function recordOpus(page: Page, ms: number): Promise<MediaClip> {
+  const packets = await page.evaluate(
+    async ({ duration, frameUs }) => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1 } });
+      const [track] = stream.getAudioTracks();
+      if (!track) throw new Error('no microphone track');
+      const packets: string[] = [];
+      let failure: unknown;
+      const encoder = new AudioEncoder({
+        output: (chunk) => {
+          const data = new Uint8Array(chunk.byteLength);
+          chunk.copyTo(data);
+          packets.push(btoa(String.fromCharCode(...data)));
+        },
+        error: (e) => {
+          failure = e;
+        },
       });
-      recorder.start();
-      await new Promise((r) => setTimeout(r, duration));
-      recorder.stop();
-      await stopped;
-      for (const track of stream.getTracks()) track.stop();
-      const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
-      let text = '';
-      for (let i = 0; i < bytes.length; i += 0x8000)
-        text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      return btoa(text);
-    };
-    const audio = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const video = await navigator.mediaDevices.getUserMedia({
-      video: { width: 640, height: 360, frameRate: 20 },
-    });
-    const [a, v] = await Promise.all([
-      record(audio, 'audio/webm;codecs=opus', { audioBitsPerSecond: 32_000 }),
-      record(video, 'video/webm;codecs=vp8', { videoBitsPerSecond: 400_000 }),
-    ]);
-    return { audio: a, video: v };
-  }, ms);
-  return {
-    audio: opusClip(Buffer.from(recorded.audio, 'base64')),
-    video: vp8Clip(Buffer.from(recorded.video, 'base64')),
-  };
+      encoder.configure({
+        codec: 'opus',
+        sampleRate: track.getSettings().sampleRate ?? 48_000,
+        numberOfChannels: 1,
+        bitrate: 32_000,
+        opus: { frameDuration: frameUs },
+      } as AudioEncoderConfig);
+      // Chromium's insertable-streams reader (not yet in TypeScript's DOM types).
+      const Processor = (
+        globalThis as unknown as {
+          MediaStreamTrackProcessor: new (init: {
+            track: MediaStreamTrack;
+          }) => { readable: ReadableStream<AudioData> };
+        }
+      ).MediaStreamTrackProcessor;
+      const reader = new Processor({ track }).readable.getReader();
+      const end = performance.now() + duration;
+      while (performance.now() < end) {
+        const { value } = await reader.read();
+        if (!value) break;
+        encoder.encode(value);
+        value.close();
+      }
+      await encoder.flush();
+      track.stop();
+      if (failure) throw failure;
+      return packets;
+    },
+    { duration: ms, frameUs: OPUS_FRAME_US },
+  );
+  return opusPacketsClip(packets.map((p) => Buffer.from(p, 'base64')));
 }

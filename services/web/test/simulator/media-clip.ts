@@ -1,7 +1,7 @@
 /**
- * Encoded media to loop: Opus packets and VP8 frames taken from a browser's WebM recording,
- * each with how long it lasts. A video clip starts at a key frame, so a loop that starts over
- * gives the decoder a picture it can begin from.
+ * Encoded media to loop: Opus packets from a browser's encoder and VP8 frames taken from its
+ * WebM recording, each with how long it lasts. A video clip starts at a key frame, so a loop
+ * that starts over gives the decoder a picture it can begin from.
  */
 import { parseWebm } from './webm.ts';
 
@@ -32,16 +32,13 @@ export function opusPacketMs(packet: Uint8Array): number {
   return frameMs * count;
 }
 
-/** The Opus packets of a WebM recording. */
-export function opusClip(webm: Uint8Array): MediaClip {
-  const { tracks, frames } = parseWebm(webm);
-  const track = tracks.find((t) => t.codec === 'A_OPUS');
-  if (!track) throw new Error(`no Opus track in the recording (${tracks.map((t) => t.codec).join(', ')})`);
-  const packets = frames.filter((f) => f.track === track.number && f.data.length > 0);
-  if (packets.length === 0) throw new Error('no Opus packets in the recording');
+/** Opus packets as an encoder gave them, in order. */
+export function opusPacketsClip(packets: Uint8Array[]): MediaClip {
+  const frames = packets.filter((p) => p.length > 0);
+  if (frames.length === 0) throw new Error('no Opus packets were encoded');
   return {
     codec: 'opus',
-    frames: packets.map((f) => ({ data: f.data, durationMs: opusPacketMs(f.data), key: true })),
+    frames: frames.map((data) => ({ data, durationMs: opusPacketMs(data), key: true })),
   };
 }
 
