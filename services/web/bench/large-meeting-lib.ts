@@ -58,9 +58,9 @@ export function percentile(values: number[], p: number): number {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `ok()` holds, polling; throws after `ms`. */
-export async function until(ok: () => boolean, ms: number, what: string): Promise<void> {
+export async function until(ok: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(100);
   }

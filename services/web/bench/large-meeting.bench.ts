@@ -12,23 +12,27 @@
  *
  * The meeting's shape: up to 9 publishers (Opus microphone, VP8 camera in three simulcast
  * layers recorded by Chromium, all SFrame-encrypted; 3 of them speaking loudly) with real MLS,
- * and a crowd, muted with the camera off, that publishes nothing and receives (RTP counted
- * after SRTP, not decrypted: video-receive.ts); the crowd is passive on MLS (its cryptographic
- * work would run on its own devices). Each measured joiner is a full participant with real MLS.
+ * and a crowd, muted with the camera off, that publishes nothing and receives (SRTP packets
+ * counted as they arrive, not decrypted: video-receive.ts), spread over BENCH_CROWD_PROCESSES
+ * Node processes (crowd-pool.ts; default: one per core); the crowd is passive on MLS (its
+ * cryptographic work would run on its own devices). Each measured joiner is a full participant
+ * with real MLS.
  *
  *   npm run bench:large-meeting -w @conclave/web
  *   BENCH_SIZES=50,200 BENCH_BUDGET_MS=600000 BENCH_WINDOW_MS=10000 BENCH_JOIN_SAMPLES=3
- *   BENCH_EVERYTHING_RECEIVERS=40
+ *   BENCH_EVERYTHING_RECEIVERS=40 BENCH_CROWD_PROCESSES=2
  *   BENCH_CROWD_MLS=real (the crowd keeps real MLS state too)
  */
 import type { Page } from 'playwright-core';
 import { createMeeting, startTestEnv } from '../test/support/harness.ts';
 import { recordClips } from '../test/simulator/browser-clips.ts';
-import { CrowdMember } from '../test/simulator/crowd.ts';
+import type { MemberSnapshot } from '../test/simulator/crowd-messages.ts';
+import { CrowdPool } from '../test/simulator/crowd-pool.ts';
 import type { MediaClip } from '../test/simulator/media-clip.ts';
 import { SimulatedParticipant } from '../test/simulator/participant.ts';
 import { recordSimulcastClips } from '../test/simulator/simulcast-clips.ts';
 import type { ReceiveMode } from '../test/simulator/video-receive.ts';
+import { availableParallelism } from 'node:os';
 import { cpuMs, load, percentile, sleep, udpReceiveDrops, until, workerPids } from './large-meeting-lib.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '50,200,500,1000').split(',').map(Number);
@@ -41,7 +45,8 @@ const joinSamples = Number(process.env.BENCH_JOIN_SAMPLES ?? 3);
  * extra CPU for it is measured on this many and scaled to the whole crowd.
  */
 const everythingReceivers = Number(process.env.BENCH_EVERYTHING_RECEIVERS ?? 40);
-const crowdMls = process.env.BENCH_CROWD_MLS === 'real' ? 'real' : 'passive';
+const crowdMls: 'real' | 'passive' = process.env.BENCH_CROWD_MLS === 'real' ? 'real' : 'passive';
+const crowdProcesses = Number(process.env.BENCH_CROWD_PROCESSES ?? availableParallelism());
 const PUBLISHERS = 9;
 const LOUD = 3;
 const BATCH = 10;
@@ -76,10 +81,11 @@ interface Window {
   scaled: boolean;
 }
 
-/** Media over one steady window: worker CPU, and bytes per second of each of `crowd`. */
+/** Media over one steady window: worker CPU, and bytes per second of the first `receivers` of the crowd. */
 async function measure(
   n: number,
-  crowd: CrowdMember[],
+  crowd: CrowdPool,
+  receivers: number,
   publishers: SimulatedParticipant[],
   pids: number[],
 ): Promise<Window> {
@@ -89,78 +95,74 @@ async function measure(
   const topFrames = () => publishers.reduce((a, s) => a + (s.state().loops.camera?.framesSent ?? 0), 0);
   const top0 = topFrames();
   const drops0 = udpReceiveDrops();
-  const bytes = () => crowd.map((c) => c.counter?.counts.bytes ?? 0);
-  const before = bytes();
+  const members = async () => (await crowd.snapshot()).slice(0, receivers);
+  const before = await members();
+  const benchPids = [process.pid, ...crowd.pids];
   const cpu0 = cpuMs(pids);
-  const node0 = process.cpuUsage();
+  const bench0 = cpuMs(benchPids);
   const t0 = performance.now();
   await sleep(windowMs);
+  const after = await members();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = (cpuMs(pids) - cpu0) / seconds;
-  const node = process.cpuUsage(node0);
-  const rates = bytes().map((b, i) => (b - before[i]!) / seconds);
+  const rates = after.map((m, i) => (m.bytes - (before[i]?.bytes ?? 0)) / seconds);
   return {
     cpuPercent: cpu / 10,
     perParticipantMsPerS: cpu / n,
     meanBps: rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length),
     maxBps: Math.max(0, ...rates),
     videoResumed: percentile(
-      crowd.map((c) => c.counter?.counts.videoResumed ?? 0),
+      after.map((m) => m.videoResumed),
       50,
     ),
-    layers: layerCounts(crowd),
-    nodePercent: (node.user + node.system) / 10 / (seconds * 1000),
+    layers: layerCounts(after),
+    nodePercent: (cpuMs(benchPids) - bench0) / 10 / seconds,
     keyFrameRequests: (requests() - requests0) / seconds,
     topLayerFps: (topFrames() - top0) / seconds / Math.max(1, publishers.length),
     udpDrops: (udpReceiveDrops() - drops0) / seconds,
-    receivers: crowd.length,
+    receivers: after.length,
     scaled: false,
   };
 }
 
-function layerCounts(crowd: CrowdMember[]): string {
+function layerCounts(members: MemberSnapshot[]): string {
   const counts = new Map<string, number>();
-  for (const c of crowd)
-    for (const l of c.counter?.layers() ?? [])
-      counts.set(`L${l ?? '-'}`, (counts.get(`L${l ?? '-'}`) ?? 0) + 1);
+  for (const m of members)
+    for (const l of m.layers) counts.set(`L${l ?? '-'}`, (counts.get(`L${l ?? '-'}`) ?? 0) + 1);
   return [...counts]
     .sort()
     .map(([l, k]) => `${l}×${k}`)
     .join(' ');
 }
 
-/** Receives as `mode` asks, then waits (bounded) until the SFU sends the layer asked for. */
-async function switchTo(mode: ReceiveMode, crowd: CrowdMember[]): Promise<void> {
-  await Promise.all(crowd.map((c) => c.counter?.setPolicy({ mode })));
+/**
+ * The first `members` of the crowd receive as `mode` asks; waits (bounded) until the SFU sends
+ * them the layer asked for.
+ */
+async function switchTo(mode: ReceiveMode, crowd: CrowdPool, members = crowd.size): Promise<void> {
+  await crowd.setPolicy({ mode }, members);
   const layer = mode === 'shown' ? 0 : 2;
   await until(
-    () => crowd.every((c) => c.counter?.layers().every((l) => l === layer)),
+    async () => (await crowd.snapshot()).slice(0, members).every((m) => m.layers.every((l) => l === layer)),
     LAYER_SWITCH_MS,
     `every camera at layer ${layer}`,
   ).catch(() => console.log(`  (${mode}: not every camera at layer ${layer} after ${LAYER_SWITCH_MS} ms)`));
   await sleep(SETTLE_MS);
 }
 
-async function joinInBatches<T>(count: number, join: (i: number) => Promise<T>, out: T[]): Promise<void> {
+/** `count` crowd members, BATCH at a time, as far as the time budget goes. */
+async function joinCrowd(crowd: CrowdPool, count: number, link: string): Promise<void> {
+  const options = { link, receive: { mode: 'shown' as const }, mls: crowdMls, maxDurationMs: LIFETIME_MS };
   for (let i = 0; i < count; i += BATCH) {
-    if (overBudget()) throw new Error(`time budget used up with ${out.length} of ${count} joined`);
-    // One retry each: on a loaded machine a transport's setup may miss its deadline.
-    const batch = Array.from({ length: Math.min(BATCH, count - i) }, (_, j) =>
-      join(i + j).catch(() => join(i + j)),
-    );
-    out.push(...(await Promise.all(batch)));
+    if (overBudget()) throw new Error(`time budget used up with ${crowd.size} of ${count} joined`);
+    await crowd.join(Math.min(BATCH, count - i), options);
   }
 }
 
 async function benchSize(n: number, page: Page, origin: string, clips: Clips): Promise<void> {
   const { link, hostLink } = await createMeeting(page, origin);
   const publishers: SimulatedParticipant[] = [];
-  const crowd: CrowdMember[] = [];
-  /** When the DS handed out the commit built on each epoch: the first crowd member to get it. */
-  const commitSent = new Map<number, number>();
-  const onCommit = (epoch: number, at: number) => {
-    if (!commitSent.has(epoch)) commitSent.set(epoch, at);
-  };
+  const crowd = new CrowdPool(crowdProcesses);
   const p = Math.min(PUBLISHERS, n - 1);
   const t0 = performance.now();
   try {
@@ -177,51 +179,41 @@ async function benchSize(n: number, page: Page, origin: string, clips: Clips): P
     await until(() => publishers[0]!.epoch !== undefined, 30_000, 'the group created');
     publishers.push(...(await Promise.all(Array.from({ length: p - 1 }, (_, i) => publish(i + 1)))));
     for (const [i, s] of publishers.entries()) s.setAudioLevel(i < LOUD ? 30 : 127);
-    await joinInBatches(
-      n - 1 - p,
-      () =>
-        CrowdMember.join({
-          link,
-          receive: { mode: 'shown' },
-          mls: crowdMls,
-          maxDurationMs: LIFETIME_MS,
-          onCommit,
-        }),
-      crowd,
-    );
+    await joinCrowd(crowd, n - 1 - p, link);
     const size = () => publishers[0]!.epoch?.size ?? 0;
     await until(() => size() === n - 1, 120_000, `a group of ${n - 1}`);
-    await until(() => crowd.every((c) => c.welcomed), 60_000, 'the crowd welcomed');
+    await until(async () => (await crowd.snapshot()).every((m) => m.welcomed), 60_000, 'the crowd welcomed');
     const buildS = (performance.now() - t0) / 1000;
     const pids = workerPids();
 
     const windows = new Map<ReceiveMode, Window>();
     await switchTo('shown', crowd);
-    const shown = await measure(n, crowd, publishers, pids);
+    const shown = await measure(n, crowd, crowd.size, publishers, pids);
     windows.set('shown', shown);
-    const sample = crowd.slice(0, everythingReceivers);
-    await switchTo('everything', sample);
-    const mixed = await measure(n, sample, publishers, pids);
-    const scale = crowd.length / Math.max(1, sample.length);
+    const sample = Math.min(everythingReceivers, crowd.size);
+    await switchTo('everything', crowd, sample);
+    const mixed = await measure(n, crowd, sample, publishers, pids);
+    const scale = crowd.size / Math.max(1, sample);
     windows.set('everything', {
       ...mixed,
       cpuPercent: shown.cpuPercent + (mixed.cpuPercent - shown.cpuPercent) * scale,
       perParticipantMsPerS:
         shown.perParticipantMsPerS + (mixed.perParticipantMsPerS - shown.perParticipantMsPerS) * scale,
-      scaled: sample.length < crowd.length,
+      scaled: sample < crowd.size,
     });
-    reportMedia(n, p, crowd.length, buildS, windows);
+    reportMedia(n, p, crowd.size, buildS, windows);
     // Back to `shown` for the joins, as the meeting would be.
-    await switchTo('shown', sample);
+    await switchTo('shown', crowd, sample);
 
     // The N-th joiner, into the group of N − 1; then it leaves (a Remove commit) for the next.
     const joins: number[] = [];
     const commits: number[] = [];
     const commitLatency = (epoch: number, active: SimulatedParticipant[]) => {
-      const sent = commitSent.get(epoch);
+      const sent = crowd.commitSent.get(epoch);
       const done = active.map((s) => s.epochAt.get(epoch + 1));
+      // epochAt is this process's performance.now(); commitSent is wall-clock milliseconds.
       if (sent !== undefined && done.every((d) => d !== undefined))
-        commits.push(Math.max(...(done as number[])) - sent);
+        commits.push(performance.timeOrigin + Math.max(...(done as number[])) - sent);
     };
     for (let s = 0; s < joinSamples && (s === 0 || !overBudget()); s++) {
       const epoch = Number(publishers[0]!.epoch!.epoch);
@@ -242,7 +234,7 @@ async function benchSize(n: number, page: Page, origin: string, clips: Clips): P
     }
     reportMls(n, p, joins, commits);
   } finally {
-    for (const c of crowd) c.leave();
+    await crowd.close();
     for (const s of publishers) s.leave();
     await sleep(2000);
   }
@@ -262,11 +254,11 @@ function reportMedia(
     `\nN=${n}: ${p} publishers (${Math.min(LOUD, p)} loud), ${crowd} receivers (crowd, MLS ${crowdMls}), 1 measured joiner; built in ${buildS.toFixed(0)} s`,
   );
   console.log(
-    '  mode        receivers  SFU CPU %core  per participant ms/s  kbit/s per receiver mean     max  cameras resumed  bench process %core  key frame requests/s  720p fps sent  UDP drops/s  layers received',
+    '  mode        receivers  SFU CPU %core  per participant ms/s  kbit/s per receiver mean     max  cameras resumed  bench processes %core  key frame requests/s  720p fps sent  UDP drops/s  layers received',
   );
   for (const [mode, w] of windows) {
     console.log(
-      `  ${mode.padEnd(10)}  ${String(w.receivers).padStart(9)}  ${w.scaled ? '~' : ' '}${w.cpuPercent.toFixed(1).padStart(12)}  ${w.scaled ? '~' : ' '}${w.perParticipantMsPerS.toFixed(3).padStart(19)}  ${kbps(w.meanBps).padStart(24)} ${kbps(w.maxBps)}  ${String(w.videoResumed).padStart(15)}  ${w.nodePercent.toFixed(0).padStart(19)}  ${w.keyFrameRequests.toFixed(1).padStart(20)}  ${w.topLayerFps.toFixed(1).padStart(13)}  ${w.udpDrops.toFixed(0).padStart(11)}  ${w.layers}`,
+      `  ${mode.padEnd(10)}  ${String(w.receivers).padStart(9)}  ${w.scaled ? '~' : ' '}${w.cpuPercent.toFixed(1).padStart(12)}  ${w.scaled ? '~' : ' '}${w.perParticipantMsPerS.toFixed(3).padStart(19)}  ${kbps(w.meanBps).padStart(24)} ${kbps(w.maxBps)}  ${String(w.videoResumed).padStart(15)}  ${w.nodePercent.toFixed(0).padStart(21)}  ${w.keyFrameRequests.toFixed(1).padStart(20)}  ${w.topLayerFps.toFixed(1).padStart(13)}  ${w.udpDrops.toFixed(0).padStart(11)}  ${w.layers}`,
     );
   }
   const shown = windows.get('shown');

@@ -5,7 +5,7 @@
  * on the first epoch, to the newcomers on later ones), epoch keys installed by the client's
  * policy (epoch-keys.ts) into the SFrame key store, and media looped from recorded clips,
  * SFrame-encrypted by the client's FrameCryptor and sent over a real WebRtcTransport (its camera
- * in three simulcast layers with `cameraLayers`, simulcast-media.ts). It can also receive the
+ * in three simulcast layers with `cameraLayers`, sfu-media.ts). It can also receive the
  * others' microphones and decrypt them (sfu-receive.ts). It notes when its join started and
  * when it reached each epoch, for latency measurements.
  *
@@ -24,7 +24,6 @@ import type { LoopStats } from './media-loop.ts';
 import { type ClipSource, type SentMedia, sendMedia } from './sfu-media.ts';
 import { AudioReceiver, type ReceivedAudio } from './sfu-receive.ts';
 import { SfuSignaling } from './sfu-signaling.ts';
-import { sendSimulcast } from './simulcast-media.ts';
 import { srpJoin } from './srp-join.ts';
 
 /** How often the media loops are ticked. */
@@ -148,10 +147,12 @@ export class SimulatedParticipant {
       this.#receiver?.notification(n);
     };
     const layers = this.#options.cameraLayers;
-    const mic = this.#options.media.find((m) => m.source === 'mic')?.clip;
-    this.#media = layers
-      ? await sendSimulcast(sfu, this.cryptor, mic, layers)
-      : await sendMedia(sfu, this.cryptor, this.#options.media);
+    const media = this.#options.media;
+    this.#media = await sendMedia(
+      sfu,
+      this.cryptor,
+      layers ? [...media.filter((m) => m.source !== 'camera'), { source: 'camera', layers }] : media,
+    );
     if (this.#options.receiveAudio ?? true) {
       // Whose frames a consumer may carry: the roster's word (signed in MLS), not the SFU's.
       const expected = (peerId: string) =>

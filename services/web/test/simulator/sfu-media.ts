@@ -1,8 +1,10 @@
 /**
  * A participant's media at the SFU: the send transport (created, told our DTLS fingerprint as
  * the DTLS client, then connected over ICE and DTLS by a thin WebRTC sender) and one producer
- * per looped clip, whose RTP parameters follow the router's capabilities (payload types and
- * the audio-level extension ID), as mediasoup-client would derive them.
+ * per source, whose RTP parameters follow the router's capabilities (payload types and the
+ * audio-level extension ID), as mediasoup-client would derive them. A source is one looped
+ * clip, or a simulcast camera: one producer with an encoding (SSRC) per layer, lowest first as
+ * a browser's `r0`–`r2`, each looped from its own clip and SFrame-encrypted like any frame.
  */
 import { randomBytes } from 'node:crypto';
 import type { FrameCryptor, MediaContextName } from '@conclave/e2ee';
@@ -19,20 +21,33 @@ export interface ClipSource {
   clip: MediaClip;
 }
 
+/** A simulcast camera: one clip per spatial layer, lowest first. */
+export interface LayeredSource {
+  source: MediaContextName;
+  layers: MediaClip[];
+}
+
 export interface SentMedia {
   sender: WebRtcLink;
   loops: MediaLoop[];
   producers: Map<MediaContextName, string>;
 }
 
-function parametersFor(caps: RtpCapabilities, clip: MediaClip, ssrc: number, cname: string): RtpParameters {
-  const mimeType = clip.codec === 'opus' ? 'audio/opus' : 'video/VP8';
+const random32 = () => randomBytes(4).readUInt32BE(0);
+
+function parametersFor(
+  caps: RtpCapabilities,
+  codecName: MediaClip['codec'],
+  ssrcs: number[],
+  cname: string,
+): RtpParameters {
+  const mimeType = codecName === 'opus' ? 'audio/opus' : 'video/VP8';
   const codec = caps.codecs?.find((c) => c.mimeType.toLowerCase() === mimeType.toLowerCase());
   if (!codec || codec.preferredPayloadType === undefined) throw new Error(`the router has no ${mimeType}`);
   const audioLevel = caps.headerExtensions?.find((h) => h.kind === 'audio' && h.uri === AUDIO_LEVEL_URI);
   return {
     codecs: [
-      clip.codec === 'opus'
+      codecName === 'opus'
         ? {
             mimeType,
             payloadType: codec.preferredPayloadType,
@@ -52,8 +67,8 @@ function parametersFor(caps: RtpCapabilities, clip: MediaClip, ssrc: number, cna
           },
     ],
     headerExtensions:
-      clip.codec === 'opus' && audioLevel ? [{ uri: AUDIO_LEVEL_URI, id: audioLevel.preferredId }] : [],
-    encodings: [{ ssrc }],
+      codecName === 'opus' && audioLevel ? [{ uri: AUDIO_LEVEL_URI, id: audioLevel.preferredId }] : [],
+    encodings: ssrcs.map((ssrc) => ({ ssrc })),
     rtcp: { cname, reducedSize: true },
   };
 }
@@ -78,11 +93,11 @@ export async function openTransport(
   return { transportId: transport.transportId, link };
 }
 
-/** Opens the send transport, then produces every clip (sent once the loops are ticked). */
+/** Opens the send transport, then produces every source (sent once the loops are ticked). */
 export async function sendMedia(
   sfu: SfuSignaling,
   cryptor: FrameCryptor,
-  clips: ClipSource[],
+  sources: (ClipSource | LayeredSource)[],
 ): Promise<SentMedia> {
   const { transportId, link: sender } = await openTransport(sfu, 'send');
   const cname = randomBytes(8).toString('hex');
@@ -90,26 +105,31 @@ export async function sendMedia(
   const loops: MediaLoop[] = [];
   const producers = new Map<MediaContextName, string>();
   try {
-    for (const { source, clip } of clips) {
-      const ssrc = randomBytes(4).readUInt32BE(0);
-      const rtpParameters = parametersFor(caps, clip, ssrc, cname);
+    for (const from of sources) {
+      const clips = 'layers' in from ? from.layers : [from.clip];
+      const codecName = clips[0]?.codec;
+      if (!codecName) throw new Error(`no clip for ${from.source}`);
+      const ssrcs = clips.map(() => random32());
+      const rtpParameters = parametersFor(caps, codecName, ssrcs, cname);
       const { producerId } = await sfu.request('produce', {
         transportId,
-        kind: clip.codec === 'opus' ? 'audio' : 'video',
-        source,
+        kind: codecName === 'opus' ? 'audio' : 'video',
+        source: from.source,
         rtpParameters,
       });
-      producers.set(source, producerId);
+      producers.set(from.source, producerId);
       const codec = rtpParameters.codecs[0]!;
       const audioLevelId = rtpParameters.headerExtensions?.[0]?.id;
-      const spec = {
-        source,
-        payloadType: codec.payloadType,
-        ssrc,
-        clockRate: codec.clockRate,
-        ...(audioLevelId !== undefined ? { audioLevelId } : {}),
-      };
-      loops.push(new MediaLoop(clip, spec, cryptor, (packet) => sender.send(packet, codec.clockRate)));
+      clips.forEach((clip, i) => {
+        const spec = {
+          source: from.source,
+          payloadType: codec.payloadType,
+          ssrc: ssrcs[i]!,
+          clockRate: codec.clockRate,
+          ...(audioLevelId !== undefined ? { audioLevelId } : {}),
+        };
+        loops.push(new MediaLoop(clip, spec, cryptor, (packet) => sender.send(packet, codec.clockRate)));
+      });
     }
   } catch (error) {
     sender.close();

@@ -11,7 +11,8 @@
  * Audio is always resumed (the SFU itself forwards only the most recently loud microphones).
  * The receiver announces no bandwidth estimation (no transport-cc, no REMB), so the SFU sends
  * the layers asked for rather than what an estimate ramping up on loopback allows. Counted:
- * RTP packets and bytes after SRTP (header and payload), by kind.
+ * RTP packets and their bytes as they arrive (SRTP: header, encrypted payload and
+ * authentication tag; neither authenticated nor decrypted, see webrtc-link.ts), by kind.
  */
 import type { ProducerInfo, RtpCapabilities, SfuNotification } from '@conclave/protocol';
 import { openTransport } from './sfu-media.ts';
@@ -83,6 +84,7 @@ export class MediaCounter {
     this.link = opened.link;
     this.#caps = withoutEstimation(sfu.welcome.rtpCapabilities);
     this.#policy = { tiles: 9, layer: 0, ...policy };
+    this.link.decryptRtp = false;
     this.link.onRtp = (packet) => this.#rtp(packet);
   }
 

@@ -4,7 +4,10 @@
  * (mediasoup is ICE-lite), repeated every 5 s for consent freshness. DTLS 1.2 as the client
  * with use_srtp (werift-dtls), then SRTP and SRTCP (werift-rtp). Sending: sender reports every
  * second, and picture-loss or full-intra requests from the SFU handed to `onKeyFrameRequest`.
- * Receiving: every RTP packet, SRTP-decrypted, handed to `onRtp`.
+ * Receiving: every RTP packet, SRTP-decrypted, handed to `onRtp`; or, with `decryptRtp` off,
+ * as it arrived (header in clear, payload still encrypted): a receiver that only counts has no
+ * use for the payload, and authenticating each packet costs the receiving process more than
+ * the SFU spends sending it.
  */
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -76,8 +79,10 @@ export class WebRtcLink {
   readonly #sent = new Map<number, StreamCount & { clockRate: number }>();
   /** The SFU asked for a key frame on this SSRC (PLI or FIR). */
   onKeyFrameRequest: (ssrc: number) => void = () => {};
-  /** An RTP packet arrived (decrypted: header and payload in clear). */
+  /** An RTP packet arrived (decrypted: header and payload in clear, unless `decryptRtp` is off). */
   onRtp: (packet: Buffer) => void = () => {};
+  /** Off: RTP is handed to `onRtp` as it arrived, neither authenticated nor decrypted. */
+  decryptRtp = true;
   packetsSent = 0;
   packetsReceived = 0;
   keyFrameRequests = 0;
@@ -194,6 +199,11 @@ export class WebRtcLink {
     const type = data[1]!;
     if (type >= 192 && type <= 223) {
       this.#receiveRtcp(data);
+      return;
+    }
+    if (!this.decryptRtp) {
+      this.packetsReceived++;
+      this.onRtp(data);
       return;
     }
     try {
