@@ -39,9 +39,14 @@ class CrowdProcess {
   request(op: CrowdOp): Promise<MemberSnapshot[] | undefined> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
+      if (!this.child.connected) return reject(new Error('the crowd process has gone'));
       this.#pending.set(id, { resolve, reject });
       const request: CrowdRequest = { ...op, id };
-      this.child.send(request);
+      this.child.send(request, (error) => {
+        if (!error) return;
+        this.#pending.delete(id);
+        reject(error);
+      });
     });
   }
 }
@@ -102,7 +107,7 @@ export class CrowdPool {
   /** Every member leaves; the processes exit. */
   async close(): Promise<void> {
     await Promise.all(this.#processes.map((p) => p.request({ op: 'leave' }).catch(() => undefined)));
-    for (const p of this.#processes) p.child.disconnect();
+    for (const p of this.#processes) if (p.child.connected) p.child.disconnect();
   }
 
   /** How many of the first `members` of the crowd live in process `i`. */

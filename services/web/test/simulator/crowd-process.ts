@@ -7,7 +7,10 @@ import { CrowdMember } from './crowd.ts';
 import type { CrowdJoinOptions, CrowdReply, CrowdRequest, MemberSnapshot } from './crowd-messages.ts';
 
 const members: CrowdMember[] = [];
-const send = (reply: CrowdReply) => process.send?.(reply);
+/** Replies that come after the parent has gone (a join finishing during the shutdown) are dropped. */
+const send = (reply: CrowdReply) => {
+  if (process.connected) process.send?.(reply, undefined, undefined, () => {});
+};
 const epochsSeen = new Set<number>();
 
 function onCommit(epoch: number, at: number): void {
