@@ -79,7 +79,7 @@ describe('the lobby of a locked meeting', { timeout: SUITE_TIMEOUT_MS }, () => {
     await host.locator('#side-panel').screenshot({ path: SCREENSHOT });
     await host.click('#lobby-list [data-action="admit"]');
     await dave.waitForFunction(() => document.getElementById('app')?.dataset['epoch'], undefined, {
-      timeout: 30_000,
+      timeout: 90_000,
     });
     const pages = [host, alice, bob, dave];
     const all = await eventually(
