@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  controlSockets,
   createMeeting,
   diagnostics,
   eventually,
@@ -24,6 +23,7 @@ import {
   type TestEnv,
   SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
+import { controlSockets } from './support/network-control.ts';
 import { background, capture, controls, DANGER_FILL, DESKTOP, PHONE, tooltip } from './support/screens.ts';
 
 describe('the meeting page’s controls in every state, on a desktop and a phone', {

@@ -10,7 +10,6 @@ import type { Page } from 'playwright-core';
 import {
   cameraBothWays,
   chatBothWays,
-  controlSockets,
   createMeeting,
   diagnostics,
   eventually,
@@ -18,11 +17,13 @@ import {
   lockMeeting,
   openPanel,
   pairDiagnostics,
+  setMeetingLock,
   startTestEnv,
   statusCleared,
   type TestEnv,
   SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
+import { controlSockets } from './support/network-control.ts';
 
 describe('reconnection after a network blip', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: TestEnv;
@@ -31,6 +32,7 @@ describe('reconnection after a network blip', { timeout: SUITE_TIMEOUT_MS }, () 
   let hostLink: string;
   let offline: (down: boolean) => Promise<void>;
   let blip: () => Promise<void>;
+  let lockedJoins: () => Promise<number>;
   /** Drops both connections and keeps them down until the page says it is reconnecting. */
   const blipUntilReconnecting = async () => {
     await offline(true);
@@ -42,12 +44,24 @@ describe('reconnection after a network blip', { timeout: SUITE_TIMEOUT_MS }, () 
       5000,
     );
   };
+  /** Waits for Alice back on a new SFU peer, decoding and decoded, and not ended; then for her status to clear. */
+  const backThroughLock = async (previousPeerId: string) => {
+    const after = await eventually(
+      'media again through the lock',
+      () => pairDiagnostics(host, alice),
+      (x) => x.a.peerId !== previousPeerId && cameraBothWays(x),
+      30_000,
+    );
+    assert.equal(after.a.ended, null);
+    assert.equal(after.a.securityCode, after.h.securityCode);
+    await statusCleared(alice);
+  };
 
   before(async () => {
     env = await startTestEnv();
     host = await env.newPage();
     alice = await env.newPage();
-    ({ offline, blip } = await controlSockets(alice));
+    ({ offline, blip, lockedJoins } = await controlSockets(alice));
     const created = await createMeeting(host, env.origin);
     const link = created.link;
     hostLink = created.hostLink;
@@ -106,15 +120,19 @@ describe('reconnection after a network blip', { timeout: SUITE_TIMEOUT_MS }, () 
     );
     assert.equal(locked.locked, true);
     await blip();
-    const after = await eventually(
-      'media again through the lock',
-      () => pairDiagnostics(host, alice),
-      (x) => x.a.peerId !== before.peerId && cameraBothWays(x),
-      30_000,
-    );
-    assert.equal(after.a.ended, null);
-    assert.equal(after.a.securityCode, after.h.securityCode);
-    await statusCleared(alice);
+    await backThroughLock(before.peerId);
+  });
+
+  it('comes back through a lock the host set while its connections were down', async () => {
+    await setMeetingLock(host, false);
+    const before = await diagnostics(alice);
+    await blipUntilReconnecting();
+    await setMeetingLock(host, true);
+    // Its media reconnection asks for a join meanwhile and meets the lock before the group
+    // session, once back, has vouched for its rejoin secret: that refusal is not the end.
+    await eventually('a join refused by the lock', lockedJoins, (n) => n > 0, 15_000);
+    await offline(false);
+    await backThroughLock(before.peerId);
   });
 
   it('lets the host back into its locked meeting after a reload', async () => {

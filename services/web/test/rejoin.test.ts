@@ -11,7 +11,6 @@ import type { Page } from 'playwright-core';
 import {
   cameraBothWays,
   chatBothWays,
-  controlSockets,
   createMeeting,
   diagnostics,
   eventually,
@@ -22,6 +21,7 @@ import {
   type TestEnv,
   SUITE_TIMEOUT_MS,
 } from './support/harness.ts';
+import { controlSockets } from './support/network-control.ts';
 
 const RESUME_GRACE_MS = 1000;
 /**

@@ -248,51 +248,19 @@ export async function openPanel(
 
 /** The host locks the meeting from the People panel and waits for the lock badge. */
 export async function lockMeeting(host: Page): Promise<void> {
-  await openPanel(host, 'people');
-  await host.click('#toggle-lock');
-  await eventually(
-    'lock badge',
-    () => host.isVisible('#lock-badge'),
-    (v) => v,
-  );
+  await setMeetingLock(host, true);
 }
 
-/**
- * Cuts a page's connections like a network failure. Installed before the page loads: it keeps a
- * handle on the page's WebSockets, and while offline points new ones at a path no server answers
- * (the page's content security policy would refuse any other address).
- */
-export async function controlSockets(page: Page): Promise<{
-  /** While down, the page's new WebSockets reach no service. */
-  offline(down: boolean): Promise<void>;
-  /** Closes every open WebSocket of the page (both signaling connections). */
-  blip(): Promise<void>;
-}> {
-  await page.addInitScript(() => {
-    const Native = WebSocket;
-    const sockets: WebSocket[] = [];
-    const scope = globalThis as unknown as { testSockets: WebSocket[]; testOffline: boolean };
-    scope.testSockets = sockets;
-    scope.testOffline = false;
-    globalThis.WebSocket = class extends Native {
-      constructor(url: string | URL, protocols?: string | string[]) {
-        super(scope.testOffline ? String(url).replace(/\/v1\/\w+/, '/v1/offline') : url, protocols);
-        sockets.push(this);
-      }
-    };
-  });
-  return {
-    offline: (down) =>
-      page.evaluate((d) => {
-        (globalThis as unknown as { testOffline: boolean }).testOffline = d;
-      }, down),
-    blip: () =>
-      page.evaluate(() => {
-        for (const s of (globalThis as unknown as { testSockets: WebSocket[] }).testSockets) {
-          if (s.readyState === WebSocket.OPEN) s.close(4000 + 999, 'network blip');
-        }
-      }),
-  };
+/** The host locks or unlocks the meeting from the People panel and waits for the lock badge to follow. */
+export async function setMeetingLock(host: Page, locked: boolean): Promise<void> {
+  await openPanel(host, 'people');
+  if ((await host.isVisible('#lock-badge')) === locked) return;
+  await host.click('#toggle-lock');
+  await eventually(
+    locked ? 'lock badge' : 'lock badge gone',
+    () => host.isVisible('#lock-badge'),
+    (v) => v === locked,
+  );
 }
 
 /** Two pages' diagnostics, read at once: `h` the host's, `a` the other's. */

@@ -31,8 +31,19 @@ export function afterSfuClose(code: number): EndReason | 'replaced' | 'reconnect
   return 'reconnect';
 }
 
-/** A failed attempt to get back in (media or group): the end, or undefined to try again. */
-export function endReasonForRejoinFailure(error: unknown): EndReason | undefined {
+/**
+ * How long after the group session is back (or after a lock) the API may still refuse this
+ * session's rejoin secret: a lock voids every secret until the DS vouches for the members it
+ * holds, and it vouches for a dropped session only once that session has resumed.
+ */
+export const REJOIN_VOUCH_GRACE_MS = 5000;
+
+/**
+ * A failed attempt to get back in (media or group): the end, or undefined to try again.
+ * `vouched`: the DS has held this session long enough to have vouched for its rejoin secret, so
+ * a lock's refusal is final; before that it may only mean the vouching is still under way.
+ */
+export function endReasonForRejoinFailure(error: unknown, vouched = true): EndReason | undefined {
   if (error instanceof SfuRequestError && error.code === `close_${SfuCloseCode.removed}`) return 'removed';
   if (error instanceof DsClosedError) {
     const next = afterDsClose(error.code, error.reason);
@@ -41,9 +52,11 @@ export function endReasonForRejoinFailure(error: unknown): EndReason | undefined
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'meeting_not_found') return 'ended';
   // Locked, and this session's rejoin secret is gone (expired or revoked): no way back in.
-  if (code === 'meeting_locked') return 'lost';
+  if (lockedRefusal(error)) return vouched ? 'lost' : undefined;
   return undefined;
 }
+
+const lockedRefusal = (error: unknown) => (error as { code?: unknown } | null)?.code === 'meeting_locked';
 
 export interface ConnectionDeps {
   tickets: JoinTickets;
@@ -70,6 +83,8 @@ export class MeetingConnection {
   #reconnecting = false;
   /** Joining the group again (DS closes meanwhile are that loop's to handle). */
   #rejoiningGroup = false;
+  /** When the DS connection last came (back) up; undefined while it is down. */
+  #dsUpSince: number | undefined = performance.now();
 
   constructor(deps: ConnectionDeps) {
     this.#deps = deps;
@@ -90,6 +105,8 @@ export class MeetingConnection {
 
   /** The DS connection's own state (it resumes by itself). */
   dsState(state: 'connected' | 'reconnecting'): void {
+    if (state === 'reconnecting') this.#dsUpSince = undefined;
+    else this.#dsUpSince ??= performance.now();
     this.state = state;
     this.#deps.events.changed();
   }
@@ -135,6 +152,7 @@ export class MeetingConnection {
         const { granted } = await tickets.obtain(NO_RATE_LIMIT_WAIT);
         this.role = granted.role;
         await mls.rejoin(granted.dsUrl, granted.token);
+        this.#dsUpSince = performance.now();
         break;
       } catch (error) {
         const reason = endReasonForRejoinFailure(error);
@@ -149,6 +167,20 @@ export class MeetingConnection {
     events.changed();
   }
 
+  /**
+   * The DS has had time to vouch for this session's rejoin secret: its session has been up for
+   * the grace period, and so have the lock's refusals (a lock set just now voids the secret until
+   * the DS vouches again).
+   */
+  #vouched(refusedSince: number): boolean {
+    const now = performance.now();
+    return (
+      !this.#rejoiningGroup &&
+      this.#dsUpSince !== undefined &&
+      now - Math.max(this.#dsUpSince, refusedSince) >= REJOIN_VOUCH_GRACE_MS
+    );
+  }
+
   /** The SFU connection dropped: a fresh SRP join gives a new token, then produce again. */
   async #reconnectMedia(): Promise<void> {
     const { tickets, sfu, events } = this.#deps;
@@ -158,6 +190,7 @@ export class MeetingConnection {
     events.changed();
     sfu.close();
     this.#deps.dropRemoteMedia();
+    let refusedSince: number | undefined;
     for (let attempt = 0; !this.#deps.ended(); attempt++) {
       await new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** attempt)));
       try {
@@ -167,7 +200,8 @@ export class MeetingConnection {
         await this.#startMedia(granted.token);
         break;
       } catch (error) {
-        const reason = endReasonForRejoinFailure(error);
+        if (lockedRefusal(error)) refusedSince ??= performance.now();
+        const reason = endReasonForRejoinFailure(error, this.#vouched(refusedSince ?? performance.now()));
         if (reason) return this.#deps.end(reason);
       }
     }
