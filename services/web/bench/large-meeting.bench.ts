@@ -22,6 +22,9 @@
  *   BENCH_SIZES=50,200 BENCH_BUDGET_MS=600000 BENCH_WINDOW_MS=10000 BENCH_JOIN_SAMPLES=3
  *   BENCH_EVERYTHING_RECEIVERS=40 BENCH_CROWD_PROCESSES=2
  *   BENCH_CROWD_MLS=real (the crowd keeps real MLS state too)
+ *   BENCH_SFU_WORKERS=2 BENCH_ROUTER_MAX_PEERS=110 (the room spread over two workers: once a
+ *   router holds that many peers the next join goes to a router on another worker, and the
+ *   publishers' media is piped across; default one worker, one router)
  */
 import type { Page } from 'playwright-core';
 import { createMeeting, startTestEnv } from '../test/support/harness.ts';
@@ -47,6 +50,8 @@ const joinSamples = Number(process.env.BENCH_JOIN_SAMPLES ?? 3);
 const everythingReceivers = Number(process.env.BENCH_EVERYTHING_RECEIVERS ?? 40);
 const crowdMls: 'real' | 'passive' = process.env.BENCH_CROWD_MLS === 'real' ? 'real' : 'passive';
 const crowdProcesses = Number(process.env.BENCH_CROWD_PROCESSES ?? availableParallelism());
+const sfuWorkers = Number(process.env.BENCH_SFU_WORKERS ?? 1);
+const routerMaxPeers = process.env.BENCH_ROUTER_MAX_PEERS ?? '1100';
 const PUBLISHERS = 9;
 const LOUD = 3;
 const BATCH = 10;
@@ -283,11 +288,12 @@ function reportMls(n: number, p: number, joins: number[], commits: number[]): vo
 }
 
 const env = await startTestEnv({
+  sfuWorkers,
   env: {
     CONCLAVE_FAILED_JOINS_PER_SOURCE: '100000',
     CONCLAVE_RATE_PER_SOURCE: '1000000',
     SFU_ROOM_MAX_PEERS: '1100',
-    SFU_ROUTER_MAX_PEERS: '1100',
+    SFU_ROUTER_MAX_PEERS: routerMaxPeers,
     DS_MAX_GROUP_MEMBERS: '1100',
     DS_MAX_PENDING_KEY_PACKAGES: '1100',
     DS_RATE_MESSAGES_PER_SECOND: '100000',
@@ -297,7 +303,9 @@ const env = await startTestEnv({
     DS_AUTH_TIMEOUT_MS: '30000',
   },
 });
-console.log(`large-meeting bench: loopback, one SFU worker, ${load('at start')}`);
+console.log(
+  `large-meeting bench: loopback, ${sfuWorkers} SFU worker(s), up to ${routerMaxPeers} peers per router, ${load('at start')}`,
+);
 console.log(
   `shape: up to ${PUBLISHERS} publishers (mic + 3-layer simulcast camera, ${LOUD} loud), the rest muted with the camera off and receiving; window ${windowMs} ms; budget ${budgetMs} ms`,
 );

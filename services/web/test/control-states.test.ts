@@ -22,6 +22,7 @@ import {
   statusCleared,
   type TestEnv,
   SUITE_TIMEOUT_MS,
+  within,
 } from './support/harness.ts';
 import { controlSockets } from './support/network-control.ts';
 import { background, capture, controls, DANGER_FILL, DESKTOP, PHONE, tooltip } from './support/screens.ts';
@@ -272,6 +273,8 @@ describe('the meeting page’s controls in every state, on a desktop and a phone
       (v) => v === 'removed',
     );
     assert.equal(await phone.textContent('#error-title'), 'You were removed from the meeting');
+    // An ended page still answers its diagnostics (its media worker is gone).
+    assert.equal((await within(diagnostics(phone), 5000, 'diagnostics of an ended page')).ended, 'removed');
     await capture(phone, 'phone', 'removed');
     await phone.setViewportSize(DESKTOP);
     await capture(phone, 'desktop', 'removed');

@@ -28,6 +28,15 @@ export class MediaCrypto {
   readonly mode: 'script-transform' | 'encoded-streams';
   #requests = 0;
   readonly #pending = new Map<number, (stats: FrameCryptorStats) => void>();
+  /** The worker's latest counts: what `stats()` answers once the worker is gone (the meeting ended). */
+  #lastStats: FrameCryptorStats = {
+    encrypted: 0,
+    decrypted: 0,
+    passedEmpty: 0,
+    encryptFailures: {},
+    decryptFailures: {},
+  };
+  #closed = false;
   /** Told when a receiver got a frame of another member or source than it is bound to. */
   onWrongSender: (receiverId: string) => void = () => {};
 
@@ -39,6 +48,7 @@ export class MediaCrypto {
     this.worker.addEventListener('message', (event: MessageEvent<WorkerResponse>) => {
       const m = event.data;
       if (m.type === 'stats' && m.requestId !== undefined) {
+        this.#lastStats = m.stats;
         this.#pending.get(m.requestId)?.(m.stats);
         this.#pending.delete(m.requestId);
       } else if (m.type === 'wrong-sender') this.onWrongSender(m.receiverId);
@@ -87,6 +97,7 @@ export class MediaCrypto {
   }
 
   stats(): Promise<FrameCryptorStats> {
+    if (this.#closed) return Promise.resolve(this.#lastStats);
     const requestId = ++this.#requests;
     return new Promise((resolve) => {
       this.#pending.set(requestId, resolve);
@@ -95,7 +106,11 @@ export class MediaCrypto {
   }
 
   close(): void {
+    this.#closed = true;
     postClearKeys(this.worker);
     this.worker.terminate();
+    // A terminated worker answers nothing: settle what was asked with the latest counts.
+    for (const answer of this.#pending.values()) answer(this.#lastStats);
+    this.#pending.clear();
   }
 }

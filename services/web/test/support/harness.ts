@@ -67,8 +67,13 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-/** `env` overrides the stack's environment (e.g. a benchmark lifting the per-meeting join limit). */
-export async function startTestEnv(options: { env?: Record<string, string> } = {}): Promise<TestEnv> {
+/**
+ * `env` overrides the stack's environment (e.g. a benchmark lifting the per-meeting join limit);
+ * `sfuWorkers`: the SFU's mediasoup workers (one unless a benchmark spreads a room over more).
+ */
+export async function startTestEnv(
+  options: { env?: Record<string, string>; sfuWorkers?: number } = {},
+): Promise<TestEnv> {
   if (!process.env['MEDIASOUP_WORKER_BIN'] || !existsSync(process.env['MEDIASOUP_WORKER_BIN'])) {
     throw new Error(
       'MEDIASOUP_WORKER_BIN is not set or missing: run `export MEDIASOUP_WORKER_BIN=$(scripts/build-mediasoup-worker.sh)`. ' +
@@ -87,7 +92,7 @@ export async function startTestEnv(options: { env?: Record<string, string> } = {
     dsPort: await freeTcpPort(),
     sfuPort: await freeTcpPort(),
     rtcPortBase: await freeRtcPort(),
-    sfuWorkers: 1,
+    sfuWorkers: options.sfuWorkers ?? 1,
     webRoot: WEB_DIST,
     logLevel: 'warn',
     ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
