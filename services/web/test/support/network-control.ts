@@ -1,8 +1,12 @@
-/**
- * A test's hold on a page's network: its WebSockets cut like a network failure, and its joins
- * refused by a meeting's lock counted. Installed before the page loads.
- */
+/** A test's hold on a page's network: its WebSockets cut, its joins refused by a lock counted. */
 import type { Page } from 'playwright-core';
+
+/** What the init script keeps on the page's global object. */
+interface NetworkScope {
+  testSockets: WebSocket[];
+  testOffline: boolean;
+  testLockedJoins: number;
+}
 
 /**
  * Cuts a page's connections like a network failure. Installed before the page loads: it keeps a
@@ -20,11 +24,7 @@ export async function controlSockets(page: Page): Promise<{
   await page.addInitScript(() => {
     const Native = WebSocket;
     const sockets: WebSocket[] = [];
-    const scope = globalThis as unknown as {
-      testSockets: WebSocket[];
-      testOffline: boolean;
-      testLockedJoins: number;
-    };
+    const scope = globalThis as unknown as NetworkScope;
     scope.testSockets = sockets;
     scope.testOffline = false;
     scope.testLockedJoins = 0;
@@ -42,15 +42,14 @@ export async function controlSockets(page: Page): Promise<{
     };
   });
   return {
-    lockedJoins: () =>
-      page.evaluate(() => (globalThis as unknown as { testLockedJoins: number }).testLockedJoins),
+    lockedJoins: () => page.evaluate(() => (globalThis as unknown as NetworkScope).testLockedJoins),
     offline: (down) =>
       page.evaluate((d) => {
-        (globalThis as unknown as { testOffline: boolean }).testOffline = d;
+        (globalThis as unknown as NetworkScope).testOffline = d;
       }, down),
     blip: () =>
       page.evaluate(() => {
-        for (const s of (globalThis as unknown as { testSockets: WebSocket[] }).testSockets) {
+        for (const s of (globalThis as unknown as NetworkScope).testSockets) {
           if (s.readyState === WebSocket.OPEN) s.close(4000 + 999, 'network blip');
         }
       }),

@@ -49,8 +49,7 @@ export function endReasonForRejoinFailure(error: unknown, vouched = true): EndRe
     const next = afterDsClose(error.code, error.reason);
     return next === 'rejoin' || next === 'lost' ? undefined : next;
   }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'meeting_not_found') return 'ended';
+  if ((error as { code?: unknown } | null)?.code === 'meeting_not_found') return 'ended';
   // Locked, and this session's rejoin secret is gone (expired or revoked): no way back in.
   if (lockedRefusal(error)) return vouched ? 'lost' : undefined;
   return undefined;
@@ -201,7 +200,10 @@ export class MeetingConnection {
         break;
       } catch (error) {
         if (lockedRefusal(error)) refusedSince ??= performance.now();
-        const reason = endReasonForRejoinFailure(error, this.#vouched(refusedSince ?? performance.now()));
+        const reason = endReasonForRejoinFailure(
+          error,
+          refusedSince === undefined || this.#vouched(refusedSince),
+        );
         if (reason) return this.#deps.end(reason);
       }
     }
