@@ -205,6 +205,10 @@ export class MeetingConnection {
           refusedSince === undefined || this.#vouched(refusedSince),
         );
         if (reason) return this.#deps.end(reason);
+        // The attempt may have got part of the way (consumers and producers of a connection now
+        // dead): the next one starts from nothing, or it would skip what those seem to cover.
+        sfu.close();
+        this.#deps.dropRemoteMedia();
       }
     }
     this.#reconnecting = false;
