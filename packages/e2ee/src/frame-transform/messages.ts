@@ -1,6 +1,6 @@
 import type { EpochKeys } from '../sframe/key-store.ts';
 import type { MediaContextName } from '../sframe/mls-kid.ts';
-import type { FrameCryptorStats, FrameSender } from './frame-cryptor.ts';
+import type { FailureCode, FrameCryptorStats, FrameSender } from './frame-cryptor.ts';
 
 /** Per-transform options, given to RTCRtpScriptTransform or with legacy streams. */
 export interface FrameTransformOptions {
@@ -34,9 +34,22 @@ export type WorkerRequest =
       options: FrameTransformOptions;
     };
 
+/** One decrypting transform's frames: decrypted, dropped by reason, and whether its stream ended. */
+export interface ReceiverFrameStats {
+  decrypted: number;
+  dropped: Partial<Record<FailureCode, number>>;
+  ended?: string;
+}
+
 /** Messages from the worker to the page. */
 export type WorkerResponse =
-  | { type: 'stats'; requestId?: number; stats: FrameCryptorStats }
+  | {
+      type: 'stats';
+      requestId?: number;
+      stats: FrameCryptorStats;
+      /** Per receiver ID (a consumer's), with whether it is bound to a sender now. */
+      receivers?: Record<string, ReceiverFrameStats & { bound: boolean }>;
+    }
   | { type: 'error'; code: string; message: string }
   /** A receiver got a frame of another member or source than it is bound to (once per binding). */
   | { type: 'wrong-sender'; receiverId: string };

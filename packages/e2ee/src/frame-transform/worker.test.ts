@@ -5,7 +5,12 @@ import { isE2eeError } from '../errors.ts';
 import { SFrameKeyStore } from '../sframe/key-store.ts';
 import { FrameCryptor } from './frame-cryptor.ts';
 import type { WorkerResponse } from './messages.ts';
-import { createFrameTransformStream, type EncodedFrameLike, installFrameCryptoWorker } from './worker.ts';
+import {
+  createFrameTransformStream,
+  type EncodedFrameLike,
+  type FrameCryptoWorker,
+  installFrameCryptoWorker,
+} from './worker.ts';
 
 class FakeFrame implements EncodedFrameLike {
   data: ArrayBuffer;
@@ -30,6 +35,19 @@ async function run(stream: TransformStream<FakeFrame, FakeFrame>, frames: FakeFr
   await writer.close();
   await reading;
   return out;
+}
+
+/** A decrypting transform for `receiverId` on legacy streams: write to `input`, read `output`. */
+function attachDecrypting(worker: FrameCryptoWorker, codec: string, receiverId: string) {
+  const input = new TransformStream<FakeFrame, FakeFrame>();
+  const output = new TransformStream<FakeFrame, FakeFrame>();
+  worker.handle({
+    type: 'attach-streams',
+    readable: input.readable,
+    writable: output.writable,
+    options: { operation: 'decrypt', codec, receiverId },
+  });
+  return { input, output };
 }
 
 function fakeScope() {
@@ -106,6 +124,7 @@ describe('frame encryption worker', () => {
       type: 'stats',
       requestId: 7,
       stats: { encrypted: 0, decrypted: 0, passedEmpty: 0, encryptFailures: {}, decryptFailures: {} },
+      receivers: {},
     });
     scope.dispatchEvent(new MessageEvent('message', { data: { type: 'clear-keys' } }));
     assert.equal(worker.keys.currentEpoch, undefined);
@@ -138,14 +157,7 @@ describe('frame encryption worker', () => {
       new FakeFrame(
         await new FrameCryptor(alice).encryptFrame(Uint8Array.of(0xfc, 7, 7), 'opus', 'mic').then((f) => f!),
       );
-    const input = new TransformStream<FakeFrame, FakeFrame>();
-    const output = new TransformStream<FakeFrame, FakeFrame>();
-    worker.handle({
-      type: 'attach-streams',
-      readable: input.readable,
-      writable: output.writable,
-      options: { operation: 'decrypt', codec: 'opus', receiverId: 'c1' },
-    });
+    const { input, output } = attachDecrypting(worker, 'opus', 'c1');
     const writer = input.writable.getWriter();
     const reader = output.readable.getReader();
     await writer.write(await fromAlice()); // not bound yet
@@ -164,12 +176,28 @@ describe('frame encryption worker', () => {
       posted.filter((m) => m.type === 'wrong-sender'),
       [{ type: 'wrong-sender', receiverId: 'c1' }],
     );
+    // The same counts per receiver, with its binding now; a released receiver is forgotten.
+    assert.deepEqual(worker.bindings.stats(), {
+      c1: { decrypted: 1, dropped: { SFRAME_UNBOUND_RECEIVER: 1, SFRAME_WRONG_SENDER: 2 }, bound: true },
+    });
+    worker.handle({ type: 'release-receiver', receiverId: 'c1' });
+    assert.deepEqual(worker.bindings.stats(), {});
     scope.dispatchEvent(
       new MessageEvent('message', {
         data: { type: 'bind-receiver', receiverId: 'c1', sender: { leafIndex: -1 } },
       }),
     );
     assert.equal(posted.at(-1)?.type, 'error');
+  });
+
+  it('says when a receiver’s stream ended, so a picture that stays black is explained', async () => {
+    const { scope } = fakeScope();
+    const worker = installFrameCryptoWorker(scope);
+    const { input } = attachDecrypting(worker, 'vp8', 'c2');
+    assert.deepEqual(worker.bindings.stats(), { c2: { decrypted: 0, dropped: {}, bound: false } });
+    await input.writable.getWriter().abort(new Error('receiver gone'));
+    await new Promise((r) => setTimeout(r, 0));
+    assert.match(worker.bindings.stats()['c2']?.ended ?? '', /receiver gone/);
   });
 
   it('answers malformed requests with a typed error message instead of throwing', () => {

@@ -1,8 +1,11 @@
 import { E2eeError, isE2eeError } from '../errors.ts';
 import { SFrameKeyStore, type SFrameKeyStoreOptions } from '../sframe/key-store.ts';
 import { frameCodec } from './codec.ts';
-import { FrameCryptor, type FrameSender } from './frame-cryptor.ts';
+import { type FailureCode, FrameCryptor, type FrameSender } from './frame-cryptor.ts';
 import type { FrameTransformOptions, WorkerRequest, WorkerResponse } from './messages.ts';
+import { type ReceiverBinding, ReceiverBindings } from './receiver-bindings.ts';
+
+export type { ReceiverBinding } from './receiver-bindings.ts';
 
 /**
  * Worker side of media encryption: the `rtctransform` event of RTCRtpScriptTransform, legacy
@@ -13,14 +16,6 @@ import type { FrameTransformOptions, WorkerRequest, WorkerResponse } from './mes
 export interface EncodedFrameLike {
   data: ArrayBuffer;
   getMetadata?: () => { mimeType?: string };
-}
-
-/** What a decrypting stream asks, frame by frame: whose frames it may pass, and whom to tell. */
-export interface ReceiverBinding {
-  /** The member and source frames must come from right now (bindings change with the roster). */
-  sender(): FrameSender | null;
-  /** A frame named another member or source. */
-  wrongSender?(): void;
 }
 
 /** Builds the TransformStream that encrypts or decrypts every frame passing through. */
@@ -37,7 +32,8 @@ export function createFrameTransformStream<F extends EncodedFrameLike>(
   if (options.operation === 'decrypt' && !binding) {
     throw new E2eeError('INVALID_ARGUMENT', 'a decrypting transform needs a receiver binding');
   }
-  const onFailure = (code: string) => {
+  const onFailure = (code: FailureCode) => {
+    binding?.counted?.(code);
     if (code === 'SFRAME_WRONG_SENDER') binding?.wrongSender?.();
   };
   return new TransformStream<F, F>({
@@ -55,6 +51,7 @@ export function createFrameTransformStream<F extends EncodedFrameLike>(
           ? await cryptor.encryptFrame(data, codec, context!)
           : await cryptor.decryptFrame(data, codec, binding!.sender(), onFailure);
       if (out === undefined) return; // dropped and counted
+      if (options.operation === 'decrypt') binding?.counted?.('decrypted');
       frame.data = out.buffer;
       controller.enqueue(frame);
     },
@@ -98,39 +95,6 @@ function isFrameSender(value: unknown): value is FrameSender | null {
   );
 }
 
-/** Receivers by ID: the sender each is bound to, and whether it was told of a wrong one. */
-export class ReceiverBindings {
-  readonly #senders = new Map<string, FrameSender>();
-  readonly #warned = new Set<string>();
-  readonly #reply: (message: WorkerResponse) => void;
-
-  constructor(reply: (message: WorkerResponse) => void) {
-    this.#reply = reply;
-  }
-
-  bind(receiverId: string, sender: FrameSender | null): void {
-    this.#warned.delete(receiverId);
-    if (sender) this.#senders.set(receiverId, { leafIndex: sender.leafIndex, context: sender.context });
-    else this.#senders.delete(receiverId);
-  }
-
-  release(receiverId: string): void {
-    this.#senders.delete(receiverId);
-    this.#warned.delete(receiverId);
-  }
-
-  of(receiverId: string): ReceiverBinding {
-    return {
-      sender: () => this.#senders.get(receiverId) ?? null,
-      wrongSender: () => {
-        if (this.#warned.has(receiverId)) return;
-        this.#warned.add(receiverId);
-        this.#reply({ type: 'wrong-sender', receiverId });
-      },
-    };
-  }
-}
-
 function pipe(
   cryptor: FrameCryptor,
   bindings: ReceiverBindings,
@@ -140,11 +104,15 @@ function pipe(
 ): void {
   if (!isTransformOptions(options)) throw new E2eeError('INVALID_ARGUMENT', 'bad frame transform options');
   const binding = options.receiverId === undefined ? undefined : bindings.of(options.receiverId);
-  // A failed pipe (peer connection closed) ends this transform only.
+  // A failed pipe (peer connection closed) ends this transform only; the receiver's stats say so.
   readable
     .pipeThrough(createFrameTransformStream(cryptor, options, binding))
     .pipeTo(writable)
-    .catch(() => {});
+    .then(
+      () => binding?.ended?.('closed'),
+      (error: unknown) =>
+        binding?.ended?.(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
+    );
 }
 
 export interface FrameCryptoWorker {
@@ -174,7 +142,12 @@ export function installFrameCryptoWorker(
         keys.clear();
         return;
       case 'get-stats':
-        reply({ type: 'stats', requestId: request.requestId, stats: cryptor.stats() });
+        reply({
+          type: 'stats',
+          requestId: request.requestId,
+          stats: cryptor.stats(),
+          receivers: bindings.stats(),
+        });
         return;
       case 'bind-receiver':
         if (typeof request.receiverId !== 'string' || !isFrameSender(request.sender))

@@ -11,9 +11,14 @@ import {
   postEpochKeys,
   postReleaseReceiver,
 } from '@conclave/e2ee';
-import type { WorkerResponse } from '@conclave/e2ee';
+import type { ReceiverFrameStats, WorkerResponse } from '@conclave/e2ee';
 
 export type SendContext = 'mic' | 'camera' | 'screen';
+
+/** The worker's counts, and per receiver (by consumer ID) what its frames became. */
+export type MediaCryptoStats = FrameCryptorStats & {
+  receivers: Record<string, ReceiverFrameStats & { bound: boolean }>;
+};
 
 /** True when this browser can run a frame transform; without one we never start a call. */
 export function encodedTransformSupport(): 'script-transform' | 'encoded-streams' | undefined {
@@ -27,14 +32,15 @@ export class MediaCrypto {
   readonly worker: Worker;
   readonly mode: 'script-transform' | 'encoded-streams';
   #requests = 0;
-  readonly #pending = new Map<number, (stats: FrameCryptorStats) => void>();
+  readonly #pending = new Map<number, (stats: MediaCryptoStats) => void>();
   /** The worker's latest counts: what `stats()` answers once the worker is gone (the meeting ended). */
-  #lastStats: FrameCryptorStats = {
+  #lastStats: MediaCryptoStats = {
     encrypted: 0,
     decrypted: 0,
     passedEmpty: 0,
     encryptFailures: {},
     decryptFailures: {},
+    receivers: {},
   };
   #closed = false;
   /** Told when a receiver got a frame of another member or source than it is bound to. */
@@ -48,10 +54,12 @@ export class MediaCrypto {
     this.worker.addEventListener('message', (event: MessageEvent<WorkerResponse>) => {
       const m = event.data;
       if (m.type === 'stats' && m.requestId !== undefined) {
-        this.#lastStats = m.stats;
-        this.#pending.get(m.requestId)?.(m.stats);
+        this.#lastStats = { ...m.stats, receivers: m.receivers ?? {} };
+        this.#pending.get(m.requestId)?.(this.#lastStats);
         this.#pending.delete(m.requestId);
       } else if (m.type === 'wrong-sender') this.onWrongSender(m.receiverId);
+      // A request the worker refused (a bug on this side): say so instead of failing silently.
+      else if (m.type === 'error') console.warn('media worker refused a request:', m.code, m.message);
     });
   }
 
@@ -96,7 +104,7 @@ export class MediaCrypto {
     postReleaseReceiver(this.worker, receiverId);
   }
 
-  stats(): Promise<FrameCryptorStats> {
+  stats(): Promise<MediaCryptoStats> {
     if (this.#closed) return Promise.resolve(this.#lastStats);
     const requestId = ++this.#requests;
     return new Promise((resolve) => {

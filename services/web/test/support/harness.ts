@@ -171,6 +171,8 @@ export interface Diagnostics {
     frameHeight: number;
     packetsReceived: number;
     totalAudioEnergy: number;
+    /** What the frame worker made of this consumer's frames (null: no transform reported yet). */
+    frames: { decrypted: number; dropped: Record<string, number>; ended?: string; bound: boolean } | null;
   }[];
   ended: string | null;
   /** This page's DS member ID: a new one for each membership of the group. */

@@ -114,12 +114,14 @@ export class MeetingConnection {
   dsClosed(code: number, reason: string): void {
     if (this.#rejoiningGroup) return;
     const next = afterDsClose(code, reason);
+    console.warn(`mls: session closed (${code} ${reason}): ${next}`);
     if (next === 'rejoin') void this.#rejoinGroup();
     else this.#deps.end(next);
   }
 
   sfuClosed(code: number): void {
     const next = afterSfuClose(code);
+    console.warn(`sfu: connection closed (${code}): ${next}`);
     if (next === 'reconnect') void this.#reconnectMedia();
     else if (next !== 'replaced') this.#deps.end(next);
   }
@@ -205,6 +207,7 @@ export class MeetingConnection {
           refusedSince === undefined || this.#vouched(refusedSince),
         );
         if (reason) return this.#deps.end(reason);
+        console.warn('sfu: reconnection attempt failed', (error as { code?: unknown } | null)?.code ?? error);
         // The attempt may have got part of the way (consumers and producers of a connection now
         // dead): the next one starts from nothing, or it would skip what those seem to cover.
         sfu.close();

@@ -255,7 +255,8 @@ export class Meeting {
   /** What the info panel and tests read. */
   async diagnostics(): Promise<Record<string, unknown>> {
     const epoch = this.epoch;
-    const remote = await this.remote.stats();
+    const { receivers, ...crypto } = await this.crypto.stats();
+    const remote = await this.remote.stats(receivers);
     return {
       role: this.connection.role,
       epoch: epoch ? Number(epoch.epoch) : -1,
@@ -264,7 +265,7 @@ export class Meeting {
       roster: [...this.people.roster.values()].map((r) => ({ leaf: r.leaf, name: r.name, peerId: r.peerId })),
       peerId: this.sfu.peerId,
       cryptoMode: this.crypto.mode,
-      crypto: await this.crypto.stats(),
+      crypto,
       remote,
       ended: this.ended ?? null,
       returns: this.returns,

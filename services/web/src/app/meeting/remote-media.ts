@@ -7,7 +7,7 @@ import type { ConsumerInfo } from '@conclave/protocol';
 import type { Consumer } from 'mediasoup-client/types';
 import { bindingKey, senderFor } from '../media-binding.ts';
 import { type Quality, QualityTracker, worst } from './connection-quality.ts';
-import type { MediaCrypto } from '../media-crypto.ts';
+import type { MediaCrypto, MediaCryptoStats } from '../media-crypto.ts';
 import { NEW_CONSUMER_KEY_FRAME_MS } from './epoch-keys.ts';
 import type { RemoteTrack, RosterEntry, StateEvents } from './types.ts';
 
@@ -189,8 +189,11 @@ export class RemoteMedia {
     if (changed) this.#deps.events.changed();
   }
 
-  /** Per consumer: whose it is and what arrived (the info panel and tests read it). */
-  async stats(): Promise<Record<string, unknown>[]> {
+  /**
+   * Per consumer: whose it is, what arrived and (given the frame worker's per-receiver counts)
+   * what its frames became (the info panel and tests read it).
+   */
+  async stats(frames: MediaCryptoStats['receivers'] = {}): Promise<Record<string, unknown>[]> {
     const remote = [];
     for (const [id, t] of this.tracks) {
       const stats = await t.consumer.getStats().catch(() => undefined);
@@ -211,6 +214,7 @@ export class RemoteMedia {
         packetsReceived: inbound['packetsReceived'] ?? 0,
         totalAudioEnergy: inbound['totalAudioEnergy'] ?? 0,
         audioLevel: inbound['audioLevel'] ?? 0,
+        frames: frames[id] ?? null,
       });
     }
     return remote;
