@@ -200,6 +200,45 @@ describe('remote media', () => {
     );
   });
 
+  it('a picture that receives packets but decodes nothing asks for key frames, however slow its layer', async () => {
+    const s = setup();
+    s.claims.push(entry(1, 'slow'), entry(2, 'fine'));
+    /** A camera whose stats give `packetsPerSecond` more packets each second, and these frames. */
+    const camera = (id: string, packetsPerSecond: number, frames: (n: number) => number) => {
+      let n = 0;
+      return {
+        id,
+        kind: 'video',
+        producerId: `prod-${id}`,
+        getStats: async () => {
+          n++;
+          return chromiumReceiver('video', {
+            at: n * 1000,
+            received: n * packetsPerSecond,
+            frames: frames(n),
+          });
+        },
+      } as unknown as Consumer;
+    };
+    // 135p at a few frames a second: 7 packets a second, and its key frame was lost.
+    s.remote.added(
+      camera('slow', 7, () => 0),
+      info('slow', 'camera'),
+    );
+    s.remote.added(
+      camera('fine', 7, (n) => n * 5),
+      info('fine', 'camera'),
+    );
+    s.keyFrames.length = 0;
+    await s.remote.watch();
+    await s.remote.watch();
+    assert.deepEqual(s.keyFrames, [], 'one second of it is not a stall yet');
+    await s.remote.watch();
+    assert.deepEqual(s.keyFrames, ['slow'], 'two seconds without a frame: a key frame is asked for');
+    await s.remote.watch();
+    assert.deepEqual(s.keyFrames, ['slow', 'slow'], 'and again while it stays stalled');
+  });
+
   it('a peer leaving takes its consumers along', () => {
     const s = setup();
     s.remote.added(consumer('c1', 'audio'), info('p1', 'mic'));

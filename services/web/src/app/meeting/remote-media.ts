@@ -28,6 +28,9 @@ export interface RemoteMediaDeps {
   events: StateEvents;
 }
 
+/** Packets received since the last decoded frame after which a picture counts as stalled. */
+const STALLED_AFTER_PACKETS = 10;
+
 /** What the SFU says about others' media, as `SfuEvents` a meeting forwards here. */
 export class RemoteMedia {
   readonly tracks = new Map<string, RemoteTrack>();
@@ -164,7 +167,8 @@ export class RemoteMedia {
 
   /**
    * Reads each consumer's stats once (called every second): a video consumer receiving packets
-   * but decoding nothing lost its key frame, so one is asked for; and each one's quality.
+   * but decoding nothing lost its key frame, so one is asked for (every second until a frame
+   * decodes); and each one's quality.
    */
   async watch(): Promise<void> {
     const stalled = new Set<string>();
@@ -179,9 +183,12 @@ export class RemoteMedia {
       stats?.forEach((s: Record<string, unknown>) => {
         if (s['type'] !== 'inbound-rtp') return;
         const now = { frames: Number(s['framesDecoded'] ?? 0), packets: Number(s['packetsReceived'] ?? 0) };
-        const before = this.#decoded.get(id);
-        if (before && now.packets > before.packets + 10 && now.frames === before.frames) stalled.add(id);
-        this.#decoded.set(id, now);
+        // Counted from the last frame decoded, not from a second ago: a small layer on a busy
+        // sender comes at a few packets a second, and would never look stalled otherwise.
+        const since = this.#decoded.get(id);
+        if (since && now.frames === since.frames && now.packets >= since.packets) {
+          if (now.packets > since.packets + STALLED_AFTER_PACKETS) stalled.add(id);
+        } else this.#decoded.set(id, now);
       });
     }
     this.#quality.retain(new Set(this.tracks.keys()));
