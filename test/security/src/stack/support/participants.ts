@@ -170,11 +170,16 @@ export async function decodingEachOther(
     assert.deepEqual(
       dropped,
       droppedBefore,
-      `${what}: page ${i} dropped frames while the meeting was steady`,
+      `${what}: page ${i} dropped frames while the meeting was steady; per consumer now: ${perConsumer(d)}`,
     );
     assert.ok(d.crypto.decrypted > first[i]!.crypto.decrypted, `${what}: page ${i} keeps decrypting`);
   }
   return second;
+}
+
+/** What the frame worker made of each consumer's frames on one page (failure messages). */
+function perConsumer(d: Diagnostics): string {
+  return JSON.stringify(d.remote.map((r) => ({ peer: r.peerId, source: r.source, frames: r.frames })));
 }
 
 /** Each page's frames decoded per remote camera, for progress lines ("57/61 60/58 …"). */
