@@ -16,7 +16,13 @@ export {
   VP8_KEY_FRAME_PREFIX,
 } from './codec.ts';
 export { type FailureCode, FrameCryptor, type FrameCryptorStats, type FrameSender } from './frame-cryptor.ts';
-export type { FrameTransformOptions, ReceiverFrameStats, WorkerRequest, WorkerResponse } from './messages.ts';
+export type {
+  FrameTransformOptions,
+  ReceiverFrameStats,
+  ReceiverReport,
+  WorkerRequest,
+  WorkerResponse,
+} from './messages.ts';
 export {
   createFrameTransformStream,
   type EncodedFrameLike,

@@ -41,6 +41,9 @@ export interface ReceiverFrameStats {
   ended?: string;
 }
 
+/** A receiver's frame counts as the page reads them, with whether it is bound to a sender now. */
+export type ReceiverReport = ReceiverFrameStats & { bound: boolean };
+
 /** Messages from the worker to the page. */
 export type WorkerResponse =
   | {
@@ -48,7 +51,7 @@ export type WorkerResponse =
       requestId?: number;
       stats: FrameCryptorStats;
       /** Per receiver ID (a consumer's), with whether it is bound to a sender now. */
-      receivers?: Record<string, ReceiverFrameStats & { bound: boolean }>;
+      receivers?: Record<string, ReceiverReport>;
     }
   | { type: 'error'; code: string; message: string }
   /** A receiver got a frame of another member or source than it is bound to (once per binding). */

@@ -1,5 +1,5 @@
 import type { FailureCode, FrameSender } from './frame-cryptor.ts';
-import type { ReceiverFrameStats, WorkerResponse } from './messages.ts';
+import type { ReceiverFrameStats, ReceiverReport, WorkerResponse } from './messages.ts';
 
 /** What a decrypting stream asks, frame by frame: whose frames it may pass, and whom to tell. */
 export interface ReceiverBinding {
@@ -41,14 +41,9 @@ export class ReceiverBindings {
   }
 
   of(receiverId: string): ReceiverBinding {
-    const counts = (): ReceiverFrameStats => {
-      const known = this.#counts.get(receiverId);
-      if (known) return known;
-      const fresh: ReceiverFrameStats = { decrypted: 0, dropped: {} };
-      this.#counts.set(receiverId, fresh);
-      return fresh;
-    };
-    counts();
+    // Counted from when its transform starts; a released receiver's stream no longer shows.
+    const counts: ReceiverFrameStats = { decrypted: 0, dropped: {} };
+    this.#counts.set(receiverId, counts);
     return {
       sender: () => this.#senders.get(receiverId) ?? null,
       wrongSender: () => {
@@ -57,19 +52,18 @@ export class ReceiverBindings {
         this.#reply({ type: 'wrong-sender', receiverId });
       },
       counted: (outcome) => {
-        const c = counts();
-        if (outcome === 'decrypted') c.decrypted++;
-        else c.dropped[outcome] = (c.dropped[outcome] ?? 0) + 1;
+        if (outcome === 'decrypted') counts.decrypted++;
+        else counts.dropped[outcome] = (counts.dropped[outcome] ?? 0) + 1;
       },
       ended: (why) => {
-        counts().ended = why;
+        counts.ended = why;
       },
     };
   }
 
   /** A snapshot per receiver, with whether it is bound to a sender now. */
-  stats(): Record<string, ReceiverFrameStats & { bound: boolean }> {
-    const out: Record<string, ReceiverFrameStats & { bound: boolean }> = {};
+  stats(): Record<string, ReceiverReport> {
+    const out: Record<string, ReceiverReport> = {};
     for (const [id, c] of this.#counts)
       out[id] = { ...c, dropped: { ...c.dropped }, bound: this.#senders.has(id) };
     return out;

@@ -11,13 +11,13 @@ import {
   postEpochKeys,
   postReleaseReceiver,
 } from '@conclave/e2ee';
-import type { ReceiverFrameStats, WorkerResponse } from '@conclave/e2ee';
+import type { ReceiverReport, WorkerResponse } from '@conclave/e2ee';
 
 export type SendContext = 'mic' | 'camera' | 'screen';
 
 /** The worker's counts, and per receiver (by consumer ID) what its frames became. */
 export type MediaCryptoStats = FrameCryptorStats & {
-  receivers: Record<string, ReceiverFrameStats & { bound: boolean }>;
+  receivers: Record<string, ReceiverReport>;
 };
 
 /** True when this browser can run a frame transform; without one we never start a call. */

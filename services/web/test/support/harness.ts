@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { ReceiverReport } from '@conclave/e2ee';
 import { type EmbeddedStack, startEmbeddedStack } from '@conclave/embedded';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWebClient, WEB_DIST } from '../../build.ts';
@@ -172,7 +173,7 @@ export interface Diagnostics {
     packetsReceived: number;
     totalAudioEnergy: number;
     /** What the frame worker made of this consumer's frames (null: no transform reported yet). */
-    frames: { decrypted: number; dropped: Record<string, number>; ended?: string; bound: boolean } | null;
+    frames: ReceiverReport | null;
   }[];
   ended: string | null;
   /** This page's DS member ID: a new one for each membership of the group. */

@@ -49,13 +49,16 @@ export function endReasonForRejoinFailure(error: unknown, vouched = true): EndRe
     const next = afterDsClose(error.code, error.reason);
     return next === 'rejoin' || next === 'lost' ? undefined : next;
   }
-  if ((error as { code?: unknown } | null)?.code === 'meeting_not_found') return 'ended';
+  if (codeOf(error) === 'meeting_not_found') return 'ended';
   // Locked, and this session's rejoin secret is gone (expired or revoked): no way back in.
   if (lockedRefusal(error)) return vouched ? 'lost' : undefined;
   return undefined;
 }
 
-const lockedRefusal = (error: unknown) => (error as { code?: unknown } | null)?.code === 'meeting_locked';
+/** The typed code an API, SFU or DS failure carries, if any. */
+const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+
+const lockedRefusal = (error: unknown) => codeOf(error) === 'meeting_locked';
 
 export interface ConnectionDeps {
   tickets: JoinTickets;
@@ -207,7 +210,7 @@ export class MeetingConnection {
           refusedSince === undefined || this.#vouched(refusedSince),
         );
         if (reason) return this.#deps.end(reason);
-        console.warn('sfu: reconnection attempt failed', (error as { code?: unknown } | null)?.code ?? error);
+        console.warn('sfu: reconnection attempt failed', codeOf(error) ?? error);
         // The attempt may have got part of the way (consumers and producers of a connection now
         // dead): the next one starts from nothing, or it would skip what those seem to cover.
         sfu.close();
